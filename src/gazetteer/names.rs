@@ -1,0 +1,116 @@
+//! Folding of French place names so that the ways people really write a commune compare equal:
+//! case, accents, `Œ`, hyphens and apostrophes, `St`/`Ste`, and a leading or trailing article.
+
+/// Articles INSEE puts in front of a commune's name, by its `TNCC` "type de nom" code.
+pub fn article(name_type: u8) -> &'static str {
+    match name_type {
+        2 => "Le ",
+        3 => "La ",
+        4 => "Les ",
+        5 => "L'",
+        6 => "Aux ",
+        7 => "Las ",
+        8 => "Los ",
+        _ => "",
+    }
+}
+
+/// "à Marck", "au Havre", "aux Mureaux", "à La Rochelle": the preposition a French sentence uses
+/// before the name of a commune, given its article type.
+pub fn at_commune(name_without_article: &str, name_type: u8) -> String {
+    match name_type {
+        2 => format!("au {name_without_article}"),
+        4 => format!("aux {name_without_article}"),
+        _ => format!("à {}{name_without_article}", article(name_type)),
+    }
+}
+
+/// "de Marck", "d'Ajaccio", "du Havre", "de la Manche", "des Yvelines", "de l'Ain": the
+/// French complement of a place name, given its article type.
+pub fn of_name(name_without_article: &str, name_type: u8) -> String {
+    match name_type {
+        1 => format!("d'{name_without_article}"),
+        2 => format!("du {name_without_article}"),
+        3 => format!("de la {name_without_article}"),
+        4 => format!("des {name_without_article}"),
+        5 => format!("de l'{name_without_article}"),
+        _ => format!("de {name_without_article}"),
+    }
+}
+
+const ARTICLES: [&str; 7] = ["l", "le", "la", "les", "aux", "las", "los"];
+
+/// Folds a name to a comparable key: lower case ASCII words separated by single spaces, with
+/// `st`/`ste` expanded and a leading or parenthesised trailing article removed.
+///
+/// ```
+/// use atlaas::gazetteer::names::fold;
+/// assert_eq!(fold("L'Abergement-Clémenciat"), "abergement clemenciat");
+/// assert_eq!(fold("Abergement-Clémenciat (L')"), "abergement clemenciat");
+/// assert_eq!(fold("ST-ÉTIENNE"), "saint etienne");
+/// assert_eq!(fold("Cœuvres-et-Valsery"), "coeuvres et valsery");
+/// ```
+pub fn fold(name: &str) -> String {
+    let ascii = deunicode::deunicode(name).to_lowercase();
+    let mut words: Vec<&str> = ascii.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    // "Abergement-Clémenciat (L')" and "Rochelle, La" put the article last.
+    if words.len() > 1 && ARTICLES.contains(words.last().unwrap_or(&"")) {
+        let trailing = name.trim_end().ends_with(')') || name.contains(',');
+        if trailing {
+            words.pop();
+        }
+    }
+    if words.len() > 1 && ARTICLES.contains(&words[0]) {
+        words.remove(0);
+    }
+    let mut out = String::with_capacity(ascii.len() + 8);
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(match *w {
+            "st" => "saint",
+            "ste" => "sainte",
+            "sts" => "saints",
+            "stes" => "saintes",
+            other => other,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_the_usual_spellings_to_one_key() {
+        for spelling in ["Saint-Étienne", "ST ETIENNE", "st-etienne", "Saint Etienne", " saint--étienne "] {
+            assert_eq!(fold(spelling), "saint etienne", "{spelling}");
+        }
+        assert_eq!(fold("Sainte-Foy-lès-Lyon"), fold("STE FOY LES LYON"));
+        assert_eq!(fold("L’Haÿ-les-Roses"), "hay les roses");
+        assert_eq!(fold("Les Mureaux"), "mureaux");
+        assert_eq!(fold("Mureaux (Les)"), "mureaux");
+    }
+
+    #[test]
+    fn keeps_a_name_that_is_only_an_article_word() {
+        // "Le" alone is not a commune, but folding must not produce an empty key from one word.
+        assert_eq!(fold("Les"), "les");
+        // An article in the middle is part of the name.
+        assert_eq!(fold("Sainte-Marie-la-Mer"), "sainte marie la mer");
+    }
+
+    #[test]
+    fn builds_french_prepositions() {
+        assert_eq!(at_commune("Havre", 2), "au Havre");
+        assert_eq!(at_commune("Mureaux", 4), "aux Mureaux");
+        assert_eq!(at_commune("Rochelle", 3), "à La Rochelle");
+        assert_eq!(at_commune("Abergement-Clémenciat", 5), "à L'Abergement-Clémenciat");
+        assert_eq!(at_commune("Marck", 0), "à Marck");
+        assert_eq!(of_name("Ain", 5), "de l'Ain");
+        assert_eq!(of_name("Ille-et-Vilaine", 1), "d'Ille-et-Vilaine");
+        assert_eq!(of_name("Nord", 2), "du Nord");
+    }
+}

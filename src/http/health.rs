@@ -1,0 +1,40 @@
+//! `GET /health`: whether the service can answer, and what it holds.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router, routing::get};
+use serde_json::json;
+
+use super::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/health", get(health))
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    let (sheets, places, sample) = {
+        let index = state.index();
+        (index.len(), index.place_count(), index.all_sample())
+    };
+    let body = |status: &str| {
+        json!({
+            "status": status,
+            "backend": state.store.backend(),
+            "sheets": sheets,
+            "places": places,
+            "sample_data": sample,
+            "referential_edition": state.referential.edition(),
+            "communes": state.gazetteer.communes().len(),
+        })
+    };
+    match state.store.ping().await {
+        Ok(()) => Json(body("ok")).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: store unreachable");
+            let mut b = body("unavailable");
+            b["reason"] = json!("the database is unreachable; reads are served from memory");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(b)).into_response()
+        }
+    }
+}

@@ -1,0 +1,146 @@
+//! `GET /api/initiatives` (listing with filters and paging), `GET /api/initiatives/{id}` (one
+//! whole sheet, from the store) and `GET /api/nearby` (closest sheets to a point or commune).
+
+use axum::extract::{Path, RawQuery, State};
+use axum::{Json, Router, routing::get};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{Error, Result};
+use super::features::{commune_ref, coord, sheet_feature};
+use super::params::{MAX_LIMIT, Params, check_position, encode_cursor, take_filter};
+use crate::model::{Initiative, Status};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/initiatives", get(list)).route("/api/initiatives/{id}", get(one)).route("/api/nearby", get(nearby))
+}
+
+async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>> {
+    let mut p = Params::parse(query.as_deref())?;
+    let filter = take_filter(&mut p, &state.gazetteer, &state.referential, true)?;
+    let limit = p.take_limit(100, MAX_LIMIT)?;
+    let after = p.take_cursor()?;
+    p.finish()?;
+    let index = state.index();
+    let page = index.page(&filter, after, limit);
+    let features: Vec<Value> = page
+        .ids
+        .iter()
+        .map(|&id| {
+            let sheet = index.sheet(id).expect("paged ids are indexed");
+            // Shown at its first place that matches the filter (the main place when unfiltered).
+            let place = filter.first_matching_place(&index, sheet).unwrap_or(0);
+            sheet_feature(&index, id, sheet, place)
+        })
+        .collect();
+    Ok(Json(json!({
+        "type": "FeatureCollection",
+        "features": features,
+        "count": page.ids.len(),
+        "next_cursor": page.next_after.map(encode_cursor),
+        "sample_data": index.all_sample(),
+    })))
+}
+
+async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>> {
+    let id: i64 = id.parse().map_err(|_| Error::bad_request(format!("initiative id must be a whole number, not {id:?}")))?;
+    let missing = || Error::not_found(format!("no published initiative {id}"));
+    let sheet = state.store.initiative(id).await?.ok_or_else(missing)?;
+    // Drafts and archived sheets are not public.
+    if sheet.sheet.status != Status::Published {
+        return Err(missing());
+    }
+    let authority = state.store.authority(&sheet.sheet.authority).await?;
+    Ok(Json(full_feature(&state, &sheet, authority)))
+}
+
+fn full_feature(state: &AppState, sheet: &Initiative, authority: Option<crate::model::Authority>) -> Value {
+    let s = &sheet.sheet;
+    let g = &state.gazetteer;
+    let r = &state.referential;
+    let services: Vec<Value> = s
+        .services
+        .iter()
+        .map(|code| match r.service_index(code) {
+            Some(i) => {
+                let [t, c, u] = r.ancestry(i);
+                json!({ "code": code, "label": r.service(i).label, "use": u.code, "challenge": c.code, "theme": t.code })
+            }
+            None => json!({ "code": code, "label": null }),
+        })
+        .collect();
+    let places: Vec<Value> = s
+        .places
+        .iter()
+        .map(|p| {
+            json!({
+                "label": p.label, "address": p.address, "postal_code": p.postal_code,
+                "commune": g.commune(&p.commune).map(commune_ref),
+                "coordinates": [coord(p.lon), coord(p.lat)],
+                "precision": p.precision, "method": p.method,
+            })
+        })
+        .collect();
+    let main = &s.places[0];
+    json!({
+        "type": "Feature",
+        "id": sheet.id,
+        "geometry": { "type": "Point", "coordinates": [coord(main.lon), coord(main.lat)] },
+        "properties": {
+            "id": sheet.id,
+            "title": s.title, "summary": s.summary, "body": s.body,
+            "year": s.year, "website": s.website,
+            "services": services,
+            "places": places,
+            "authority": authority.map(|a| json!({
+                "code": a.code, "kind": a.kind, "name": a.name, "population": a.population,
+                "awards": a.awards,
+            })),
+            "status": s.status, "sample": s.sample,
+            "source": s.source, "external_id": s.external_id,
+            "created_at": sheet.created_at, "updated_at": sheet.updated_at, "updated_by": s.updated_by,
+        }
+    })
+}
+
+/// Largest radius accepted: half the Earth's circumference.
+const MAX_RADIUS_M: f64 = 20_037_509.0;
+
+async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>> {
+    let mut p = Params::parse(query.as_deref())?;
+    let (lon, lat, commune) = (p.take_f64("lon")?, p.take_f64("lat")?, p.take("commune"));
+    let origin = match (lon, lat, commune) {
+        (Some(lon), Some(lat), None) => check_position(lon, lat)?,
+        (None, None, Some(code)) => {
+            let c = state.gazetteer.commune(&code).ok_or_else(|| Error::not_found(format!("no commune with INSEE code {code:?}")))?;
+            c.point
+        }
+        _ => return Err(Error::bad_request("give either lon and lat, or commune (an INSEE code)")),
+    };
+    let radius_m = p.take_f64("radius_m")?;
+    if let Some(r) = radius_m
+        && !(r > 0.0 && r <= MAX_RADIUS_M)
+    {
+        return Err(Error::bad_request(format!("radius_m must be more than 0 and at most {MAX_RADIUS_M}")));
+    }
+    let filter = take_filter(&mut p, &state.gazetteer, &state.referential, false)?;
+    let limit = p.take_limit(20, MAX_LIMIT)?;
+    p.finish()?;
+    let index = state.index();
+    let found = index.nearby(origin, radius_m, limit, &filter);
+    let features: Vec<Value> = found
+        .iter()
+        .map(|n| {
+            let mut f = sheet_feature(&index, n.sheet, index.sheet(n.sheet).expect("found sheets are indexed"), n.place as usize);
+            f["properties"]["distance_m"] = json!((n.distance_m * 100.0).round() / 100.0);
+            f
+        })
+        .collect();
+    Ok(Json(json!({
+        "type": "FeatureCollection",
+        "origin": [coord(origin[0]), coord(origin[1])],
+        "features": features,
+        "count": found.len(),
+        "sample_data": index.all_sample(),
+    })))
+}

@@ -1,0 +1,84 @@
+//! The HTTP server: one module per resource, each with its own `router()`, merged here.
+
+mod communes;
+pub mod error;
+mod features;
+mod health;
+mod initiatives;
+mod params;
+mod referential;
+
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::gazetteer::Gazetteer;
+use crate::index::SpatialIndex;
+use crate::referential::Referential;
+use crate::store::Store;
+pub use error::Error;
+
+/// Largest request body accepted (no endpoint of this build reads one).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub index: Arc<RwLock<SpatialIndex>>,
+    pub gazetteer: Arc<Gazetteer>,
+    pub referential: Arc<Referential>,
+}
+
+impl AppState {
+    /// Read access to the index. A writer that panicked leaves data that is still consistent
+    /// (each write replaces whole sheets), so a poisoned lock is read anyway.
+    pub fn index(&self) -> RwLockReadGuard<'_, SpatialIndex> {
+        self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Limits of the server, documented in the README.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { request_timeout: Duration::from_secs(10) }
+    }
+}
+
+pub fn router(state: AppState, limits: Limits) -> Router {
+    Router::new()
+        .merge(health::router())
+        .merge(initiatives::router())
+        .merge(communes::router())
+        .merge(referential::router())
+        .fallback(|| async { Error::not_found("no such endpoint; see the README for the API") })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("this endpoint does not accept that method".into()) })
+        .with_state(state)
+        .layer(middleware::from_fn(reject_oversized_bodies))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+            tracing::info_span!("request", method = %req.method(), route, uri = %req.uri())
+        }))
+}
+
+/// Refuses a declared body over the limit before anything reads it.
+async fn reject_oversized_bodies(req: Request, next: Next) -> Response {
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Error::PayloadTooLarge { limit: MAX_BODY_BYTES }.into_response();
+    }
+    next.run(req).await
+}

@@ -1,0 +1,45 @@
+//! `GET /api/referential`: the classification tree, for filter panels and for reading codes.
+
+use axum::extract::{RawQuery, State};
+use axum::{Json, Router, routing::get};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{Error, Result};
+use super::params::Params;
+use crate::referential::Node;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/referential", get(referential))
+}
+
+async fn referential(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>> {
+    let mut p = Params::parse(query.as_deref())?;
+    let year = p.take("year");
+    p.finish()?;
+    let r = &state.referential;
+    if let Some(year) = year
+        && year != r.edition().to_string()
+    {
+        return Err(Error::not_found(format!("no referential for edition {year:?}; this server has edition {}", r.edition())));
+    }
+    let file = r.file();
+    Ok(Json(json!({
+        "edition": file.edition,
+        "title": file.title,
+        "about": file.about,
+        "mentions": file.mentions,
+        "themes": file.themes.iter().map(|t| node(t, 0)).collect::<Vec<_>>(),
+    })))
+}
+
+/// A node with its children under the name of their level, as in the file.
+fn node(n: &Node, depth: usize) -> Value {
+    const LEVELS: [&str; 4] = ["theme", "challenge", "use", "service"];
+    const CHILDREN: [&str; 3] = ["challenges", "uses", "services"];
+    let mut v = json!({ "code": n.code, "label": n.label, "level": LEVELS[depth.min(3)], "published": n.published });
+    if depth < 3 {
+        v[CHILDREN[depth]] = n.children.iter().map(|c| node(c, depth + 1)).collect();
+    }
+    v
+}

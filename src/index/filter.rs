@@ -1,0 +1,142 @@
+//! The filters of DESIGN.md §6, resolved against the referential and the gazetteer once per
+//! request so that testing a place is a few integer comparisons.
+
+use std::ops::RangeInclusive;
+
+use super::{IndexedPlace, IndexedSheet, SpatialIndex};
+
+/// A bounding box in WGS 84, `min_lon <= max_lon` and `min_lat <= max_lat`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bbox {
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+}
+
+impl Bbox {
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        (self.min_lon..=self.max_lon).contains(&lon) && (self.min_lat..=self.max_lat).contains(&lat)
+    }
+}
+
+/// A set of dense service indexes (see [`crate::referential::Referential::service_index`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSet(Vec<u64>);
+
+impl ServiceSet {
+    pub fn new(services: impl IntoIterator<Item = u16>) -> Self {
+        let mut words = Vec::new();
+        for s in services {
+            let (w, b) = (s as usize / 64, s % 64);
+            if words.len() <= w {
+                words.resize(w + 1, 0);
+            }
+            words[w] |= 1 << b;
+        }
+        ServiceSet(words)
+    }
+
+    pub fn contains(&self, service: u16) -> bool {
+        self.0.get(service as usize / 64).is_some_and(|w| w & (1 << (service % 64)) != 0)
+    }
+
+    pub fn intersects(&self, services: &[u16]) -> bool {
+        services.iter().any(|&s| self.contains(s))
+    }
+}
+
+/// Every constraint a request can put on sheets. Constraints combine with AND; the values of
+/// one constraint (comma-separated codes) with OR. Place constraints (bbox, commune,
+/// département, région) must hold for one same place of the sheet.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub bbox: Option<Bbox>,
+    /// One set per referential parameter given (`theme`, `challenge`, `use`, `service`).
+    pub services: Vec<ServiceSet>,
+    pub years: Option<RangeInclusive<u16>>,
+    /// Minimum @ of the owning authority's latest award.
+    pub min_arobases: Option<u8>,
+    /// Gazetteer rows; a city also matches places in its arrondissements.
+    pub communes: Option<Vec<u32>>,
+    pub departements: Option<Vec<String>>,
+    pub regions: Option<Vec<String>>,
+}
+
+impl Filter {
+    /// True when no place constraint is set, so any place of a matching sheet will do.
+    pub fn has_place_constraints(&self) -> bool {
+        self.bbox.is_some() || self.communes.is_some() || self.departements.is_some() || self.regions.is_some()
+    }
+
+    pub(super) fn sheet_matches(&self, index: &SpatialIndex, sheet: &IndexedSheet) -> bool {
+        if let Some(years) = &self.years
+            && !years.contains(&sheet.year)
+        {
+            return false;
+        }
+        if let Some(min) = self.min_arobases
+            && index.authorities[sheet.authority as usize].arobases < min
+        {
+            return false;
+        }
+        self.services.iter().all(|set| set.intersects(&sheet.services))
+    }
+
+    pub(super) fn place_matches(&self, index: &SpatialIndex, place: &IndexedPlace) -> bool {
+        if let Some(bbox) = &self.bbox
+            && !bbox.contains(place.lon, place.lat)
+        {
+            return false;
+        }
+        if self.communes.is_none() && self.departements.is_none() && self.regions.is_none() {
+            return true;
+        }
+        let Some(commune) = index.gazetteer.communes().get(place.commune as usize) else {
+            return false;
+        };
+        if let Some(wanted) = &self.communes {
+            let parent = commune.parent.as_deref().and_then(|p| index.gazetteer.index_of(p));
+            if !wanted.iter().any(|&w| w == place.commune || Some(w) == parent) {
+                return false;
+            }
+        }
+        if let Some(wanted) = &self.departements
+            && !wanted.contains(&commune.departement)
+        {
+            return false;
+        }
+        if let Some(wanted) = &self.regions
+            && !wanted.contains(&commune.region)
+        {
+            return false;
+        }
+        true
+    }
+
+    /// Whether some place of the sheet satisfies the place constraints, and the sheet the rest.
+    pub(super) fn matches(&self, index: &SpatialIndex, sheet: &IndexedSheet) -> bool {
+        self.sheet_matches(index, sheet) && self.first_matching_place(index, sheet).is_some()
+    }
+
+    /// Position of the first place of the sheet that satisfies the place constraints: where a
+    /// listing shows the sheet.
+    pub fn first_matching_place(&self, index: &SpatialIndex, sheet: &IndexedSheet) -> Option<usize> {
+        sheet.places.iter().position(|p| self.place_matches(index, p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_sets_are_bitsets_of_any_size() {
+        let set = ServiceSet::new([0, 63, 64, 135]);
+        assert!(set.contains(0) && set.contains(63) && set.contains(64) && set.contains(135));
+        assert!(!set.contains(1) && !set.contains(200));
+        assert!(set.intersects(&[5, 135]));
+        assert!(!set.intersects(&[5, 6]));
+        assert!(!ServiceSet::new([]).intersects(&[0]));
+    }
+}

@@ -1,0 +1,257 @@
+//! The in-memory spatial index that answers the hot reads (bbox, nearby, and tiles later).
+//!
+//! Prepare once, answer fast: at start-up every place of every published sheet is bulk-loaded
+//! into two R-trees — one over `[lon, lat]` for envelopes, one over unit vectors on the sphere
+//! for nearest-neighbour order — and every write replaces the places of the sheets it touched.
+//! Sheets keep only what filters and listings need; the store has the rest.
+
+pub mod filter;
+mod nearby;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rstar::{AABB, RTree, primitives::GeomWithData};
+
+use crate::gazetteer::Gazetteer;
+use crate::model::{Authority, AuthorityKind, Initiative, SheetId, Status};
+use crate::referential::Referential;
+pub use filter::{Bbox, Filter, ServiceSet};
+pub use nearby::{Near, geodesic_distance};
+
+/// Where a point of the trees comes from: a sheet and the position of the place in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlaceRef {
+    pub sheet: SheetId,
+    pub place: u16,
+}
+
+type FlatPoint = GeomWithData<[f64; 2], PlaceRef>;
+type SpherePoint = GeomWithData<[f64; 3], PlaceRef>;
+
+/// Gazetteer row of a place not in the gazetteer (never matches a commune filter).
+const NO_COMMUNE: u32 = u32::MAX;
+
+#[derive(Debug, Clone)]
+pub struct IndexedPlace {
+    pub lon: f64,
+    pub lat: f64,
+    /// Row in the gazetteer.
+    pub commune: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct IndexedSheet {
+    pub title: Box<str>,
+    pub year: u16,
+    /// Row in [`SpatialIndex::authorities`].
+    pub authority: u32,
+    /// Dense referential indexes, main service first; codes unknown to the referential are left out.
+    pub services: Box<[u16]>,
+    pub places: Box<[IndexedPlace]>,
+    pub sample: bool,
+}
+
+/// What listings show of an authority.
+#[derive(Debug, Clone)]
+pub struct IndexedAuthority {
+    pub code: Box<str>,
+    pub name: Box<str>,
+    pub kind: AuthorityKind,
+    /// Latest @ level, 0 when never labelled.
+    pub arobases: u8,
+    pub year: Option<u16>,
+}
+
+/// One page of a listing.
+pub struct Page {
+    pub ids: Vec<SheetId>,
+    /// The last id of this page when more follow.
+    pub next_after: Option<SheetId>,
+}
+
+pub struct SpatialIndex {
+    pub(crate) gazetteer: Arc<Gazetteer>,
+    referential: Arc<Referential>,
+    sheets: BTreeMap<SheetId, IndexedSheet>,
+    authorities: Vec<IndexedAuthority>,
+    authority_rows: HashMap<Box<str>, u32>,
+    flat: RTree<FlatPoint>,
+    sphere: RTree<SpherePoint>,
+}
+
+/// Unit vector of a WGS 84 position on the sphere: chord length orders points like
+/// great-circle distance, so the R-tree's Euclidean nearest-neighbour order is the right one.
+pub(crate) fn unit_vector(lon: f64, lat: f64) -> [f64; 3] {
+    let (lon, lat) = (lon.to_radians(), lat.to_radians());
+    [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
+}
+
+impl SpatialIndex {
+    /// Bulk-loads the index from a store snapshot. Sheets that are not published are skipped.
+    pub fn build(gazetteer: Arc<Gazetteer>, referential: Arc<Referential>, authorities: Vec<Authority>, sheets: Vec<Initiative>) -> Self {
+        let mut index = SpatialIndex {
+            gazetteer,
+            referential,
+            sheets: BTreeMap::new(),
+            authorities: vec![],
+            authority_rows: HashMap::new(),
+            flat: RTree::new(),
+            sphere: RTree::new(),
+        };
+        index.upsert_authorities(&authorities);
+        let mut flat = Vec::with_capacity(sheets.len());
+        let mut sphere = Vec::with_capacity(sheets.len());
+        for sheet in &sheets {
+            if let Some(indexed) = index.index_entry(sheet) {
+                for (i, p) in indexed.places.iter().enumerate() {
+                    let r = PlaceRef { sheet: sheet.id, place: i as u16 };
+                    flat.push(FlatPoint::new([p.lon, p.lat], r));
+                    sphere.push(SpherePoint::new(unit_vector(p.lon, p.lat), r));
+                }
+                index.sheets.insert(sheet.id, indexed);
+            }
+        }
+        index.flat = RTree::bulk_load(flat);
+        index.sphere = RTree::bulk_load(sphere);
+        index
+    }
+
+    fn index_entry(&mut self, sheet: &Initiative) -> Option<IndexedSheet> {
+        let s = &sheet.sheet;
+        if s.status != Status::Published || s.places.is_empty() {
+            return None;
+        }
+        let authority = self.authority_row(&s.authority);
+        Some(IndexedSheet {
+            title: s.title.as_str().into(),
+            year: s.year,
+            authority,
+            services: s.services.iter().filter_map(|c| self.referential.service_index(c)).collect(),
+            places: s
+                .places
+                .iter()
+                .take(u16::MAX as usize)
+                .map(|p| IndexedPlace { lon: p.lon, lat: p.lat, commune: self.gazetteer.index_of(&p.commune).unwrap_or(NO_COMMUNE) })
+                .collect(),
+            sample: s.sample,
+        })
+    }
+
+    /// Row of an authority, creating a bare one if the code is new (its details come with the
+    /// next [`Self::upsert_authorities`]).
+    fn authority_row(&mut self, code: &str) -> u32 {
+        if let Some(&row) = self.authority_rows.get(code) {
+            return row;
+        }
+        let row = self.authorities.len() as u32;
+        self.authorities.push(IndexedAuthority {
+            code: code.into(),
+            name: code.into(),
+            kind: AuthorityKind::Commune,
+            arobases: 0,
+            year: None,
+        });
+        self.authority_rows.insert(code.into(), row);
+        row
+    }
+
+    /// Adds or refreshes authorities (name, latest @) for listings and the `arobases` filter.
+    pub fn upsert_authorities(&mut self, authorities: &[Authority]) {
+        for a in authorities {
+            let row = self.authority_row(&a.code) as usize;
+            let latest = a.latest_award();
+            self.authorities[row] = IndexedAuthority {
+                code: a.code.as_str().into(),
+                name: a.name.as_str().into(),
+                kind: a.kind,
+                arobases: latest.map_or(0, |l| l.arobases),
+                year: latest.map(|l| l.year),
+            };
+        }
+    }
+
+    /// Brings the index in step with sheets just written: published ones are (re)indexed,
+    /// others removed.
+    pub fn apply(&mut self, sheets: &[Initiative]) {
+        for sheet in sheets {
+            self.remove(sheet.id);
+            if let Some(indexed) = self.index_entry(sheet) {
+                for (i, p) in indexed.places.iter().enumerate() {
+                    let r = PlaceRef { sheet: sheet.id, place: i as u16 };
+                    self.flat.insert(FlatPoint::new([p.lon, p.lat], r));
+                    self.sphere.insert(SpherePoint::new(unit_vector(p.lon, p.lat), r));
+                }
+                self.sheets.insert(sheet.id, indexed);
+            }
+        }
+    }
+
+    /// Removes a sheet and its places; no-op for an unknown id.
+    pub fn remove(&mut self, id: SheetId) {
+        if let Some(old) = self.sheets.remove(&id) {
+            for (i, p) in old.places.iter().enumerate() {
+                let r = PlaceRef { sheet: id, place: i as u16 };
+                self.flat.remove(&FlatPoint::new([p.lon, p.lat], r));
+                self.sphere.remove(&SpherePoint::new(unit_vector(p.lon, p.lat), r));
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.sheets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sheets.is_empty()
+    }
+
+    pub fn place_count(&self) -> usize {
+        self.flat.size()
+    }
+
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.gazetteer
+    }
+
+    pub fn referential(&self) -> &Referential {
+        &self.referential
+    }
+
+    pub fn sheet(&self, id: SheetId) -> Option<&IndexedSheet> {
+        self.sheets.get(&id)
+    }
+
+    pub fn authority(&self, sheet: &IndexedSheet) -> &IndexedAuthority {
+        &self.authorities[sheet.authority as usize]
+    }
+
+    /// Whether every indexed sheet is generated sample data (and there is at least one).
+    pub fn all_sample(&self) -> bool {
+        !self.sheets.is_empty() && self.sheets.values().all(|s| s.sample)
+    }
+
+    /// Matching sheets in id order, `limit` at most, after the id `after`.
+    pub fn page(&self, filter: &Filter, after: Option<SheetId>, limit: usize) -> Page {
+        let start = after.map_or(SheetId::MIN, |a| a.saturating_add(1));
+        let mut ids: Vec<SheetId> = match &filter.bbox {
+            Some(b) => {
+                // The envelope narrows to the sheets with a place in the bbox; sort for paging.
+                let envelope = AABB::from_corners([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]);
+                let mut ids: Vec<SheetId> =
+                    self.flat.locate_in_envelope(&envelope).map(|p| p.data.sheet).filter(|&id| id >= start).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids.into_iter().filter(|id| filter.matches(self, &self.sheets[id])).take(limit + 1).collect()
+            }
+            None => self.sheets.range(start..).filter(|(_, s)| filter.matches(self, s)).map(|(&id, _)| id).take(limit + 1).collect(),
+        };
+        let next_after = if ids.len() > limit {
+            ids.truncate(limit);
+            ids.last().copied()
+        } else {
+            None
+        };
+        Page { ids, next_after }
+    }
+}

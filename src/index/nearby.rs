@@ -1,0 +1,126 @@
+//! Nearest sheets to a point, in geodesic metres on the WGS 84 ellipsoid.
+//!
+//! The sphere R-tree yields places in great-circle order; the geodesic distance differs from
+//! the great-circle one by well under 1 %, so once a candidate's great-circle distance, less
+//! that margin, is beyond the k-th geodesic distance found, no later candidate can enter.
+
+use geo::{Distance, Geodesic, Point};
+
+use super::{Filter, SpatialIndex, unit_vector};
+use crate::model::SheetId;
+
+/// Mean Earth radius (IUGG), for great-circle distances from chord lengths.
+const MEAN_RADIUS_M: f64 = 6_371_008.8;
+
+/// Largest relative gap between WGS 84 geodesic and mean-sphere great-circle distances is
+/// about 0.56 %; 1 % leaves room for rounding.
+const SPHERE_MARGIN: f64 = 0.01;
+
+/// A sheet near the query point, at its closest matching place.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Near {
+    pub sheet: SheetId,
+    pub place: u16,
+    pub distance_m: f64,
+}
+
+/// Geodesic distance in metres between two `[lon, lat]` positions (Karney's algorithm).
+///
+/// ```
+/// // Paris (Notre-Dame) to Marseille (Vieux-Port): about 661 km.
+/// let d = atlaas::index::geodesic_distance([2.3499, 48.8530], [5.3698, 43.2951]);
+/// assert!((d - 661_000.0).abs() < 2_000.0);
+/// ```
+pub fn geodesic_distance(a: [f64; 2], b: [f64; 2]) -> f64 {
+    Geodesic.distance(Point::new(a[0], a[1]), Point::new(b[0], b[1]))
+}
+
+fn chord_to_metres(chord_squared: f64) -> f64 {
+    2.0 * MEAN_RADIUS_M * (chord_squared.sqrt() / 2.0).min(1.0).asin()
+}
+
+impl SpatialIndex {
+    /// Up to `limit` sheets closest to `[lon, lat]`, within `radius_m` if given, closest first,
+    /// one entry per sheet. Ties are broken by sheet id so that answers are repeatable.
+    pub fn nearby(&self, origin: [f64; 2], radius_m: Option<f64>, limit: usize, filter: &Filter) -> Vec<Near> {
+        if limit == 0 {
+            return vec![];
+        }
+        let query = unit_vector(origin[0], origin[1]);
+        let mut found: Vec<Near> = Vec::with_capacity(limit + 1);
+        for (point, chord2) in self.sphere.nearest_neighbor_iter_with_distance_2(&query) {
+            let lower_bound = chord_to_metres(chord2) * (1.0 - SPHERE_MARGIN);
+            if radius_m.is_some_and(|r| lower_bound > r) {
+                break;
+            }
+            if found.len() == limit && lower_bound > found[limit - 1].distance_m {
+                break;
+            }
+            let r = point.data;
+            let sheet = &self.sheets[&r.sheet];
+            let place = &sheet.places[r.place as usize];
+            if !filter.place_matches(self, place) || !filter.sheet_matches(self, sheet) {
+                continue;
+            }
+            let distance_m = geodesic_distance(origin, [place.lon, place.lat]);
+            if radius_m.is_some_and(|r| distance_m > r) {
+                continue;
+            }
+            insert_closest(&mut found, Near { sheet: r.sheet, place: r.place, distance_m }, limit);
+        }
+        found
+    }
+}
+
+/// Keeps `found` sorted by (distance, sheet), one entry per sheet, at most `limit` long.
+fn insert_closest(found: &mut Vec<Near>, near: Near, limit: usize) {
+    let key = |n: &Near| (n.distance_m, n.sheet);
+    if let Some(i) = found.iter().position(|n| n.sheet == near.sheet) {
+        if key(&found[i]) <= key(&near) {
+            return;
+        }
+        found.remove(i);
+    }
+    let at = found.partition_point(|n| key(n) < key(&near));
+    if at < limit {
+        found.insert(at, near);
+        found.truncate(limit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chord_lengths_give_great_circle_metres() {
+        let a = unit_vector(0.0, 0.0);
+        let b = unit_vector(1.0, 0.0);
+        let chord2: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
+        // One degree of the equator on the mean sphere.
+        assert!((chord_to_metres(chord2) - 111_195.0).abs() < 1.0);
+    }
+
+    #[test]
+    fn the_sphere_margin_covers_the_ellipsoid() {
+        // North-south near the pole and east-west on the equator are the two extremes.
+        for (a, b) in [([0.0, 89.0], [0.0, 90.0]), ([0.0, 0.0], [1.0, 0.0]), ([2.35, 48.85], [1.95, 50.95])] {
+            let geodesic = geodesic_distance(a, b);
+            let u = unit_vector(a[0], a[1]);
+            let v = unit_vector(b[0], b[1]);
+            let sphere = chord_to_metres(u.iter().zip(v).map(|(x, y)| (x - y).powi(2)).sum());
+            assert!((geodesic - sphere).abs() / sphere < SPHERE_MARGIN, "{a:?} {b:?}: {geodesic} vs {sphere}");
+        }
+    }
+
+    #[test]
+    fn keeps_one_entry_per_sheet_sorted_and_bounded() {
+        let near = |sheet, distance_m| Near { sheet, place: 0, distance_m };
+        let mut found = vec![];
+        for n in [near(1, 50.0), near(2, 10.0), near(1, 5.0), near(3, 70.0), near(4, 20.0)] {
+            insert_closest(&mut found, n, 3);
+        }
+        let got: Vec<_> = found.iter().map(|n| (n.sheet, n.distance_m)).collect();
+        assert_eq!(got, [(1, 5.0), (2, 10.0), (4, 20.0)]);
+    }
+}

@@ -1,0 +1,17 @@
+//! The Atlaas map service: French local authorities' digital initiatives on a national map.
+//!
+//! The parts follow DESIGN.md's diagram: [`gazetteer`] (real French communes), [`referential`]
+//! (the classification of services), [`sample`] (generated sheets), [`store`] (the system of
+//! record), [`index`] (the in-memory R-trees that answer reads) and [`http`] (the axum server);
+//! [`service`] wires them at start-up.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod gazetteer;
+pub mod http;
+pub mod index;
+pub mod model;
+pub mod referential;
+pub mod sample;
+pub mod service;
+pub mod store;

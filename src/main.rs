@@ -1,0 +1,107 @@
+//! The `atlaas` binary: parses the command line, sets up logs, and calls into the library.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use atlaas::config::{Cli, Command, GazetteerCommand, SampleArgs, ServeArgs};
+use atlaas::gazetteer::build::{BuildOptions, build};
+use atlaas::referential::Referential;
+use atlaas::service::{SampleOptions, StartOptions, load_gazetteer, start};
+use atlaas::store::{self, WriteBatch};
+use atlaas::{http, sample};
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::Sample(args) => sample(args).await,
+        Command::Gazetteer(GazetteerCommand::Build(args)) => {
+            let options = BuildOptions { simplify_degrees: args.simplify, decimals: args.decimals };
+            let summary = build(&args.from, &args.out, &options)?;
+            println!(
+                "gazetteer written to {}: {} rows, {} boundaries ({} points)",
+                args.out.display(),
+                summary.communes,
+                summary.boundaries,
+                summary.boundary_points
+            );
+            for s in &summary.skipped {
+                println!("left out: {s}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Creates the folder of a default SQLite file (`sqlite://var/atlaas.db`).
+fn prepare_sqlite_dir(url: &str) -> Result<()> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+    }
+    Ok(())
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    prepare_sqlite_dir(&args.data.database_url)?;
+    let options = StartOptions {
+        database_url: args.data.database_url.clone(),
+        referential: args.data.referential_path(),
+        data_dir: args.data.data_dir.clone(),
+        sample: (!args.no_sample).then_some(SampleOptions { count: args.sample_count, seed: args.sample_seed }),
+    };
+    let state = start(&options).await?;
+    let limits = http::Limits { request_timeout: Duration::from_secs(args.request_timeout) };
+    let app = http::router(state, limits);
+    let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
+    tracing::info!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+async fn sample(args: SampleArgs) -> Result<()> {
+    let gazetteer = load_gazetteer(&args.data.data_dir)?;
+    let referential = Referential::load(&args.data.referential_path())?;
+    let generated = sample::generate(&gazetteer, &referential, args.count, args.seed);
+    match &args.out {
+        Some(path) => {
+            let json = serde_json::json!({ "sample": true, "seed": args.seed, "authorities": generated.authorities, "initiatives": generated.initiatives });
+            if path.as_os_str() == "-" {
+                serde_json::to_writer_pretty(std::io::stdout().lock(), &json)?;
+                std::io::stdout().write_all(b"\n")?;
+            } else {
+                std::fs::write(path, serde_json::to_vec_pretty(&json)?).with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("{} sample sheets written to {}", generated.initiatives.len(), path.display());
+            }
+        }
+        None => {
+            prepare_sqlite_dir(&args.data.database_url)?;
+            let store = store::open(&args.data.database_url).await?;
+            store.save_referential(&referential).await?;
+            let n = generated.initiatives.len();
+            let stored = store.write(WriteBatch { authorities: generated.authorities, initiatives: generated.initiatives }).await?;
+            eprintln!("{n} sample sheets written to {} ({} stored)", args.data.database_url, stored.len());
+        }
+    }
+    Ok(())
+}

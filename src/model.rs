@@ -1,0 +1,174 @@
+//! The domain's records: initiative sheets, their places, and the authorities that own them.
+
+use serde::{Deserialize, Serialize};
+
+/// Identifier of a stored sheet.
+pub type SheetId = i64;
+
+/// Publication state of a sheet. Only published sheets appear in public reads and tiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    Published,
+    Archived,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Published => "published",
+            Status::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(Status::Draft),
+            "published" => Some(Status::Published),
+            "archived" => Some(Status::Archived),
+            _ => None,
+        }
+    }
+}
+
+/// What kind of local authority owns sheets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorityKind {
+    /// Code: INSEE code of the commune.
+    Commune,
+    /// Code: SIREN of the EPCI.
+    Epci,
+    /// Code: `dep-` and the département code (`dep-62`).
+    Departement,
+    /// Code: `reg-` and the région code (`reg-32`).
+    Region,
+}
+
+impl AuthorityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorityKind::Commune => "commune",
+            AuthorityKind::Epci => "epci",
+            AuthorityKind::Departement => "departement",
+            AuthorityKind::Region => "region",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "commune" => Some(AuthorityKind::Commune),
+            "epci" => Some(AuthorityKind::Epci),
+            "departement" => Some(AuthorityKind::Departement),
+            "region" => Some(AuthorityKind::Region),
+            _ => None,
+        }
+    }
+}
+
+/// One year of the label for an authority: its @ level and the jury's thematic mentions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelAward {
+    pub year: u16,
+    /// 1 to 5.
+    pub arobases: u8,
+    #[serde(default)]
+    pub mentions: Vec<String>,
+}
+
+/// A local authority taking part in the label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Authority {
+    pub code: String,
+    pub kind: AuthorityKind,
+    pub name: String,
+    /// INSEE code of the commune it is, or of its seat for an EPCI, département or région.
+    pub commune: Option<String>,
+    pub departement: Option<String>,
+    pub region: Option<String>,
+    pub population: u32,
+    /// Label history, oldest first.
+    #[serde(default)]
+    pub awards: Vec<LabelAward>,
+}
+
+impl Authority {
+    /// The latest award, which is what the map shows.
+    pub fn latest_award(&self) -> Option<&LabelAward> {
+        self.awards.iter().max_by_key(|a| a.year)
+    }
+}
+
+/// How precisely a place is located.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    Address,
+    Commune,
+    Departement,
+}
+
+/// How a place's point was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GeocodeMethod {
+    Coordinates,
+    Address,
+    InseeCode,
+    PostalCodeName,
+    NameDepartement,
+    Name,
+}
+
+/// A place where an initiative happens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Place {
+    pub label: Option<String>,
+    pub address: Option<String>,
+    pub postal_code: Option<String>,
+    /// INSEE code of the commune (or arrondissement) the place is in.
+    pub commune: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub precision: Precision,
+    pub method: GeocodeMethod,
+}
+
+/// A sheet as written: everything but what the store assigns (id, timestamps).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewInitiative {
+    /// Where the sheet comes from (`sample`, a file name, an API client): with `external_id`,
+    /// what makes re-imports idempotent.
+    pub source: String,
+    pub external_id: String,
+    /// Code of the owning [`Authority`].
+    pub authority: String,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    /// Referential service codes, the first being the main one.
+    pub services: Vec<String>,
+    /// Label edition year the sheet belongs to.
+    pub year: u16,
+    pub website: Option<String>,
+    /// At least one; the first is the main place.
+    pub places: Vec<Place>,
+    pub status: Status,
+    /// Generated sample data, not a real sheet.
+    pub sample: bool,
+    /// Who made the change.
+    pub updated_by: String,
+}
+
+/// A stored sheet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Initiative {
+    pub id: SheetId,
+    #[serde(flatten)]
+    pub sheet: NewInitiative,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub updated_at: String,
+}

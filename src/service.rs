@@ -1,0 +1,81 @@
+//! Start-up of the service: gazetteer and referential from files, the store, the sample sheets
+//! on an empty store, then the in-memory index. Shared by `atlaas serve` and the tests.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::gazetteer::Gazetteer;
+use crate::http::AppState;
+use crate::index::SpatialIndex;
+use crate::referential::Referential;
+use crate::sample;
+use crate::store::{self, Store, WriteBatch};
+
+/// The committed data folder of this checkout.
+pub fn default_data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+/// What start-up needs to know.
+#[derive(Debug, Clone)]
+pub struct StartOptions {
+    pub database_url: String,
+    /// Folder with `gazetteer/`.
+    pub data_dir: PathBuf,
+    /// The referential JSON file.
+    pub referential: PathBuf,
+    /// Sample sheets loaded on an empty store; `None` for none.
+    pub sample: Option<SampleOptions>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SampleOptions {
+    pub count: usize,
+    pub seed: u64,
+}
+
+/// Loads the gazetteer of a data folder.
+pub fn load_gazetteer(data_dir: &Path) -> Result<Gazetteer> {
+    let dir = data_dir.join("gazetteer");
+    Gazetteer::load(&dir).with_context(|| format!("loading the gazetteer from {}", dir.display()))
+}
+
+/// Opens everything and builds the index; the returned state is ready for [`crate::http::router`].
+pub async fn start(options: &StartOptions) -> Result<AppState> {
+    let t0 = Instant::now();
+    let gazetteer = Arc::new(load_gazetteer(&options.data_dir)?);
+    tracing::info!(communes = gazetteer.communes().len(), elapsed_ms = t0.elapsed().as_millis() as u64, "gazetteer loaded");
+    start_with_gazetteer(options, gazetteer).await
+}
+
+/// [`start`] with a gazetteer already loaded (tests share one between servers).
+pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazetteer>) -> Result<AppState> {
+    let t0 = Instant::now();
+    let referential = Arc::new(Referential::load(&options.referential)?);
+    let store = store::open(&options.database_url).await.with_context(|| format!("opening the store {}", options.database_url))?;
+    store.save_referential(&referential).await.context("saving the referential")?;
+    if let Some(s) = options.sample
+        && store.count_initiatives().await? == 0
+    {
+        let t = Instant::now();
+        let generated = sample::generate(&gazetteer, &referential, s.count, s.seed);
+        store
+            .write(WriteBatch { authorities: generated.authorities, initiatives: generated.initiatives })
+            .await
+            .context("loading sample sheets")?;
+        tracing::info!(count = s.count, seed = s.seed, elapsed_ms = t.elapsed().as_millis() as u64, "empty store: sample sheets loaded");
+    }
+    let index = build_index(store.as_ref(), gazetteer.clone(), referential.clone()).await?;
+    tracing::info!(sheets = index.len(), places = index.place_count(), elapsed_ms = t0.elapsed().as_millis() as u64, "ready");
+    Ok(AppState { store, index: Arc::new(RwLock::new(index)), gazetteer, referential })
+}
+
+/// Bulk-loads the index from the store's published sheets.
+pub async fn build_index(store: &dyn Store, gazetteer: Arc<Gazetteer>, referential: Arc<Referential>) -> Result<SpatialIndex> {
+    let authorities = store.authorities().await.context("reading authorities")?;
+    let sheets = store.published_initiatives().await.context("reading published sheets")?;
+    Ok(SpatialIndex::build(gazetteer, referential, authorities, sheets))
+}

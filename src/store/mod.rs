@@ -1,0 +1,128 @@
+//! The store: the system of record for authorities, the referential and initiative sheets.
+//!
+//! Everything above this module talks to [`Store`]; SQLite ([`sqlite`]) is the embedded
+//! default, and a PostgreSQL + PostGIS backend satisfies the same trait.
+
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::model::{Authority, Initiative, NewInitiative, SheetId};
+use crate::referential::Referential;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness constraint refused the write (e.g. the same source + external id twice).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The write refers to something that does not exist or breaks a check.
+    #[error("invalid write: {0}")]
+    Invalid(String),
+    /// The database cannot be reached.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    /// A stored value the code cannot read back (a hand-edited row, say).
+    #[error("unreadable stored value: {0}")]
+    Corrupt(String),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH")]
+    UnsupportedUrl(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        use sqlx::error::ErrorKind;
+        match &e {
+            sqlx::Error::Database(db) => match db.kind() {
+                ErrorKind::UniqueViolation => StoreError::Conflict(db.message().to_owned()),
+                ErrorKind::ForeignKeyViolation | ErrorKind::NotNullViolation | ErrorKind::CheckViolation => {
+                    StoreError::Invalid(db.message().to_owned())
+                }
+                _ => StoreError::Database(e),
+            },
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+                StoreError::Unavailable(e)
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+/// Authorities and sheets written together, in one transaction.
+#[derive(Debug, Default, Clone)]
+pub struct WriteBatch {
+    /// Inserted or updated by code; their awards replace the stored ones.
+    pub authorities: Vec<Authority>,
+    /// Inserted, or updated when their source + external id exist.
+    pub initiatives: Vec<NewInitiative>,
+}
+
+impl WriteBatch {
+    /// What no backend can store faithfully: a sheet without places, a position that is not a
+    /// finite WGS 84 coordinate (SQLite would store NaN as NULL).
+    pub fn check(&self) -> Result<(), StoreError> {
+        for s in &self.initiatives {
+            let id = format!("{}/{}", s.source, s.external_id);
+            if s.places.is_empty() {
+                return Err(StoreError::Invalid(format!("sheet {id} has no place")));
+            }
+            if s.services.is_empty() {
+                return Err(StoreError::Invalid(format!("sheet {id} has no referential service")));
+            }
+            for p in &s.places {
+                let finite = p.lon.is_finite() && p.lat.is_finite();
+                if !finite || !(-180.0..=180.0).contains(&p.lon) || !(-90.0..=90.0).contains(&p.lat) {
+                    return Err(StoreError::Invalid(format!("sheet {id}: place ({}, {}) is not a WGS 84 position", p.lon, p.lat)));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What every backend provides. Methods are coarse on purpose: the in-memory index serves the
+/// hot reads, so the store is asked for whole snapshots and for single sheets.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for `/health` and logs.
+    fn backend(&self) -> &'static str;
+
+    /// Cheap round trip to the database.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Records the referential of its edition (replacing that edition's entries).
+    async fn save_referential(&self, referential: &Referential) -> Result<(), StoreError>;
+
+    async fn count_initiatives(&self) -> Result<u64, StoreError>;
+
+    /// Every authority with its label history.
+    async fn authorities(&self) -> Result<Vec<Authority>, StoreError>;
+
+    async fn authority(&self, code: &str) -> Result<Option<Authority>, StoreError>;
+
+    /// Every published sheet with its services and places, for building the index.
+    async fn published_initiatives(&self) -> Result<Vec<Initiative>, StoreError>;
+
+    async fn initiative(&self, id: SheetId) -> Result<Option<Initiative>, StoreError>;
+
+    /// Writes a batch atomically and returns the stored sheets, in the batch's order.
+    async fn write(&self, batch: WriteBatch) -> Result<Vec<Initiative>, StoreError>;
+}
+
+/// Opens the store a URL names and runs its migrations.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}
+
+/// Current time as stored: RFC 3339 in UTC, to the second.
+pub(crate) fn now() -> String {
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).expect("0 is a valid nanosecond");
+    now.format(&time::format_description::well_known::Rfc3339).expect("UTC times format as RFC 3339")
+}

@@ -1,0 +1,118 @@
+//! Every malformed request is a 4xx with a JSON `{"error", "detail"}` body; never a 500.
+
+mod common;
+
+use common::TestApp;
+
+#[tokio::test]
+async fn malformed_parameters_are_clear_400s() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        "/api/initiatives?bbox=1,2,3",
+        "/api/initiatives?bbox=a,b,c,d",
+        "/api/initiatives?bbox=3,43,1,49",
+        "/api/initiatives?bbox=1,49,3,43",
+        "/api/initiatives?bbox=-200,43,1,49",
+        "/api/initiatives?bbox=1,43,2,95",
+        "/api/initiatives?bbox=NaN,43,2,45",
+        "/api/initiatives?bbox=inf,43,2,45",
+        "/api/initiatives?limit=0",
+        "/api/initiatives?limit=1000000000",
+        "/api/initiatives?limit=-3",
+        "/api/initiatives?limit=ten",
+        "/api/initiatives?limit=1001",
+        "/api/initiatives?cursor=bm9wZQ",
+        "/api/initiatives?cursor=%%%",
+        "/api/initiatives?unknown=1",
+        "/api/initiatives?theme=9",
+        "/api/initiatives?theme=1.a",
+        "/api/initiatives?service=nope",
+        "/api/initiatives?year=20x9",
+        "/api/initiatives?year=2020-2010",
+        "/api/initiatives?year=1800",
+        "/api/initiatives?arobases=0",
+        "/api/initiatives?arobases=6",
+        "/api/initiatives?commune=99999",
+        "/api/initiatives?departement=00",
+        "/api/initiatives?region=99",
+        "/api/initiatives?limit=5&limit=6",
+        "/api/initiatives?q=budget",
+        "/api/nearby",
+        "/api/nearby?lon=2",
+        "/api/nearby?lon=NaN&lat=48",
+        "/api/nearby?lon=2&lat=NaN",
+        "/api/nearby?lon=2&lat=91",
+        "/api/nearby?lon=181&lat=48",
+        "/api/nearby?lon=2&lat=48&commune=62548",
+        "/api/nearby?lon=2&lat=48&radius_m=0",
+        "/api/nearby?lon=2&lat=48&radius_m=-5",
+        "/api/nearby?lon=2&lat=48&radius_m=1e12",
+        "/api/nearby?lon=2&lat=48&limit=0",
+        "/api/nearby?lon=2&lat=48&limit=1000000000",
+        "/api/communes",
+        "/api/communes?q=",
+        "/api/communes?q=marck&limit=0",
+        "/api/communes?q=marck&limit=51",
+        "/api/communes/abc",
+        "/api/communes/6254",
+        "/api/communes/62548?geometry=maybe",
+        "/api/reverse",
+        "/api/reverse?lon=2",
+        "/api/reverse?lon=x&lat=48",
+        "/api/reverse?lon=48.85&lat=2.35&extra=1",
+        "/api/referential?edition=2024",
+        "/api/initiatives/1.5",
+    ];
+    for path in cases {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["error"], "bad_request", "{path}");
+        assert!(body["detail"].as_str().is_some_and(|d| d.len() > 10), "{path}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn swapped_coordinates_are_named_in_the_message() {
+    let app = TestApp::spawn_with(None).await;
+    let (status, body) = app.get("/api/reverse?lon=50.95&lat=1.95e2").await;
+    assert_eq!(status, 400);
+    assert!(body["detail"].as_str().unwrap().contains("swapped"), "{body}");
+}
+
+#[tokio::test]
+async fn unknown_things_are_404s() {
+    let app = TestApp::spawn_with(None).await;
+    for path in ["/api/communes/99999", "/api/nearby?commune=99999", "/nope", "/api/initiatives/0", "/api/reverse?lon=0&lat=0"] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 404, "{path}: {body}");
+        assert_eq!(body["error"], "not_found");
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_before_it_is_read() {
+    let app = TestApp::spawn_with(None).await;
+    // The declared length alone decides: the server must not wait for 10 GB.
+    let res = app
+        .client
+        .post(format!("{}/api/initiatives", app.base))
+        .header("content-length", (10u64 << 30).to_string())
+        .body(vec![0u8; 1024])
+        .send()
+        .await;
+    match res {
+        Ok(res) => {
+            assert_eq!(res.status().as_u16(), 413);
+            let body: serde_json::Value = res.json().await.unwrap();
+            assert_eq!(body["error"], "payload_too_large");
+        }
+        // A server may also close the connection after answering while the client still sends.
+        Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
+    }
+    let (status, _) = {
+        let res = app.client.delete(format!("{}/api/initiatives", app.base)).send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json::<serde_json::Value>().await.unwrap())
+    };
+    assert_eq!(status, 405);
+}

@@ -1,0 +1,101 @@
+//! Helpers of the integration tests: a server on a random port with a fresh store.
+
+#![allow(dead_code)]
+
+use std::sync::{Arc, OnceLock};
+
+use atlaas::gazetteer::Gazetteer;
+use atlaas::http::{self, AppState};
+use atlaas::service::{self, SampleOptions, StartOptions};
+use serde_json::Value;
+
+/// Sheets of the test sample: enough to spread over France, small enough to load fast.
+pub const SAMPLE_COUNT: usize = 800;
+pub const SAMPLE_SEED: u64 = 7;
+
+/// The real gazetteer, loaded once per test binary.
+pub fn gazetteer() -> Arc<Gazetteer> {
+    static G: OnceLock<Arc<Gazetteer>> = OnceLock::new();
+    G.get_or_init(|| Arc::new(service::load_gazetteer(&service::default_data_dir()).expect("the committed gazetteer loads"))).clone()
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// Starts a server with a fresh SQLite store holding the test sample.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(Some(SampleOptions { count: SAMPLE_COUNT, seed: SAMPLE_SEED })).await
+    }
+
+    pub async fn spawn_with(sample: Option<SampleOptions>) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let options = StartOptions {
+            database_url: format!("sqlite://{}", dir.path().join("atlaas.db").display()),
+            data_dir: service::default_data_dir(),
+            referential: service::default_data_dir().join("referential-2024.json"),
+            sample,
+        };
+        let state = service::start_with_gazetteer(&options, gazetteer()).await.expect("the service starts");
+        let app = http::router(state.clone(), http::Limits::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        TestApp { base, state, client: reqwest::Client::new(), _dir: dir }
+    }
+
+    /// GET a path, returning the status and the JSON body (which every answer must have).
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let res = self.client.get(format!("{}{path}", self.base)).send().await.expect("request sent");
+        let status = res.status().as_u16();
+        let content_type = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{path} answered {status} with a non-JSON body {text:?} ({content_type:?})"));
+        (status, body)
+    }
+
+    /// GET a path that must answer 200.
+    pub async fn ok(&self, path: &str) -> Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+}
+
+/// Great-circle distance on the mean sphere, written independently of the code under test.
+pub fn haversine_m(a: [f64; 2], b: [f64; 2]) -> f64 {
+    let (la1, la2) = (a[1].to_radians(), b[1].to_radians());
+    let dlat = la2 - la1;
+    let dlon = (b[0] - a[0]).to_radians();
+    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * h.sqrt().asin()
+}
+
+pub fn coordinates(feature: &Value) -> [f64; 2] {
+    let c = &feature["geometry"]["coordinates"];
+    [c[0].as_f64().unwrap(), c[1].as_f64().unwrap()]
+}
+
+/// Every feature of a listing, following the cursor.
+pub async fn all_pages(app: &TestApp, path_with_query: &str) -> Vec<Value> {
+    let sep = if path_with_query.contains('?') { '&' } else { '?' };
+    let mut out = vec![];
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("{path_with_query}{sep}limit=1000&cursor={c}"),
+            None => format!("{path_with_query}{sep}limit=1000"),
+        };
+        let page = app.ok(&path).await;
+        out.extend(page["features"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}

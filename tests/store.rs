@@ -1,0 +1,132 @@
+//! The store contract on SQLite: what any backend must do (the PostGIS backend will run the
+//! same checks).
+
+use atlaas::model::{Authority, AuthorityKind, GeocodeMethod, LabelAward, NewInitiative, Place, Precision, Status};
+use atlaas::store::{self, StoreError, WriteBatch};
+
+fn authority() -> Authority {
+    Authority {
+        code: "62548".into(),
+        kind: AuthorityKind::Commune,
+        name: "Marck".into(),
+        commune: Some("62548".into()),
+        departement: Some("62".into()),
+        region: Some("32".into()),
+        population: 10_676,
+        awards: vec![LabelAward { year: 2017, arobases: 2, mentions: vec!["education".into()] }],
+    }
+}
+
+fn sheet(external_id: &str, status: Status) -> NewInitiative {
+    NewInitiative {
+        source: "test".into(),
+        external_id: external_id.into(),
+        authority: "62548".into(),
+        title: "Budget participatif".into(),
+        summary: "Résumé".into(),
+        body: "Corps".into(),
+        services: vec!["1.b.2.1".into(), "1.b.2.2".into()],
+        year: 2017,
+        website: Some("https://www.ville-marck.fr".into()),
+        places: vec![
+            Place {
+                label: Some("Mairie".into()),
+                address: None,
+                postal_code: Some("62730".into()),
+                commune: "62548".into(),
+                lon: 1.955739,
+                lat: 50.949117,
+                precision: Precision::Commune,
+                method: GeocodeMethod::InseeCode,
+            },
+            Place {
+                label: Some("Médiathèque".into()),
+                address: Some("Rue de Calais".into()),
+                postal_code: Some("62730".into()),
+                commune: "62548".into(),
+                lon: 1.94,
+                lat: 50.95,
+                precision: Precision::Address,
+                method: GeocodeMethod::Coordinates,
+            },
+        ],
+        status,
+        sample: false,
+        updated_by: "test".into(),
+    }
+}
+
+async fn fresh() -> (tempfile::TempDir, std::sync::Arc<dyn store::Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store = store::open(&url).await.unwrap();
+    (dir, store)
+}
+
+#[tokio::test]
+async fn writes_read_back_whole() {
+    let (_dir, store) = fresh().await;
+    let written =
+        store.write(WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published)] }).await.unwrap();
+    assert_eq!(written.len(), 1);
+    let back = store.initiative(written[0].id).await.unwrap().unwrap();
+    assert_eq!(back.sheet, sheet("a", Status::Published));
+    assert_eq!(back, written[0]);
+    assert_eq!(store.authority("62548").await.unwrap().unwrap(), authority());
+    assert!(store.authority("00000").await.unwrap().is_none());
+    assert!(store.initiative(written[0].id + 1).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn rewriting_the_same_source_and_external_id_updates_in_place() {
+    let (_dir, store) = fresh().await;
+    let first = store.write(WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published)] }).await.unwrap();
+    let mut changed = sheet("a", Status::Published);
+    changed.title = "Budget participatif, deuxième édition".into();
+    changed.places.truncate(1);
+    let second = store.write(WriteBatch { authorities: vec![], initiatives: vec![changed.clone()] }).await.unwrap();
+    assert_eq!(first[0].id, second[0].id);
+    assert_eq!(store.count_initiatives().await.unwrap(), 1);
+    let back = store.initiative(first[0].id).await.unwrap().unwrap();
+    assert_eq!(back.sheet, changed);
+    assert_eq!(back.created_at, first[0].created_at);
+}
+
+#[tokio::test]
+async fn only_published_sheets_are_loaded_for_the_index() {
+    let (_dir, store) = fresh().await;
+    let batch = WriteBatch {
+        authorities: vec![authority()],
+        initiatives: vec![sheet("p", Status::Published), sheet("d", Status::Draft), sheet("x", Status::Archived)],
+    };
+    store.write(batch).await.unwrap();
+    let published = store.published_initiatives().await.unwrap();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].sheet.external_id, "p");
+    assert_eq!(published[0].sheet.places.len(), 2);
+    assert_eq!(published[0].sheet.services, ["1.b.2.1", "1.b.2.2"]);
+}
+
+#[tokio::test]
+async fn bad_writes_are_refused_and_leave_nothing_behind() {
+    let (_dir, store) = fresh().await;
+    // Unknown authority: the foreign key refuses it.
+    let orphan = WriteBatch { authorities: vec![], initiatives: vec![sheet("a", Status::Published)] };
+    assert!(matches!(store.write(orphan).await, Err(StoreError::Invalid(_))));
+    // A good sheet and a bad one in one batch: neither is written.
+    let mut nan = sheet("b", Status::Published);
+    nan.places[0].lat = f64::NAN;
+    let mixed = WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published), nan] };
+    assert!(matches!(store.write(mixed).await, Err(StoreError::Invalid(_))));
+    let mut empty_title = sheet("c", Status::Published);
+    empty_title.title.clear();
+    let check = WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published), empty_title] };
+    assert!(matches!(store.write(check).await, Err(StoreError::Invalid(_))));
+    assert_eq!(store.count_initiatives().await.unwrap(), 0);
+    assert!(store.authorities().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_unsupported_url_is_a_clear_error() {
+    assert!(matches!(store::open("mysql://localhost/x").await, Err(StoreError::UnsupportedUrl(_))));
+}
