@@ -68,6 +68,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
             .context("loading sample sheets")?;
         tracing::info!(count = s.count, seed = s.seed, elapsed_ms = t.elapsed().as_millis() as u64, "empty store: sample sheets loaded");
     }
+    tracing::debug!(elapsed_ms = t0.elapsed().as_millis() as u64, "store open");
     let index = build_index(store.as_ref(), gazetteer.clone(), referential.clone()).await?;
     tracing::info!(sheets = index.len(), places = index.place_count(), elapsed_ms = t0.elapsed().as_millis() as u64, "ready");
     Ok(AppState { store, index: Arc::new(RwLock::new(index)), gazetteer, referential })
@@ -77,5 +78,8 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
 pub async fn build_index(store: &dyn Store, gazetteer: Arc<Gazetteer>, referential: Arc<Referential>) -> Result<SpatialIndex> {
     let authorities = store.authorities().await.context("reading authorities")?;
     let sheets = store.published_initiatives().await.context("reading published sheets")?;
-    Ok(SpatialIndex::build(gazetteer, referential, authorities, sheets))
+    let t = Instant::now();
+    let index = SpatialIndex::build(gazetteer, referential, authorities, sheets);
+    tracing::debug!(elapsed_ms = t.elapsed().as_millis() as u64, "index built");
+    Ok(index)
 }

@@ -169,10 +169,15 @@ struct MultiPolygonGeometry {
 }
 
 pub fn read_dir(dir: &Path) -> Result<Parts, GazetteerError> {
-    let rows: Vec<CommuneRow> = read_csv(&dir.join(COMMUNES))?;
+    // Boundaries are most of the work: parse them beside the attributes.
+    let (boundaries, rows) = std::thread::scope(|scope| {
+        let boundaries = scope.spawn(|| read_boundaries(&dir.join(BOUNDARIES)));
+        let rows: Result<Vec<CommuneRow>, _> = read_csv(&dir.join(COMMUNES));
+        (boundaries.join().expect("the boundary reader does not panic"), rows)
+    });
     Ok(Parts {
-        communes: rows.into_iter().map(Commune::from).collect(),
-        boundaries: read_boundaries(&dir.join(BOUNDARIES))?,
+        communes: rows?.into_iter().map(Commune::from).collect(),
+        boundaries: boundaries?,
         departements: read_csv(&dir.join(DEPARTEMENTS))?,
         regions: read_csv(&dir.join(REGIONS))?,
         epcis: read_csv(&dir.join(EPCIS))?,

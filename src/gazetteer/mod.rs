@@ -182,16 +182,15 @@ impl Gazetteer {
     /// The commune or arrondissement with this INSEE code, else a delegated or associated
     /// commune with it. Codes of Corsica are accepted in either case (`2a004`).
     pub fn commune(&self, code: &str) -> Option<&Commune> {
-        let idx = match self.by_code.get(code) {
-            Some(i) => *i,
-            None => *self.by_code.get(&code.to_ascii_uppercase())?,
-        };
-        Some(&self.communes[idx as usize])
+        self.index_of(code).map(|i| &self.communes[i as usize])
     }
 
     /// Index of a row in [`Self::communes`], for compact references from other indexes.
     pub fn index_of(&self, code: &str) -> Option<u32> {
-        self.commune(code).and_then(|c| self.by_code.get(&c.code).copied())
+        match self.by_code.get(code) {
+            Some(&i) => Some(i),
+            None => self.by_code.get(&code.to_ascii_uppercase()).copied(),
+        }
     }
 
     pub fn boundary(&self, code: &str) -> Option<&MultiPolygon> {

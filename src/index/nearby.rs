@@ -48,6 +48,8 @@ impl SpatialIndex {
         }
         let query = unit_vector(origin[0], origin[1]);
         let mut found: Vec<Near> = Vec::with_capacity(limit + 1);
+        // Places often share a point (a town hall holds many sheets): compute its distance once.
+        let mut last: Option<([f64; 3], f64)> = None;
         for (point, chord2) in self.sphere.nearest_neighbor_iter_with_distance_2(&query) {
             let lower_bound = chord_to_metres(chord2) * (1.0 - SPHERE_MARGIN);
             if radius_m.is_some_and(|r| lower_bound > r) {
@@ -56,20 +58,39 @@ impl SpatialIndex {
             if found.len() == limit && lower_bound > found[limit - 1].distance_m {
                 break;
             }
+            let v = *point.geom();
+            let distance_m = match last {
+                Some((seen, d)) if seen == v => d,
+                _ => {
+                    let d = geodesic_distance(origin, lon_lat(v));
+                    last = Some((v, d));
+                    d
+                }
+            };
+            if radius_m.is_some_and(|r| distance_m > r) {
+                continue;
+            }
             let r = point.data;
+            // Decide before looking the sheet up: most candidates past the k-th cannot enter.
+            if found.len() == limit && (distance_m, r.sheet) >= (found[limit - 1].distance_m, found[limit - 1].sheet) {
+                continue;
+            }
             let sheet = &self.sheets[&r.sheet];
             let place = &sheet.places[r.place as usize];
             if !filter.place_matches(self, place) || !filter.sheet_matches(self, sheet) {
-                continue;
-            }
-            let distance_m = geodesic_distance(origin, [place.lon, place.lat]);
-            if radius_m.is_some_and(|r| distance_m > r) {
                 continue;
             }
             insert_closest(&mut found, Near { sheet: r.sheet, place: r.place, distance_m }, limit);
         }
         found
     }
+}
+
+/// Back from a unit vector to `[lon, lat]` in degrees; `atan2` keeps full precision at any
+/// latitude, where `asin` would lose it near the poles.
+fn lon_lat(v: [f64; 3]) -> [f64; 2] {
+    let [x, y, z] = v;
+    [y.atan2(x).to_degrees(), z.atan2(x.hypot(y)).to_degrees()]
 }
 
 /// Keeps `found` sorted by (distance, sheet), one entry per sheet, at most `limit` long.
@@ -110,6 +131,14 @@ mod tests {
             let v = unit_vector(b[0], b[1]);
             let sphere = chord_to_metres(u.iter().zip(v).map(|(x, y)| (x - y).powi(2)).sum());
             assert!((geodesic - sphere).abs() / sphere < SPHERE_MARGIN, "{a:?} {b:?}: {geodesic} vs {sphere}");
+        }
+    }
+
+    #[test]
+    fn unit_vectors_convert_back_without_loss() {
+        for p in [[1.955739, 50.949117], [-61.53, 16.25], [179.9, -89.99], [0.0, 0.0], [45.0, 89.999_999]] {
+            let back = lon_lat(unit_vector(p[0], p[1]));
+            assert!((back[0] - p[0]).abs() < 1e-9 && (back[1] - p[1]).abs() < 1e-9, "{p:?} -> {back:?}");
         }
     }
 

@@ -302,3 +302,68 @@ fn venue(rng: &mut ChaCha8Rng, g: &Gazetteer, c: &Commune) -> Place {
         method: GeocodeMethod::Coordinates,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::{default_data_dir, load_gazetteer};
+
+    fn inputs() -> (Gazetteer, Referential) {
+        let g = load_gazetteer(&default_data_dir()).unwrap();
+        let r = Referential::load(&default_data_dir().join("referential-2024.json")).unwrap();
+        (g, r)
+    }
+
+    #[test]
+    fn samples_are_deterministic_for_a_seed_and_marked_everywhere() {
+        let (g, r) = inputs();
+        let a = generate(&g, &r, 600, 1);
+        let b = generate(&g, &r, 600, 1);
+        let c = generate(&g, &r, 600, 2);
+        assert_eq!(a.initiatives, b.initiatives);
+        assert_eq!(a.authorities, b.authorities);
+        assert_ne!(a.initiatives, c.initiatives);
+        assert_eq!(a.initiatives.len(), 600);
+        for s in &a.initiatives {
+            assert!(s.sample && s.source == SAMPLE_SOURCE);
+            assert!(s.summary.contains(text::SAMPLE_NOTICE) && s.body.contains(text::SAMPLE_NOTICE));
+            assert!(!s.places.is_empty() && !s.services.is_empty());
+            assert!(s.services.iter().all(|code| r.service_index(code).is_some()), "{:?}", s.services);
+            let authority = a.authorities.iter().find(|x| x.code == s.authority).expect("the authority is generated");
+            assert!(authority.awards.iter().any(|aw| aw.year == s.year), "a sheet belongs to an edition its authority took part in");
+        }
+    }
+
+    #[test]
+    fn places_are_inside_their_communes_and_histories_are_believable() {
+        let (g, r) = inputs();
+        let sample = generate(&g, &r, 2_000, 3);
+        for p in sample.initiatives.iter().flat_map(|s| &s.places) {
+            let c = g.commune(&p.commune).expect("a real commune");
+            let [x0, y0, x1, y1] = c.bbox;
+            assert!(p.lon >= x0 - 0.02 && p.lon <= x1 + 0.02 && p.lat >= y0 - 0.02 && p.lat <= y1 + 0.02, "{p:?} outside {}", c.code);
+        }
+        for a in &sample.authorities {
+            assert!(!a.awards.is_empty());
+            assert!(a.awards.windows(2).all(|w| w[0].year < w[1].year && w[0].arobases <= w[1].arobases));
+            assert!(a.awards.iter().all(|aw| (1..=5).contains(&aw.arobases) && (2008..=2024).contains(&aw.year)));
+        }
+        let kinds = |k| sample.authorities.iter().filter(|a| a.kind == k).count();
+        assert!(kinds(AuthorityKind::Commune) > kinds(AuthorityKind::Epci) && kinds(AuthorityKind::Epci) > 0);
+        assert!(kinds(AuthorityKind::Departement) > 0);
+    }
+
+    #[test]
+    fn populous_communes_are_more_likely() {
+        let (g, r) = inputs();
+        let sample = generate(&g, &r, 6_000, 4);
+        let communes: Vec<&Commune> = g.communes().iter().filter(|c| c.kind == CommuneKind::Commune).collect();
+        let mean_all = communes.iter().map(|c| f64::from(c.population)).sum::<f64>() / communes.len() as f64;
+        let chosen: Vec<f64> =
+            sample.authorities.iter().filter(|a| a.kind == AuthorityKind::Commune).map(|a| f64::from(a.population)).collect();
+        let mean_chosen = chosen.iter().sum::<f64>() / chosen.len() as f64;
+        assert!(mean_chosen > 3.0 * mean_all, "{mean_chosen} vs {mean_all}");
+        assert!(sample.authorities.iter().any(|a| a.code == "75056"), "Paris takes part");
+        assert!(chosen.iter().any(|&p| p < 1_000.0), "villages take part too");
+    }
+}

@@ -58,6 +58,8 @@ fn parse_name<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T, 
 fn initiative_from_row(row: &SqliteRow) -> Result<Initiative, StoreError> {
     let status: String = row.try_get("status")?;
     let year: i64 = row.try_get("year")?;
+    let services: String = row.try_get("services")?;
+    let places: String = row.try_get("places")?;
     Ok(Initiative {
         id: row.try_get("id")?,
         sheet: NewInitiative {
@@ -67,10 +69,10 @@ fn initiative_from_row(row: &SqliteRow) -> Result<Initiative, StoreError> {
             title: row.try_get("title")?,
             summary: row.try_get("summary")?,
             body: row.try_get("body")?,
-            services: vec![],
+            services: serde_json::from_str(&services).map_err(|_| corrupt("services", &services))?,
             year: u16::try_from(year).map_err(|_| corrupt("year", &year.to_string()))?,
             website: row.try_get("website")?,
-            places: vec![],
+            places: places_from_json(&places)?,
             status: Status::parse(&status).ok_or_else(|| corrupt("status", &status))?,
             sample: row.try_get("sample")?,
             updated_by: row.try_get("updated_by")?,
@@ -80,26 +82,25 @@ fn initiative_from_row(row: &SqliteRow) -> Result<Initiative, StoreError> {
     })
 }
 
-fn place_from_row(row: &SqliteRow) -> Result<(SheetId, Place), StoreError> {
-    let precision: String = row.try_get("precision")?;
-    let method: String = row.try_get("method")?;
-    Ok((
-        row.try_get("initiative")?,
-        Place {
-            label: row.try_get("label")?,
-            address: row.try_get("address")?,
-            postal_code: row.try_get("postal_code")?,
-            commune: row.try_get("commune")?,
-            lon: row.try_get("lon")?,
-            lat: row.try_get("lat")?,
-            precision: parse_name::<Precision>("precision", &precision)?,
-            method: parse_name::<GeocodeMethod>("method", &method)?,
-        },
-    ))
+/// Places as aggregated by `initiatives.sql`: arrays in the column order of `places`.
+fn places_from_json(json: &str) -> Result<Vec<Place>, StoreError> {
+    type Row = (Option<String>, Option<String>, Option<String>, String, f64, f64, String, String);
+    let rows: Vec<Row> = serde_json::from_str(json).map_err(|_| corrupt("places", json))?;
+    rows.into_iter()
+        .map(|(label, address, postal_code, commune, lon, lat, precision, method)| {
+            Ok(Place {
+                label,
+                address,
+                postal_code,
+                commune,
+                lon,
+                lat,
+                precision: parse_name::<Precision>("precision", &precision)?,
+                method: parse_name::<GeocodeMethod>("method", &method)?,
+            })
+        })
+        .collect()
 }
-
-const INITIATIVE_COLUMNS: &str =
-    "id, source, external_id, authority, title, summary, body, year, website, status, sample, created_at, updated_at, updated_by";
 
 impl SqliteStore {
     /// All authorities, or the one with `code`, with their awards.
@@ -143,27 +144,12 @@ impl SqliteStore {
         Ok(authorities)
     }
 
-    /// Fills services and places of the given sheets, matched by id.
-    async fn attach_children(&self, sheets: &mut [Initiative], filter: &str) -> Result<(), StoreError> {
-        let position: HashMap<SheetId, usize> = sheets.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-        let sql = format!("SELECT s.initiative, s.service FROM initiative_services s {filter} ORDER BY s.initiative, s.position");
-        for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
-            let id: SheetId = row.try_get(0)?;
-            if let Some(&i) = position.get(&id) {
-                sheets[i].sheet.services.push(row.try_get(1)?);
-            }
-        }
-        let sql = format!(
-            "SELECT s.initiative, s.label, s.address, s.postal_code, s.commune, s.lon, s.lat, s.precision, s.method \
-             FROM places s {filter} ORDER BY s.initiative, s.position"
-        );
-        for row in sqlx::query(&sql).fetch_all(&self.pool).await? {
-            let (id, place) = place_from_row(&row)?;
-            if let Some(&i) = position.get(&id) {
-                sheets[i].sheet.places.push(place);
-            }
-        }
-        Ok(())
+    /// Sheets matching a WHERE clause on `initiatives i`, each with its services and places
+    /// aggregated into the same row: one row a sheet keeps start-up reads short.
+    async fn initiatives_where(&self, filter: &str, bind: Option<SheetId>) -> Result<Vec<Initiative>, StoreError> {
+        let sql = format!("{} {filter} ORDER BY i.id", include_str!("sqlite/initiatives.sql"));
+        let rows = sqlx::query(&sql).bind(bind).fetch_all(&self.pool).await?;
+        rows.iter().map(initiative_from_row).collect()
     }
 }
 
@@ -214,23 +200,11 @@ impl Store for SqliteStore {
     }
 
     async fn published_initiatives(&self) -> Result<Vec<Initiative>, StoreError> {
-        let sql = format!("SELECT {INITIATIVE_COLUMNS} FROM initiatives WHERE status = 'published' ORDER BY id");
-        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-        let mut sheets = rows.iter().map(initiative_from_row).collect::<Result<Vec<_>, _>>()?;
-        self.attach_children(&mut sheets, "JOIN initiatives i ON i.id = s.initiative AND i.status = 'published'").await?;
-        Ok(sheets)
+        self.initiatives_where("WHERE i.status = 'published' AND ?1 IS NULL", None).await
     }
 
     async fn initiative(&self, id: SheetId) -> Result<Option<Initiative>, StoreError> {
-        let sql = format!("SELECT {INITIATIVE_COLUMNS} FROM initiatives WHERE id = ?");
-        let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await? else {
-            return Ok(None);
-        };
-        let mut sheets = [initiative_from_row(&row)?];
-        // The id is an i64 we produced: formatting it into the filter cannot inject anything.
-        self.attach_children(&mut sheets, &format!("WHERE s.initiative = {id}")).await?;
-        let [sheet] = sheets;
-        Ok(Some(sheet))
+        Ok(self.initiatives_where("WHERE i.id = ?1", Some(id)).await?.pop())
     }
 
     async fn write(&self, batch: WriteBatch) -> Result<Vec<Initiative>, StoreError> {

@@ -1,0 +1,11 @@
+-- Sheets with their services and places folded into JSON arrays, in their stored order, so
+-- that reading N sheets is N rows. The caller appends a WHERE clause on `i` and the order.
+SELECT
+    i.id, i.source, i.external_id, i.authority, i.title, i.summary, i.body, i.year, i.website,
+    i.status, i.sample, i.created_at, i.updated_at, i.updated_by,
+    (SELECT json_group_array(s.service ORDER BY s.position)
+       FROM initiative_services s WHERE s.initiative = i.id) AS services,
+    (SELECT json_group_array(json_array(p.label, p.address, p.postal_code, p.commune, p.lon, p.lat,
+                                        p.precision, p.method) ORDER BY p.position)
+       FROM places p WHERE p.initiative = i.id) AS places
+FROM initiatives i
