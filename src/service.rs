@@ -74,12 +74,25 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
     Ok(AppState { store, index: Arc::new(RwLock::new(index)), gazetteer, referential })
 }
 
+/// Sheets read from the store at a time while building the index: whole sheets (with their
+/// body) never sit in memory all at once.
+const INDEX_PAGE: usize = 10_000;
+
 /// Bulk-loads the index from the store's published sheets.
 pub async fn build_index(store: &dyn Store, gazetteer: Arc<Gazetteer>, referential: Arc<Referential>) -> Result<SpatialIndex> {
     let authorities = store.authorities().await.context("reading authorities")?;
-    let sheets = store.published_initiatives().await.context("reading published sheets")?;
+    let mut builder = SpatialIndex::builder(gazetteer, referential, &authorities);
+    let mut after = None;
+    loop {
+        let page = store.published_initiatives(after, INDEX_PAGE).await.context("reading published sheets")?;
+        builder.add(&page);
+        match page.last() {
+            Some(last) if page.len() == INDEX_PAGE => after = Some(last.id),
+            _ => break,
+        }
+    }
     let t = Instant::now();
-    let index = SpatialIndex::build(gazetteer, referential, authorities, sheets);
-    tracing::debug!(elapsed_ms = t.elapsed().as_millis() as u64, "index built");
+    let index = builder.finish();
+    tracing::debug!(elapsed_ms = t.elapsed().as_millis() as u64, "R-trees bulk-loaded");
     Ok(index)
 }

@@ -100,11 +100,31 @@ async fn only_published_sheets_are_loaded_for_the_index() {
         initiatives: vec![sheet("p", Status::Published), sheet("d", Status::Draft), sheet("x", Status::Archived)],
     };
     store.write(batch).await.unwrap();
-    let published = store.published_initiatives().await.unwrap();
+    let published = store.published_initiatives(None, 10).await.unwrap();
     assert_eq!(published.len(), 1);
     assert_eq!(published[0].sheet.external_id, "p");
     assert_eq!(published[0].sheet.places.len(), 2);
     assert_eq!(published[0].sheet.services, ["1.b.2.1", "1.b.2.2"]);
+}
+
+#[tokio::test]
+async fn published_sheets_come_in_pages_in_id_order() {
+    let (_dir, store) = fresh().await;
+    let sheets = (0..7).map(|i| sheet(&i.to_string(), if i == 3 { Status::Draft } else { Status::Published })).collect();
+    store.write(WriteBatch { authorities: vec![authority()], initiatives: sheets }).await.unwrap();
+    let mut seen = vec![];
+    let mut after = None;
+    loop {
+        let page = store.published_initiatives(after, 2).await.unwrap();
+        assert!(page.len() <= 2);
+        seen.extend(page.iter().map(|s| s.id));
+        match page.last() {
+            Some(last) => after = Some(last.id),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 6);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
 }
 
 #[tokio::test]

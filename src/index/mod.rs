@@ -63,6 +63,43 @@ pub struct IndexedAuthority {
     pub year: Option<u16>,
 }
 
+/// A bulk load in progress: sheets go in by pages, the R-trees are built once at the end.
+pub struct IndexBuilder {
+    index: SpatialIndex,
+    entries: Vec<(SheetId, IndexedSheet)>,
+    flat: Vec<FlatPoint>,
+    sphere: Vec<SpherePoint>,
+}
+
+impl IndexBuilder {
+    pub fn add(&mut self, sheets: &[Initiative]) {
+        for sheet in sheets {
+            if let Some(indexed) = self.index.index_entry(sheet) {
+                for (i, p) in indexed.places.iter().enumerate() {
+                    let r = PlaceRef { sheet: sheet.id, place: i as u16 };
+                    self.flat.push(FlatPoint::new([p.lon, p.lat], r));
+                    self.sphere.push(SpherePoint::new(unit_vector(p.lon, p.lat), r));
+                }
+                self.entries.push((sheet.id, indexed));
+            }
+        }
+    }
+
+    pub fn finish(self) -> SpatialIndex {
+        let IndexBuilder { mut index, entries, flat, sphere } = self;
+        // The two bulk loads are independent: one per core.
+        let (flat, sphere) = std::thread::scope(|scope| {
+            let sphere = scope.spawn(|| RTree::bulk_load(sphere));
+            (RTree::bulk_load(flat), sphere.join().expect("bulk loading does not panic"))
+        });
+        index.flat = flat;
+        index.sphere = sphere;
+        // Sorted or not, collecting builds the map in bulk.
+        index.sheets = entries.into_iter().collect();
+        index
+    }
+}
+
 /// One page of a listing.
 pub struct Page {
     pub ids: Vec<SheetId>,
@@ -90,6 +127,14 @@ pub(crate) fn unit_vector(lon: f64, lat: f64) -> [f64; 3] {
 impl SpatialIndex {
     /// Bulk-loads the index from a store snapshot. Sheets that are not published are skipped.
     pub fn build(gazetteer: Arc<Gazetteer>, referential: Arc<Referential>, authorities: Vec<Authority>, sheets: Vec<Initiative>) -> Self {
+        let mut builder = Self::builder(gazetteer, referential, &authorities);
+        builder.add(&sheets);
+        drop(sheets);
+        builder.finish()
+    }
+
+    /// Starts a bulk load that takes sheets page by page.
+    pub fn builder(gazetteer: Arc<Gazetteer>, referential: Arc<Referential>, authorities: &[Authority]) -> IndexBuilder {
         let mut index = SpatialIndex {
             gazetteer,
             referential,
@@ -99,31 +144,8 @@ impl SpatialIndex {
             flat: RTree::new(),
             sphere: RTree::new(),
         };
-        index.upsert_authorities(&authorities);
-        let mut entries = Vec::with_capacity(sheets.len());
-        let mut flat = Vec::with_capacity(sheets.len());
-        let mut sphere = Vec::with_capacity(sheets.len());
-        for sheet in &sheets {
-            if let Some(indexed) = index.index_entry(sheet) {
-                for (i, p) in indexed.places.iter().enumerate() {
-                    let r = PlaceRef { sheet: sheet.id, place: i as u16 };
-                    flat.push(FlatPoint::new([p.lon, p.lat], r));
-                    sphere.push(SpherePoint::new(unit_vector(p.lon, p.lat), r));
-                }
-                entries.push((sheet.id, indexed));
-            }
-        }
-        drop(sheets);
-        // The two bulk loads are independent: one per core.
-        let (flat, sphere) = std::thread::scope(|scope| {
-            let sphere = scope.spawn(|| RTree::bulk_load(sphere));
-            (RTree::bulk_load(flat), sphere.join().expect("bulk loading does not panic"))
-        });
-        index.flat = flat;
-        index.sphere = sphere;
-        // From sorted (store order) or not, collecting builds the map in bulk.
-        index.sheets = entries.into_iter().collect();
-        index
+        index.upsert_authorities(authorities);
+        IndexBuilder { index, entries: vec![], flat: vec![], sphere: vec![] }
     }
 
     fn index_entry(&mut self, sheet: &Initiative) -> Option<IndexedSheet> {

@@ -103,8 +103,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn authority(&self, code: &str) -> Result<Option<Authority>, StoreError>;
 
-    /// Every published sheet with its services and places, for building the index.
-    async fn published_initiatives(&self) -> Result<Vec<Initiative>, StoreError>;
+    /// Published sheets with their services and places, in id order, `limit` at most after the
+    /// id `after`: the index is built page by page so that start-up memory stays bounded.
+    async fn published_initiatives(&self, after: Option<SheetId>, limit: usize) -> Result<Vec<Initiative>, StoreError>;
 
     async fn initiative(&self, id: SheetId) -> Result<Option<Initiative>, StoreError>;
 

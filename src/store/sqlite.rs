@@ -146,9 +146,11 @@ impl SqliteStore {
 
     /// Sheets matching a WHERE clause on `initiatives i`, each with its services and places
     /// aggregated into the same row: one row a sheet keeps start-up reads short.
-    async fn initiatives_where(&self, filter: &str, bind: Option<SheetId>) -> Result<Vec<Initiative>, StoreError> {
-        let sql = format!("{} {filter} ORDER BY i.id", include_str!("sqlite/initiatives.sql"));
-        let rows = sqlx::query(&sql).bind(bind).fetch_all(&self.pool).await?;
+    /// `clause` binds `?1` (an id) and `?2` (a row limit).
+    async fn initiatives_where(&self, clause: &str, id: SheetId, limit: usize) -> Result<Vec<Initiative>, StoreError> {
+        let sql = format!("{} {clause}", include_str!("sqlite/initiatives.sql"));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = sqlx::query(&sql).bind(id).bind(limit).fetch_all(&self.pool).await?;
         rows.iter().map(initiative_from_row).collect()
     }
 }
@@ -199,12 +201,13 @@ impl Store for SqliteStore {
         Ok(self.authorities_where(Some(code)).await?.pop())
     }
 
-    async fn published_initiatives(&self) -> Result<Vec<Initiative>, StoreError> {
-        self.initiatives_where("WHERE i.status = 'published' AND ?1 IS NULL", None).await
+    async fn published_initiatives(&self, after: Option<SheetId>, limit: usize) -> Result<Vec<Initiative>, StoreError> {
+        let clause = "WHERE i.status = 'published' AND i.id > ?1 ORDER BY i.id LIMIT ?2";
+        self.initiatives_where(clause, after.unwrap_or(SheetId::MIN), limit).await
     }
 
     async fn initiative(&self, id: SheetId) -> Result<Option<Initiative>, StoreError> {
-        Ok(self.initiatives_where("WHERE i.id = ?1", Some(id)).await?.pop())
+        Ok(self.initiatives_where("WHERE i.id = ?1 LIMIT ?2", id, 1).await?.pop())
     }
 
     async fn write(&self, batch: WriteBatch) -> Result<Vec<Initiative>, StoreError> {

@@ -1,5 +1,5 @@
 -- Sheets with their services and places folded into JSON arrays, in their stored order, so
--- that reading N sheets is N rows. The caller appends a WHERE clause on `i` and the order.
+-- that reading N sheets is N rows. The caller appends a WHERE clause on `i`, the order and the limit.
 SELECT
     i.id, i.source, i.external_id, i.authority, i.title, i.summary, i.body, i.year, i.website,
     i.status, i.sample, i.created_at, i.updated_at, i.updated_by,
