@@ -210,18 +210,6 @@ impl Gazetteer {
         self.epcis.get(code)
     }
 
-    pub fn departements(&self) -> impl Iterator<Item = &Departement> {
-        self.departements.values()
-    }
-
-    pub fn regions(&self) -> impl Iterator<Item = &Region> {
-        self.regions.values()
-    }
-
-    pub fn epcis(&self) -> impl Iterator<Item = &Epci> {
-        self.epcis.values()
-    }
-
     /// Suggestions for what a person typed: a name, a postal code, an INSEE code, or a postal
     /// code and a name. Best first.
     pub fn search(&self, query: &str, limit: usize) -> Vec<&Commune> {

@@ -9,6 +9,8 @@ use super::{Commune, names::fold};
 pub struct SearchIndex {
     keys: Vec<(String, u32)>,
     postal: HashMap<String, Vec<u32>>,
+    /// INSEE codes in upper case; a delegated commune may share its parent's code.
+    codes: HashMap<String, Vec<u32>>,
 }
 
 /// How well a row matched; lower is better.
@@ -32,13 +34,15 @@ impl SearchIndex {
     pub fn new(communes: &[Commune]) -> Self {
         let mut postal: HashMap<String, Vec<u32>> = HashMap::new();
         let mut keys = Vec::with_capacity(communes.len());
+        let mut codes: HashMap<String, Vec<u32>> = HashMap::new();
         for (i, c) in communes.iter().enumerate() {
             keys.push((fold(&c.name), i as u32));
+            codes.entry(c.code.to_ascii_uppercase()).or_default().push(i as u32);
             for p in &c.postal_codes {
                 postal.entry(p.clone()).or_default().push(i as u32);
             }
         }
-        SearchIndex { keys, postal }
+        SearchIndex { keys, postal, codes }
     }
 
     /// Rows matching `query`, best first: postal then INSEE codes, exact names, name prefixes, word prefixes,
@@ -60,7 +64,7 @@ impl SearchIndex {
                     }
                 }
             }
-            (Some(code), true) => self.by_code(communes, code, &mut hits),
+            (Some(code), true) => self.by_code(code, &mut hits),
             (None, true) => {}
             (code, false) => {
                 let word = format!(" {key}");
@@ -90,11 +94,9 @@ impl SearchIndex {
         hits.into_iter().map(|(_, i)| i).filter(|i| seen.insert(*i)).take(limit).collect()
     }
 
-    fn by_code(&self, communes: &[Commune], code: &str, hits: &mut Vec<(Match, u32)>) {
-        for (i, c) in communes.iter().enumerate() {
-            if c.code.eq_ignore_ascii_case(code) {
-                hits.push((Match::Code, i as u32));
-            }
+    fn by_code(&self, code: &str, hits: &mut Vec<(Match, u32)>) {
+        if let Some(rows) = self.codes.get(&code.to_ascii_uppercase()) {
+            hits.extend(rows.iter().map(|&i| (Match::Code, i)));
         }
         if let Some(rows) = self.postal.get(code) {
             hits.extend(rows.iter().map(|&i| (Match::PostalCode, i)));

@@ -64,11 +64,6 @@ pub struct Filter {
 }
 
 impl Filter {
-    /// True when no place constraint is set, so any place of a matching sheet will do.
-    pub fn has_place_constraints(&self) -> bool {
-        self.bbox.is_some() || self.communes.is_some() || self.departements.is_some() || self.regions.is_some()
-    }
-
     pub(super) fn sheet_matches(&self, index: &SpatialIndex, sheet: &IndexedSheet) -> bool {
         if let Some(years) = &self.years
             && !years.contains(&sheet.year)

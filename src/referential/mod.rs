@@ -174,14 +174,6 @@ impl Referential {
         &self.entries
     }
 
-    pub fn entry(&self, code: &str) -> Option<&Entry> {
-        self.by_code.get(code).map(|&i| &self.entries[i])
-    }
-
-    pub fn mentions(&self) -> &[Mention] {
-        &self.file.mentions
-    }
-
     pub fn service_count(&self) -> usize {
         self.services.len()
     }
