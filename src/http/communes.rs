@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{Error, Result};
-use super::features::{commune_ref, coord};
+use super::features::{CommuneRef, coord};
 use super::params::{Params, check_position};
 use crate::gazetteer::{Commune, Gazetteer};
 
@@ -24,7 +24,7 @@ fn summary(g: &Gazetteer, c: &Commune) -> Value {
         "name": c.name,
         "kind": c.kind,
         "departement": g.departement(&c.departement).map(|d| json!({ "code": d.code, "name": d.name })),
-        "parent": c.parent.as_deref().and_then(|p| g.commune(p)).map(commune_ref),
+        "parent": c.parent.as_deref().and_then(|p| g.commune(p)).map(CommuneRef::from),
         "population": c.population,
         "postal_codes": c.postal_codes,
         "center": [coord(c.point[0]), coord(c.point[1])],

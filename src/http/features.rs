@@ -1,10 +1,13 @@
-//! GeoJSON (RFC 7946) renderings of sheets and communes shared by the endpoints.
+//! GeoJSON (RFC 7946) renderings of sheets and communes shared by the endpoints. Listings are
+//! serialized from borrowed, typed structs: no intermediate JSON tree on the hot paths.
 
-use serde_json::{Value, json};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
-use crate::gazetteer::{Commune, Gazetteer};
+use crate::gazetteer::Commune;
 use crate::index::{IndexedSheet, SpatialIndex};
-use crate::model::SheetId;
+use crate::model::{AuthorityKind, SheetId};
 
 /// Rounds a coordinate to 1e-6 degree (about 0.1 m): more digits carry no information here.
 pub fn coord(v: f64) -> f64 {
@@ -12,37 +15,119 @@ pub fn coord(v: f64) -> f64 {
 }
 
 /// The short form of a commune that other objects embed.
-pub fn commune_ref(c: &Commune) -> Value {
-    json!({ "code": c.code, "name": c.name })
+#[derive(Serialize)]
+pub struct CommuneRef<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+}
+
+impl<'a> From<&'a Commune> for CommuneRef<'a> {
+    fn from(c: &'a Commune) -> Self {
+        CommuneRef { code: &c.code, name: &c.name }
+    }
+}
+
+#[derive(Serialize)]
+pub struct PointGeometry {
+    r#type: &'static str,
+    coordinates: [f64; 2],
+}
+
+impl PointGeometry {
+    pub fn new(lon: f64, lat: f64) -> Self {
+        PointGeometry { r#type: "Point", coordinates: [coord(lon), coord(lat)] }
+    }
+}
+
+#[derive(Serialize)]
+struct AuthorityRef<'a> {
+    code: &'a str,
+    name: &'a str,
+    kind: AuthorityKind,
+    arobases: u8,
+    arobases_year: Option<u16>,
+}
+
+#[derive(Serialize)]
+struct SheetProperties<'a> {
+    id: SheetId,
+    title: &'a str,
+    year: u16,
+    theme: Option<&'a str>,
+    services: Vec<&'a str>,
+    authority: AuthorityRef<'a>,
+    commune: Option<CommuneRef<'a>>,
+    sample: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance_m: Option<f64>,
 }
 
 /// A sheet as a listing shows it, located at one of its places.
-pub fn sheet_feature(index: &SpatialIndex, id: SheetId, sheet: &IndexedSheet, place: usize) -> Value {
-    let p = &sheet.places[place];
-    let g: &Gazetteer = index.gazetteer();
-    let r = index.referential();
-    let authority = index.authority(sheet);
-    let commune = g.communes().get(p.commune as usize).map(commune_ref);
-    let theme = sheet.services.first().map(|&s| r.ancestry(s)[0].code.clone());
-    json!({
-        "type": "Feature",
-        "id": id,
-        "geometry": { "type": "Point", "coordinates": [coord(p.lon), coord(p.lat)] },
-        "properties": {
-            "id": id,
-            "title": sheet.title,
-            "year": sheet.year,
-            "theme": theme,
-            "services": sheet.services.iter().map(|&s| &r.service(s).code).collect::<Vec<_>>(),
-            "authority": {
-                "code": authority.code,
-                "name": authority.name,
-                "kind": authority.kind,
-                "arobases": authority.arobases,
-                "arobases_year": authority.year,
+#[derive(Serialize)]
+pub struct SheetFeature<'a> {
+    r#type: &'static str,
+    id: SheetId,
+    geometry: PointGeometry,
+    properties: SheetProperties<'a>,
+}
+
+impl<'a> SheetFeature<'a> {
+    /// `place` is the position of the place to show; `distance_m` is set by nearby queries.
+    pub fn new(index: &'a SpatialIndex, id: SheetId, sheet: &'a IndexedSheet, place: usize, distance_m: Option<f64>) -> Self {
+        let p = &sheet.places[place];
+        let r = index.referential();
+        let authority = index.authority(sheet);
+        SheetFeature {
+            r#type: "Feature",
+            id,
+            geometry: PointGeometry::new(p.lon, p.lat),
+            properties: SheetProperties {
+                id,
+                title: &sheet.title,
+                year: sheet.year,
+                theme: sheet.services.first().map(|&s| r.ancestry(s)[0].code.as_str()),
+                services: sheet.services.iter().map(|&s| r.service(s).code.as_str()).collect(),
+                authority: AuthorityRef {
+                    code: &authority.code,
+                    name: &authority.name,
+                    kind: authority.kind,
+                    arobases: authority.arobases,
+                    arobases_year: authority.year,
+                },
+                commune: index.gazetteer().communes().get(p.commune as usize).map(CommuneRef::from),
+                sample: sheet.sample,
+                distance_m: distance_m.map(|d| (d * 100.0).round() / 100.0),
             },
-            "commune": commune,
-            "sample": sheet.sample,
         }
-    })
+    }
+}
+
+/// A listing: the features and what the client needs to go on.
+#[derive(Serialize)]
+pub struct SheetCollection<'a> {
+    r#type: &'static str,
+    /// Where distances are measured from, for nearby queries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<[f64; 2]>,
+    pub features: Vec<SheetFeature<'a>>,
+    pub count: usize,
+    /// Opaque cursor of the next page; `null` on the last one (absent where there is no paging).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<Option<String>>,
+    /// True while every sheet served is generated sample data.
+    pub sample_data: bool,
+}
+
+impl<'a> SheetCollection<'a> {
+    pub fn new(features: Vec<SheetFeature<'a>>, sample_data: bool) -> Self {
+        SheetCollection { r#type: "FeatureCollection", origin: None, count: features.len(), features, next_cursor: None, sample_data }
+    }
+
+    /// Serializes now, so that the borrowed index can be released before the response is sent.
+    pub fn into_response(self) -> Response {
+        match serde_json::to_vec(&self) {
+            Ok(body) => ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response(),
+            Err(e) => super::Error::Internal(e.into()).into_response(),
+        }
+    }
 }

@@ -2,12 +2,13 @@
 //! whole sheet, from the store) and `GET /api/nearby` (closest sheets to a point or commune).
 
 use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{Error, Result};
-use super::features::{commune_ref, coord, sheet_feature};
+use super::features::{CommuneRef, PointGeometry, SheetCollection, SheetFeature, coord};
 use super::params::{MAX_LIMIT, Params, check_position, encode_cursor, take_filter};
 use crate::model::{Initiative, Status};
 
@@ -15,7 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/initiatives", get(list)).route("/api/initiatives/{id}", get(one)).route("/api/nearby", get(nearby))
 }
 
-async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>> {
+async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response> {
     let mut p = Params::parse(query.as_deref())?;
     let filter = take_filter(&mut p, &state.gazetteer, &state.referential, true)?;
     let limit = p.take_limit(100, MAX_LIMIT)?;
@@ -23,23 +24,19 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
     p.finish()?;
     let index = state.index();
     let page = index.page(&filter, after, limit);
-    let features: Vec<Value> = page
+    let features = page
         .ids
         .iter()
         .map(|&id| {
             let sheet = index.sheet(id).expect("paged ids are indexed");
             // Shown at its first place that matches the filter (the main place when unfiltered).
             let place = filter.first_matching_place(&index, sheet).unwrap_or(0);
-            sheet_feature(&index, id, sheet, place)
+            SheetFeature::new(&index, id, sheet, place, None)
         })
         .collect();
-    Ok(Json(json!({
-        "type": "FeatureCollection",
-        "features": features,
-        "count": page.ids.len(),
-        "next_cursor": page.next_after.map(encode_cursor),
-        "sample_data": index.all_sample(),
-    })))
+    let mut collection = SheetCollection::new(features, index.all_sample());
+    collection.next_cursor = Some(page.next_after.map(encode_cursor));
+    Ok(collection.into_response())
 }
 
 async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>> {
@@ -75,7 +72,7 @@ fn full_feature(state: &AppState, sheet: &Initiative, authority: Option<crate::m
         .map(|p| {
             json!({
                 "label": p.label, "address": p.address, "postal_code": p.postal_code,
-                "commune": g.commune(&p.commune).map(commune_ref),
+                "commune": g.commune(&p.commune).map(CommuneRef::from),
                 "coordinates": [coord(p.lon), coord(p.lat)],
                 "precision": p.precision, "method": p.method,
             })
@@ -85,7 +82,7 @@ fn full_feature(state: &AppState, sheet: &Initiative, authority: Option<crate::m
     json!({
         "type": "Feature",
         "id": sheet.id,
-        "geometry": { "type": "Point", "coordinates": [coord(main.lon), coord(main.lat)] },
+        "geometry": PointGeometry::new(main.lon, main.lat),
         "properties": {
             "id": sheet.id,
             "title": s.title, "summary": s.summary, "body": s.body,
@@ -106,7 +103,7 @@ fn full_feature(state: &AppState, sheet: &Initiative, authority: Option<crate::m
 /// Largest radius accepted: half the Earth's circumference.
 const MAX_RADIUS_M: f64 = 20_037_509.0;
 
-async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>> {
+async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response> {
     let mut p = Params::parse(query.as_deref())?;
     let (lon, lat, commune) = (p.take_f64("lon")?, p.take_f64("lat")?, p.take("commune"));
     let origin = match (lon, lat, commune) {
@@ -128,19 +125,14 @@ async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
     p.finish()?;
     let index = state.index();
     let found = index.nearby(origin, radius_m, limit, &filter);
-    let features: Vec<Value> = found
+    let features = found
         .iter()
         .map(|n| {
-            let mut f = sheet_feature(&index, n.sheet, index.sheet(n.sheet).expect("found sheets are indexed"), n.place as usize);
-            f["properties"]["distance_m"] = json!((n.distance_m * 100.0).round() / 100.0);
-            f
+            let sheet = index.sheet(n.sheet).expect("found sheets are indexed");
+            SheetFeature::new(&index, n.sheet, sheet, n.place as usize, Some(n.distance_m))
         })
         .collect();
-    Ok(Json(json!({
-        "type": "FeatureCollection",
-        "origin": [coord(origin[0]), coord(origin[1])],
-        "features": features,
-        "count": found.len(),
-        "sample_data": index.all_sample(),
-    })))
+    let mut collection = SheetCollection::new(features, index.all_sample());
+    collection.origin = Some([coord(origin[0]), coord(origin[1])]);
+    Ok(collection.into_response())
 }

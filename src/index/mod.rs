@@ -94,6 +94,7 @@ impl IndexBuilder {
         });
         index.flat = flat;
         index.sphere = sphere;
+        index.real_sheets = entries.iter().filter(|(_, s)| !s.sample).count();
         // Sorted or not, collecting builds the map in bulk.
         index.sheets = entries.into_iter().collect();
         index
@@ -115,6 +116,9 @@ pub struct SpatialIndex {
     authority_rows: HashMap<Box<str>, u32>,
     flat: RTree<FlatPoint>,
     sphere: RTree<SpherePoint>,
+    /// Indexed sheets that are not sample data, so that every response can say cheaply
+    /// whether it shows sample data only.
+    real_sheets: usize,
 }
 
 /// Unit vector of a WGS 84 position on the sphere: chord length orders points like
@@ -143,6 +147,7 @@ impl SpatialIndex {
             authority_rows: HashMap::new(),
             flat: RTree::new(),
             sphere: RTree::new(),
+            real_sheets: 0,
         };
         index.upsert_authorities(authorities);
         IndexBuilder { index, entries: vec![], flat: vec![], sphere: vec![] }
@@ -213,6 +218,7 @@ impl SpatialIndex {
                     self.flat.insert(FlatPoint::new([p.lon, p.lat], r));
                     self.sphere.insert(SpherePoint::new(unit_vector(p.lon, p.lat), r));
                 }
+                self.real_sheets += usize::from(!indexed.sample);
                 self.sheets.insert(sheet.id, indexed);
             }
         }
@@ -221,6 +227,7 @@ impl SpatialIndex {
     /// Removes a sheet and its places; no-op for an unknown id.
     pub fn remove(&mut self, id: SheetId) {
         if let Some(old) = self.sheets.remove(&id) {
+            self.real_sheets -= usize::from(!old.sample);
             for (i, p) in old.places.iter().enumerate() {
                 let r = PlaceRef { sheet: id, place: i as u16 };
                 self.flat.remove(&FlatPoint::new([p.lon, p.lat], r));
@@ -259,7 +266,7 @@ impl SpatialIndex {
 
     /// Whether every indexed sheet is generated sample data (and there is at least one).
     pub fn all_sample(&self) -> bool {
-        !self.sheets.is_empty() && self.sheets.values().all(|s| s.sample)
+        !self.sheets.is_empty() && self.real_sheets == 0
     }
 
     /// Matching sheets in id order, `limit` at most, after the id `after`.
@@ -342,6 +349,7 @@ mod tests {
         let (g, r) = inputs();
         let mut index = SpatialIndex::build(g, r, vec![], vec![sheet(1, &["1.b.2.1"], 2017, &[MARCK], Status::Published)]);
         assert_eq!((index.len(), index.place_count()), (1, 1));
+        assert!(!index.all_sample(), "a real sheet");
         // The sheet moves to Paris and gains a place in Calais.
         index.apply(&[sheet(1, &["1.b.2.1"], 2017, &[PARIS_11, CALAIS], Status::Published)]);
         assert_eq!((index.len(), index.place_count()), (1, 2));
@@ -351,7 +359,12 @@ mod tests {
         // Unpublished, it leaves the index entirely.
         index.apply(&[sheet(1, &["1.b.2.1"], 2017, &[PARIS_11, CALAIS], Status::Draft)]);
         assert_eq!((index.len(), index.place_count()), (0, 0));
+        assert!(!index.all_sample(), "an empty index holds no sample data");
         assert!(index.nearby([MARCK.1, MARCK.2], None, 5, &Filter::default()).is_empty());
+        let mut sample = sheet(2, &["1.b.2.1"], 2017, &[MARCK], Status::Published);
+        sample.sheet.sample = true;
+        index.apply(&[sample]);
+        assert!(index.all_sample());
     }
 
     #[test]
