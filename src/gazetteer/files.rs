@@ -1,6 +1,6 @@
-//! The committed gazetteer files: CSV for attributes (readable by any spreadsheet or GDAL) and
-//! gzipped GeoJSON for the simplified boundaries (readable by QGIS and `ogr2ogr` through
-//! `/vsigzip/`).
+//! The committed gazetteer files: gzipped CSV for attributes (readable by any spreadsheet or
+//! GDAL) and gzipped TopoJSON for the simplified boundaries (readable by QGIS and `ogr2ogr`
+//! through `/vsigzip/`).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -8,13 +8,13 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use flate2::{Compression, read::GzDecoder, write::GzEncoder};
-use geo::{LineString, MultiPolygon, Polygon};
+use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
-use super::{Commune, CommuneKind, Departement, Epci, PointSource, Region};
+use super::{Commune, CommuneKind, Departement, Epci, PointSource, Region, topojson};
 
 pub const COMMUNES: &str = "communes.csv.gz";
-pub const BOUNDARIES: &str = "boundaries.geojson.gz";
+pub const BOUNDARIES: &str = "boundaries.topojson.gz";
 pub const DEPARTEMENTS: &str = "departements.csv";
 pub const REGIONS: &str = "regions.csv";
 pub const EPCIS: &str = "epci.csv";
@@ -141,33 +141,6 @@ fn is_gzip(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "gz")
 }
 
-// GeoJSON is parsed into these plain structs rather than the generic `geojson` types: the file
-// holds one shape of feature, and skipping the generic property maps keeps start-up fast.
-#[derive(Serialize, Deserialize)]
-struct FeatureCollection {
-    r#type: String,
-    features: Vec<Feature>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Feature {
-    r#type: String,
-    properties: FeatureProperties,
-    geometry: MultiPolygonGeometry,
-}
-
-#[derive(Serialize, Deserialize)]
-struct FeatureProperties {
-    code: String,
-    name: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct MultiPolygonGeometry {
-    r#type: String,
-    coordinates: Vec<Vec<Vec<[f64; 2]>>>,
-}
-
 pub fn read_dir(dir: &Path) -> Result<Parts, GazetteerError> {
     // Boundaries are most of the work: parse them beside the attributes.
     let (boundaries, rows) = std::thread::scope(|scope| {
@@ -189,25 +162,9 @@ fn read_boundaries(path: &Path) -> Result<HashMap<String, MultiPolygon>, Gazette
     GzDecoder::new(BufReader::new(open(path)?))
         .read_to_end(&mut text)
         .map_err(|source| GazetteerError::Io { path: path.to_owned(), source })?;
-    let fc: FeatureCollection = serde_json::from_slice(&text).map_err(|source| GazetteerError::Json { path: path.to_owned(), source })?;
-    let mut out = HashMap::with_capacity(fc.features.len());
-    for f in fc.features {
-        if f.geometry.r#type != "MultiPolygon" {
-            let reason = format!("{}: expected a MultiPolygon, found {}", f.properties.code, f.geometry.r#type);
-            return Err(GazetteerError::Invalid { path: path.to_owned(), reason });
-        }
-        out.insert(f.properties.code, to_geo(f.geometry.coordinates));
-    }
-    Ok(out)
-}
-
-fn to_geo(coordinates: Vec<Vec<Vec<[f64; 2]>>>) -> MultiPolygon {
-    let polygons = coordinates.into_iter().map(|rings| {
-        let mut rings = rings.into_iter().map(|r| LineString::from(r.into_iter().map(|[x, y]| (x, y)).collect::<Vec<_>>()));
-        let exterior = rings.next().unwrap_or_else(|| LineString::new(vec![]));
-        Polygon::new(exterior, rings.collect())
-    });
-    MultiPolygon::new(polygons.collect())
+    let topology: topojson::Topology =
+        serde_json::from_slice(&text).map_err(|source| GazetteerError::Json { path: path.to_owned(), source })?;
+    topojson::decode(topology).map_err(|reason| GazetteerError::Invalid { path: path.to_owned(), reason })
 }
 
 /// Writes every file of the gazetteer into `dir`; boundaries are rounded to `decimals`.
@@ -221,34 +178,12 @@ pub fn write_dir(dir: &Path, parts: &Parts, decimals: i32) -> Result<(), Gazette
 }
 
 fn write_boundaries(path: &Path, parts: &Parts, decimals: i32) -> Result<(), GazetteerError> {
-    let scale = 10f64.powi(decimals);
-    let round = |v: f64| (v * scale).round() / scale;
-    let features = parts
-        .communes
-        .iter()
-        .filter(|c| c.kind.is_current())
-        .filter_map(|c| {
-            let mp = parts.boundaries.get(&c.code)?;
-            let coordinates =
-                mp.0.iter()
-                    .map(|p| {
-                        std::iter::once(p.exterior())
-                            .chain(p.interiors())
-                            .map(|ring| ring.coords().map(|c| [round(c.x), round(c.y)]).collect())
-                            .collect()
-                    })
-                    .collect();
-            Some(Feature {
-                r#type: "Feature".into(),
-                properties: FeatureProperties { code: c.code.clone(), name: c.name.clone() },
-                geometry: MultiPolygonGeometry { r#type: "MultiPolygon".into(), coordinates },
-            })
-        })
-        .collect();
-    let fc = FeatureCollection { r#type: "FeatureCollection".into(), features };
+    let current = parts.communes.iter().filter(|c| c.kind.is_current());
+    let boundaries = current.filter_map(|c| Some((c.code.as_str(), c.name.as_str(), parts.boundaries.get(&c.code)?)));
+    let topology = topojson::encode(boundaries, decimals);
     let io_err = |source| GazetteerError::Io { path: path.to_owned(), source };
     let file = File::create(path).map_err(io_err)?;
     let mut gz = GzEncoder::new(BufWriter::new(file), Compression::best());
-    serde_json::to_writer(&mut gz, &fc).map_err(|source| GazetteerError::Json { path: path.to_owned(), source })?;
+    serde_json::to_writer(&mut gz, &topology).map_err(|source| GazetteerError::Json { path: path.to_owned(), source })?;
     gz.finish().map_err(io_err)?.flush().map_err(io_err)
 }

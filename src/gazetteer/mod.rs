@@ -8,6 +8,7 @@ pub mod build;
 mod files;
 pub mod names;
 pub mod search;
+mod topojson;
 mod wkb;
 
 use std::collections::HashMap;
