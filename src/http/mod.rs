@@ -12,11 +12,11 @@ use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
-use axum::http::{StatusCode, header};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use tower_http::timeout::TimeoutLayer;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::gazetteer::Gazetteer;
@@ -67,11 +67,24 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("this endpoint does not accept that method".into()) })
         .with_state(state)
         .layer(middleware::from_fn(reject_oversized_bodies))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+        .layer(middleware::from_fn_with_state(limits.request_timeout, time_limit))
+        // A bug that panics in a handler still gets a JSON answer, and the panic is logged once.
+        .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {
+            let message = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+            Error::Internal(anyhow::anyhow!("handler panicked: {}", message.unwrap_or_default())).into_response()
+        }))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
             tracing::info_span!("request", method = %req.method(), route, uri = %req.uri())
         }))
+}
+
+/// Answers 408 with our JSON body when a request takes longer than the limit.
+async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => Error::Timeout { seconds: limit.as_secs() }.into_response(),
+    }
 }
 
 /// Refuses a declared body over the limit before anything reads it.
