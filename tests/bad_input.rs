@@ -116,13 +116,3 @@ async fn an_oversized_body_is_refused_before_it_is_read() {
     };
     assert_eq!(status, 405);
 }
-
-#[tokio::test]
-async fn a_request_past_the_time_limit_is_a_json_408() {
-    // With no time at all, any handler that waits on the store is cut off.
-    let limits = atlaas::http::Limits { request_timeout: std::time::Duration::ZERO };
-    let app = TestApp::spawn_with_limits(None, limits).await;
-    let (status, body) = app.get("/health").await;
-    assert_eq!(status, 408, "{body}");
-    assert_eq!(body["error"], "request_timeout");
-}

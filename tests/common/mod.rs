@@ -33,10 +33,6 @@ impl TestApp {
     }
 
     pub async fn spawn_with(sample: Option<SampleOptions>) -> TestApp {
-        Self::spawn_with_limits(sample, http::Limits::default()).await
-    }
-
-    pub async fn spawn_with_limits(sample: Option<SampleOptions>, limits: http::Limits) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let options = StartOptions {
             database_url: format!("sqlite://{}", dir.path().join("atlaas.db").display()),
@@ -45,7 +41,7 @@ impl TestApp {
             sample,
         };
         let state = service::start_with_gazetteer(&options, gazetteer()).await.expect("the service starts");
-        let app = http::router(state.clone(), limits);
+        let app = http::router(state.clone(), http::Limits::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
