@@ -26,8 +26,8 @@ pub enum Command {
 /// Where the data lives; shared by the commands that open the store.
 #[derive(Debug, Args)]
 pub struct DataArgs {
-    /// Store URL: sqlite://PATH (created if missing). The default file is outside the
-    /// committed folders.
+    /// Store URL: sqlite://PATH (created if missing) or postgres://USER@HOST/DB (PostGIS). The
+    /// default file is outside the committed folders.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://var/atlaas.db")]
     pub database_url: String,
     /// Folder holding the committed data (gazetteer/, referential files).

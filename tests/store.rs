@@ -1,8 +1,12 @@
-//! The store contract on SQLite: what any backend must do (the PostGIS backend will run the
-//! same checks).
+//! The store contract: every test runs against SQLite and against a real PostgreSQL + PostGIS
+//! (`ATLAAS_TEST_POSTGRES_URL`, which `scripts/test` sets after starting a throw-away cluster).
 
 use atlaas::model::{Authority, AuthorityKind, GeocodeMethod, LabelAward, NewInitiative, Place, Precision, Status};
-use atlaas::store::{self, StoreError, WriteBatch};
+use std::sync::Arc;
+
+use atlaas::referential::Referential;
+use atlaas::store::{self, Store, StoreError, WriteBatch};
+use sqlx::{Connection, Executor, PgConnection};
 
 fn authority() -> Authority {
     Authority {
@@ -56,16 +60,49 @@ fn sheet(external_id: &str, status: Status) -> NewInitiative {
     }
 }
 
-async fn fresh() -> (tempfile::TempDir, std::sync::Arc<dyn store::Store>) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = store::open(&url).await.unwrap();
-    (dir, store)
+/// A fresh, migrated store; the guard keeps its files (SQLite) alive.
+async fn fresh(backend: &str) -> (Option<tempfile::TempDir>, Arc<dyn Store>) {
+    match backend {
+        "sqlite" => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("t.db").display());
+            (Some(dir), store::open(&url).await.unwrap())
+        }
+        _ => {
+            let admin = std::env::var("ATLAAS_TEST_POSTGRES_URL")
+                .expect("ATLAAS_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts PostgreSQL with PostGIS");
+            let name = format!("atlaas_test_{:016x}", rand::random::<u64>());
+            let mut admin_conn = PgConnection::connect(&admin).await.expect("the test PostgreSQL answers");
+            admin_conn.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+            let (base, _) = admin.rsplit_once('/').unwrap();
+            (None, store::open(&format!("{base}/{name}")).await.unwrap())
+        }
+    }
 }
 
-#[tokio::test]
-async fn writes_read_back_whole() {
-    let (_dir, store) = fresh().await;
+/// Runs each contract test on both backends.
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $test() { super::$test("sqlite").await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $test() { super::$test("postgres").await })*
+        }
+    };
+}
+
+on_both_backends!(
+    writes_read_back_whole,
+    rewriting_the_same_source_and_external_id_updates_in_place,
+    only_published_sheets_are_loaded_for_the_index,
+    published_sheets_come_in_pages_in_id_order,
+    bad_writes_are_refused_and_leave_nothing_behind,
+    the_referential_is_recorded_by_edition,
+);
+
+async fn writes_read_back_whole(backend: &str) {
+    let (_dir, store) = fresh(backend).await;
     let written =
         store.write(WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published)] }).await.unwrap();
     assert_eq!(written.len(), 1);
@@ -77,9 +114,8 @@ async fn writes_read_back_whole() {
     assert!(store.initiative(written[0].id + 1).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn rewriting_the_same_source_and_external_id_updates_in_place() {
-    let (_dir, store) = fresh().await;
+async fn rewriting_the_same_source_and_external_id_updates_in_place(backend: &str) {
+    let (_dir, store) = fresh(backend).await;
     let first = store.write(WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published)] }).await.unwrap();
     let mut changed = sheet("a", Status::Published);
     changed.title = "Budget participatif, deuxième édition".into();
@@ -92,9 +128,8 @@ async fn rewriting_the_same_source_and_external_id_updates_in_place() {
     assert_eq!(back.created_at, first[0].created_at);
 }
 
-#[tokio::test]
-async fn only_published_sheets_are_loaded_for_the_index() {
-    let (_dir, store) = fresh().await;
+async fn only_published_sheets_are_loaded_for_the_index(backend: &str) {
+    let (_dir, store) = fresh(backend).await;
     let batch = WriteBatch {
         authorities: vec![authority()],
         initiatives: vec![sheet("p", Status::Published), sheet("d", Status::Draft), sheet("x", Status::Archived)],
@@ -107,9 +142,8 @@ async fn only_published_sheets_are_loaded_for_the_index() {
     assert_eq!(published[0].sheet.services, ["1.b.2.1", "1.b.2.2"]);
 }
 
-#[tokio::test]
-async fn published_sheets_come_in_pages_in_id_order() {
-    let (_dir, store) = fresh().await;
+async fn published_sheets_come_in_pages_in_id_order(backend: &str) {
+    let (_dir, store) = fresh(backend).await;
     let sheets = (0..7).map(|i| sheet(&i.to_string(), if i == 3 { Status::Draft } else { Status::Published })).collect();
     store.write(WriteBatch { authorities: vec![authority()], initiatives: sheets }).await.unwrap();
     let mut seen = vec![];
@@ -127,9 +161,8 @@ async fn published_sheets_come_in_pages_in_id_order() {
     assert!(seen.windows(2).all(|w| w[0] < w[1]));
 }
 
-#[tokio::test]
-async fn bad_writes_are_refused_and_leave_nothing_behind() {
-    let (_dir, store) = fresh().await;
+async fn bad_writes_are_refused_and_leave_nothing_behind(backend: &str) {
+    let (_dir, store) = fresh(backend).await;
     // Unknown authority: the foreign key refuses it.
     let orphan = WriteBatch { authorities: vec![], initiatives: vec![sheet("a", Status::Published)] };
     assert!(matches!(store.write(orphan).await, Err(StoreError::Invalid(_))));
@@ -149,4 +182,14 @@ async fn bad_writes_are_refused_and_leave_nothing_behind() {
 #[tokio::test]
 async fn an_unsupported_url_is_a_clear_error() {
     assert!(matches!(store::open("mysql://localhost/x").await, Err(StoreError::UnsupportedUrl(_))));
+}
+
+async fn the_referential_is_recorded_by_edition(backend: &str) {
+    let (_dir, store) = fresh(backend).await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/referential-2024.json");
+    let referential = Referential::load(&path).unwrap();
+    // Saving twice replaces the edition rather than failing on its primary key.
+    store.save_referential(&referential).await.unwrap();
+    store.save_referential(&referential).await.unwrap();
+    store.ping().await.unwrap();
 }

@@ -1,8 +1,12 @@
 //! The store: the system of record for authorities, the referential and initiative sheets.
 //!
 //! Everything above this module talks to [`Store`]; SQLite ([`sqlite`]) is the embedded
-//! default, and a PostgreSQL + PostGIS backend satisfies the same trait.
+//! default, PostgreSQL + PostGIS ([`postgres`]) the one for several replicas; both share one
+//! implementation of the trait ([`sql`]).
 
+pub mod postgres;
+pub(crate) mod rows;
+pub(crate) mod sql;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -28,7 +32,7 @@ pub enum StoreError {
     /// A stored value the code cannot read back (a hand-edited row, say).
     #[error("unreadable stored value: {0}")]
     Corrupt(String),
-    #[error("unsupported database URL {0:?}: use sqlite://PATH")]
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl(String),
 }
 
@@ -117,6 +121,8 @@ pub trait Store: Send + Sync + 'static {
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PostgresStore::open(url).await?))
     } else {
         Err(StoreError::UnsupportedUrl(url.to_owned()))
     }

@@ -34,8 +34,25 @@ impl TestApp {
 
     pub async fn spawn_with(sample: Option<SampleOptions>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("atlaas.db").display());
+        Self::spawn_on(url, dir, sample).await
+    }
+
+    /// Starts a server on a fresh PostgreSQL database of the test cluster.
+    pub async fn spawn_on_postgres(sample: Option<SampleOptions>) -> TestApp {
+        use sqlx::{Connection, Executor};
+        let admin = std::env::var("ATLAAS_TEST_POSTGRES_URL")
+            .expect("ATLAAS_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts PostgreSQL with PostGIS");
+        let name = format!("atlaas_app_{:016x}", rand::random::<u64>());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test PostgreSQL answers");
+        conn.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        Self::spawn_on(format!("{base}/{name}"), tempfile::tempdir().unwrap(), sample).await
+    }
+
+    async fn spawn_on(database_url: String, dir: tempfile::TempDir, sample: Option<SampleOptions>) -> TestApp {
         let options = StartOptions {
-            database_url: format!("sqlite://{}", dir.path().join("atlaas.db").display()),
+            database_url,
             data_dir: service::default_data_dir(),
             referential: service::default_data_dir().join("referential-2024.json"),
             sample,

@@ -1,0 +1,244 @@
+//! The [`Store`](super::Store) implementation shared by both backends. `QueryBuilder` writes
+//! each backend's placeholders, so one text of SQL serves SQLite and PostgreSQL; the macro
+//! instantiates it for a backend's types (generic sqlx code would need a wall of higher-ranked
+//! bounds instead). A backend brings its pool, its migrations and its `initiatives.sql`.
+
+/// Implements `Store` for `$store` (a struct with a `pool: sqlx::Pool<$db>`).
+macro_rules! sql_store {
+    ($store:ident, $db:ty, $name:literal, $initiatives_sql:expr) => {
+        impl $store {
+            /// All authorities, or the one with `code`, with their awards.
+            async fn authorities_where(&self, code: Option<&str>) -> Result<Vec<$crate::model::Authority>, $crate::store::StoreError> {
+                let mut q =
+                    sqlx::QueryBuilder::<$db>::new("SELECT code, kind, name, commune, departement, region, population FROM authorities");
+                if let Some(code) = code {
+                    q.push(" WHERE code = ").push_bind(code);
+                }
+                q.push(" ORDER BY code");
+                let rows: Vec<$crate::store::rows::AuthorityRow> = q.build_query_as().fetch_all(&self.pool).await?;
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT authority, CAST(year AS BIGINT) AS year, CAST(arobases AS BIGINT) AS arobases, mentions FROM label_awards",
+                );
+                if let Some(code) = code {
+                    q.push(" WHERE authority = ").push_bind(code);
+                }
+                q.push(" ORDER BY authority, year");
+                let awards: Vec<$crate::store::rows::AwardRow> = q.build_query_as().fetch_all(&self.pool).await?;
+                $crate::store::rows::with_awards(rows, awards)
+            }
+
+            /// Sheets with their services and places aggregated into the same row (one row a
+            /// sheet keeps start-up reads short): one by id, or published ones after an id.
+            async fn initiatives_where(
+                &self,
+                one: Option<$crate::model::SheetId>,
+                after: $crate::model::SheetId,
+                limit: usize,
+            ) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
+                let mut q = sqlx::QueryBuilder::<$db>::new($initiatives_sql);
+                match one {
+                    Some(id) => q.push(" WHERE i.id = ").push_bind(id),
+                    None => q.push(" WHERE i.status = 'published' AND i.id > ").push_bind(after),
+                };
+                q.push(" ORDER BY i.id LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+                let rows: Vec<$crate::store::rows::InitiativeRow> = q.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter().map($crate::model::Initiative::try_from).collect()
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            fn backend(&self) -> &'static str {
+                $name
+            }
+
+            async fn ping(&self) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn save_referential(&self, referential: &$crate::referential::Referential) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let edition = i32::from(referential.edition());
+                let mut delete = sqlx::QueryBuilder::<$db>::new("DELETE FROM referential_entries WHERE edition = ");
+                delete.push_bind(edition);
+                delete.build().execute(&mut *tx).await?;
+                for chunk in referential.entries().chunks(CHUNK) {
+                    let mut insert =
+                        sqlx::QueryBuilder::<$db>::new("INSERT INTO referential_entries (edition, code, level, parent, label, published) ");
+                    insert.push_values(chunk, |mut b, e| {
+                        b.push_bind(edition)
+                            .push_bind(&e.code)
+                            .push_bind($crate::store::rows::level_name(e.level))
+                            .push_bind(&e.parent)
+                            .push_bind(&e.label)
+                            .push_bind(e.published);
+                    });
+                    insert.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn count_initiatives(&self) -> Result<u64, $crate::store::StoreError> {
+                let n: i64 = sqlx::query_scalar("SELECT count(*) FROM initiatives").fetch_one(&self.pool).await?;
+                Ok(n as u64)
+            }
+
+            async fn authorities(&self) -> Result<Vec<$crate::model::Authority>, $crate::store::StoreError> {
+                self.authorities_where(None).await
+            }
+
+            async fn authority(&self, code: &str) -> Result<Option<$crate::model::Authority>, $crate::store::StoreError> {
+                Ok(self.authorities_where(Some(code)).await?.pop())
+            }
+
+            async fn published_initiatives(
+                &self,
+                after: Option<$crate::model::SheetId>,
+                limit: usize,
+            ) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
+                self.initiatives_where(None, after.unwrap_or($crate::model::SheetId::MIN), limit).await
+            }
+
+            async fn initiative(&self, id: $crate::model::SheetId) -> Result<Option<$crate::model::Initiative>, $crate::store::StoreError> {
+                Ok(self.initiatives_where(Some(id), 0, 1).await?.pop())
+            }
+
+            async fn write(&self, batch: $crate::store::WriteBatch) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
+                batch.check()?;
+                let mut tx = self.pool.begin().await?;
+                for authority in &batch.authorities {
+                    upsert_authority(&mut tx, authority).await?;
+                }
+                let stamp = $crate::store::now();
+                let mut stored = Vec::with_capacity(batch.initiatives.len());
+                for sheet in batch.initiatives {
+                    stored.push(upsert_initiative(&mut tx, sheet, &stamp).await?);
+                }
+                for chunk in stored.chunks(CHUNK) {
+                    replace_children(&mut tx, chunk).await?;
+                }
+                tx.commit().await?;
+                Ok(stored)
+            }
+        }
+
+        async fn upsert_authority(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            a: &$crate::model::Authority,
+        ) -> Result<(), $crate::store::StoreError> {
+            let mut upsert =
+                sqlx::QueryBuilder::<$db>::new("INSERT INTO authorities (code, kind, name, commune, departement, region, population) ");
+            upsert.push_values([a], |mut b, a| {
+                b.push_bind(&a.code)
+                    .push_bind(a.kind.as_str())
+                    .push_bind(&a.name)
+                    .push_bind(&a.commune)
+                    .push_bind(&a.departement)
+                    .push_bind(&a.region)
+                    .push_bind(i64::from(a.population));
+            });
+            upsert.push(
+                " ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, name = excluded.name, commune = excluded.commune, \
+                 departement = excluded.departement, region = excluded.region, population = excluded.population",
+            );
+            upsert.build().execute(&mut **tx).await?;
+            let mut delete = sqlx::QueryBuilder::<$db>::new("DELETE FROM label_awards WHERE authority = ");
+            delete.push_bind(&a.code);
+            delete.build().execute(&mut **tx).await?;
+            if !a.awards.is_empty() {
+                let mut insert = sqlx::QueryBuilder::<$db>::new("INSERT INTO label_awards (authority, year, arobases, mentions) ");
+                insert.push_values(&a.awards, |mut b, award| {
+                    let mentions = serde_json::to_string(&award.mentions).expect("strings serialize");
+                    b.push_bind(&a.code).push_bind(i32::from(award.year)).push_bind(i32::from(award.arobases)).push_bind(mentions);
+                });
+                insert.build().execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        async fn upsert_initiative(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            s: $crate::model::NewInitiative,
+            stamp: &str,
+        ) -> Result<$crate::model::Initiative, $crate::store::StoreError> {
+            use sqlx::Row;
+            let mut upsert = sqlx::QueryBuilder::<$db>::new(
+                "INSERT INTO initiatives (source, external_id, authority, title, summary, body, year, website, status, sample, \
+                 created_at, updated_at, updated_by) ",
+            );
+            upsert.push_values([&s], |mut b, s| {
+                b.push_bind(&s.source)
+                    .push_bind(&s.external_id)
+                    .push_bind(&s.authority)
+                    .push_bind(&s.title)
+                    .push_bind(&s.summary)
+                    .push_bind(&s.body)
+                    .push_bind(i32::from(s.year))
+                    .push_bind(&s.website)
+                    .push_bind(s.status.as_str())
+                    .push_bind(s.sample)
+                    .push_bind(stamp)
+                    .push_bind(stamp)
+                    .push_bind(&s.updated_by);
+            });
+            upsert.push(
+                " ON CONFLICT (source, external_id) DO UPDATE SET authority = excluded.authority, title = excluded.title, \
+                 summary = excluded.summary, body = excluded.body, year = excluded.year, website = excluded.website, \
+                 status = excluded.status, sample = excluded.sample, updated_at = excluded.updated_at, \
+                 updated_by = excluded.updated_by RETURNING id, created_at",
+            );
+            let row = upsert.build().fetch_one(&mut **tx).await?;
+            Ok($crate::model::Initiative { id: row.try_get(0)?, created_at: row.try_get(1)?, updated_at: stamp.to_owned(), sheet: s })
+        }
+
+        /// Replaces the services and places of stored sheets (a chunk small enough for one statement).
+        async fn replace_children(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            sheets: &[$crate::model::Initiative],
+        ) -> Result<(), $crate::store::StoreError> {
+            for table in ["initiative_services", "places"] {
+                let mut delete = sqlx::QueryBuilder::<$db>::new(format!("DELETE FROM {table} WHERE initiative IN ("));
+                let mut ids = delete.separated(", ");
+                for s in sheets {
+                    ids.push_bind(s.id);
+                }
+                delete.push(")");
+                delete.build().execute(&mut **tx).await?;
+            }
+            let services: Vec<(i64, i32, &String)> =
+                sheets.iter().flat_map(|s| s.sheet.services.iter().enumerate().map(move |(i, code)| (s.id, i as i32, code))).collect();
+            for chunk in services.chunks(CHUNK) {
+                let mut insert = sqlx::QueryBuilder::<$db>::new("INSERT INTO initiative_services (initiative, position, service) ");
+                insert.push_values(chunk, |mut b, (id, pos, code)| {
+                    b.push_bind(*id).push_bind(*pos).push_bind(*code);
+                });
+                insert.build().execute(&mut **tx).await?;
+            }
+            let places: Vec<(i64, i32, &$crate::model::Place)> =
+                sheets.iter().flat_map(|s| s.sheet.places.iter().enumerate().map(move |(i, p)| (s.id, i as i32, p))).collect();
+            for chunk in places.chunks(CHUNK) {
+                let mut insert = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO places (initiative, position, label, address, postal_code, commune, lon, lat, precision, method) ",
+                );
+                insert.push_values(chunk, |mut b, (id, pos, p)| {
+                    b.push_bind(*id)
+                        .push_bind(*pos)
+                        .push_bind(&p.label)
+                        .push_bind(&p.address)
+                        .push_bind(&p.postal_code)
+                        .push_bind(&p.commune)
+                        .push_bind(p.lon)
+                        .push_bind(p.lat)
+                        .push_bind($crate::store::rows::serde_name(&p.precision))
+                        .push_bind($crate::store::rows::serde_name(&p.method));
+                });
+                insert.build().execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+    };
+}
+
+pub(super) use sql_store;
