@@ -10,10 +10,6 @@ use super::StoreError;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
-/// Rows a multi-row INSERT carries: 10 columns × 500 stays far below PostgreSQL's 65,535
-/// bound parameters.
-const CHUNK: usize = 500;
-
 pub struct PostgresStore {
     pool: PgPool,
 }

@@ -3,6 +3,10 @@
 //! instantiates it for a backend's types (generic sqlx code would need a wall of higher-ranked
 //! bounds instead). A backend brings its pool, its migrations and its `initiatives.sql`.
 
+/// Rows a multi-row INSERT carries: 10 columns × 500 stays well under the bound-parameter
+/// limits of SQLite (32,766) and PostgreSQL (65,535).
+pub(crate) const CHUNK: usize = 500;
+
 /// Implements `Store` for `$store` (a struct with a `pool: sqlx::Pool<$db>`).
 macro_rules! sql_store {
     ($store:ident, $db:ty, $name:literal, $initiatives_sql:expr) => {
@@ -63,7 +67,7 @@ macro_rules! sql_store {
                 let mut delete = sqlx::QueryBuilder::<$db>::new("DELETE FROM referential_entries WHERE edition = ");
                 delete.push_bind(edition);
                 delete.build().execute(&mut *tx).await?;
-                for chunk in referential.entries().chunks(CHUNK) {
+                for chunk in referential.entries().chunks($crate::store::sql::CHUNK) {
                     let mut insert =
                         sqlx::QueryBuilder::<$db>::new("INSERT INTO referential_entries (edition, code, level, parent, label, published) ");
                     insert.push_values(chunk, |mut b, e| {
@@ -116,7 +120,7 @@ macro_rules! sql_store {
                 for sheet in batch.initiatives {
                     stored.push(upsert_initiative(&mut tx, sheet, &stamp).await?);
                 }
-                for chunk in stored.chunks(CHUNK) {
+                for chunk in stored.chunks($crate::store::sql::CHUNK) {
                     replace_children(&mut tx, chunk).await?;
                 }
                 tx.commit().await?;
@@ -209,7 +213,7 @@ macro_rules! sql_store {
             }
             let services: Vec<(i64, i32, &String)> =
                 sheets.iter().flat_map(|s| s.sheet.services.iter().enumerate().map(move |(i, code)| (s.id, i as i32, code))).collect();
-            for chunk in services.chunks(CHUNK) {
+            for chunk in services.chunks($crate::store::sql::CHUNK) {
                 let mut insert = sqlx::QueryBuilder::<$db>::new("INSERT INTO initiative_services (initiative, position, service) ");
                 insert.push_values(chunk, |mut b, (id, pos, code)| {
                     b.push_bind(*id).push_bind(*pos).push_bind(*code);
@@ -218,7 +222,7 @@ macro_rules! sql_store {
             }
             let places: Vec<(i64, i32, &$crate::model::Place)> =
                 sheets.iter().flat_map(|s| s.sheet.places.iter().enumerate().map(move |(i, p)| (s.id, i as i32, p))).collect();
-            for chunk in places.chunks(CHUNK) {
+            for chunk in places.chunks($crate::store::sql::CHUNK) {
                 let mut insert = sqlx::QueryBuilder::<$db>::new(
                     "INSERT INTO places (initiative, position, label, address, postal_code, commune, lon, lat, precision, method) ",
                 );

@@ -11,9 +11,6 @@ use super::StoreError;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
-/// Rows a multi-row INSERT carries, well under SQLite's limit of bound variables.
-const CHUNK: usize = 500;
-
 pub struct SqliteStore {
     pool: SqlitePool,
 }
