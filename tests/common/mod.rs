@@ -21,6 +21,7 @@ pub fn gazetteer() -> Arc<Gazetteer> {
 
 pub struct TestApp {
     pub base: String,
+    pub database_url: String,
     pub state: AppState,
     pub client: reqwest::Client,
     _dir: tempfile::TempDir,
@@ -52,7 +53,7 @@ impl TestApp {
 
     async fn spawn_on(database_url: String, dir: tempfile::TempDir, sample: Option<SampleOptions>) -> TestApp {
         let options = StartOptions {
-            database_url,
+            database_url: database_url.clone(),
             data_dir: service::default_data_dir(),
             referential: service::default_data_dir().join("referential-2024.json"),
             sample,
@@ -62,7 +63,7 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        TestApp { base, state, client: reqwest::Client::new(), _dir: dir }
+        TestApp { base, database_url, state, client: reqwest::Client::new(), _dir: dir }
     }
 
     /// GET a path, returning the status and the JSON body (which every answer must have).

@@ -1,0 +1,54 @@
+//! Parity: the in-memory R-tree and PostGIS give the same sheets, in the same order, with the
+//! same distances (within a centimetre), for a few hundred random queries on the sample data.
+
+mod common;
+
+use atlaas::index::{Bbox, Filter};
+use atlaas::store::postgres::{PostgresStore, SpatialHit};
+use common::TestApp;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Random positions over metropolitan France, where the sample is dense enough to matter.
+fn origin(rng: &mut ChaCha8Rng) -> [f64; 2] {
+    [rng.random_range(-4.8..8.2), rng.random_range(42.3..51.1)]
+}
+
+fn assert_same(what: &str, index: &[(i64, f64)], postgis: &[SpatialHit]) {
+    assert_eq!(index.len(), postgis.len(), "{what}: {} vs {} results", index.len(), postgis.len());
+    for ((id, d), hit) in index.iter().zip(postgis) {
+        assert!((d - hit.distance_m).abs() < 0.01, "{what}: sheet {id} at {d} m vs PostGIS sheet {} at {} m", hit.id, hit.distance_m);
+        // Ties (sheets at one town hall) may come in either order only if their distances agree.
+        if *id != hit.id {
+            assert!((d - hit.distance_m).abs() < 1e-6, "{what}: {id} vs {}", hit.id);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_r_tree_and_postgis_agree() {
+    let app = TestApp::spawn_on_postgres(Some(atlaas::service::SampleOptions { count: 1500, seed: 11 })).await;
+    let postgis = PostgresStore::open(&app.database_url).await.unwrap();
+    let none = Filter::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(2024);
+    for q in 0..100 {
+        // Bounding boxes from a town's size to a region's.
+        let [lon, lat] = origin(&mut rng);
+        let (w, h) = (rng.random_range(0.05..3.0), rng.random_range(0.05..2.0));
+        let b = Bbox { min_lon: lon, min_lat: lat, max_lon: lon + w, max_lat: lat + h };
+        let ids = app.state.index().page(&Filter { bbox: Some(b), ..Filter::default() }, None, 100_000).ids;
+        let expected: Vec<(i64, f64)> = ids.into_iter().map(|id| (id, 0.0)).collect();
+        assert_same(&format!("bbox #{q} {b:?}"), &expected, &postgis.sheets_in_bbox(&b).await.unwrap());
+
+        let o = origin(&mut rng);
+        let radius = rng.random_range(2_000.0..120_000.0);
+        let near: Vec<(i64, f64)> =
+            app.state.index().nearby(o, Some(radius), 1000, &none).iter().map(|n| (n.sheet, n.distance_m)).collect();
+        assert_same(&format!("radius #{q} {o:?} {radius} m"), &near, &postgis.sheets_within(o, radius, 1000).await.unwrap());
+
+        let o = origin(&mut rng);
+        let k = rng.random_range(1..40);
+        let knn: Vec<(i64, f64)> = app.state.index().nearby(o, None, k, &none).iter().map(|n| (n.sheet, n.distance_m)).collect();
+        assert_same(&format!("k-nearest #{q} {o:?} k={k}"), &knn, &postgis.nearest_sheets(o, k).await.unwrap());
+    }
+}
