@@ -99,6 +99,7 @@ on_both_backends!(
     published_sheets_come_in_pages_in_id_order,
     bad_writes_are_refused_and_leave_nothing_behind,
     the_referential_is_recorded_by_edition,
+    large_batches_keep_each_sheet_with_its_id,
 );
 
 async fn writes_read_back_whole(backend: &str) {
@@ -175,6 +176,8 @@ async fn bad_writes_are_refused_and_leave_nothing_behind(backend: &str) {
     empty_title.title.clear();
     let check = WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published), empty_title] };
     assert!(matches!(store.write(check).await, Err(StoreError::Invalid(_))));
+    let twice = WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published), sheet("a", Status::Draft)] };
+    assert!(matches!(store.write(twice).await, Err(StoreError::Conflict(_))));
     assert_eq!(store.count_initiatives().await.unwrap(), 0);
     assert!(store.authorities().await.unwrap().is_empty());
 }
@@ -192,4 +195,24 @@ async fn the_referential_is_recorded_by_edition(backend: &str) {
     store.save_referential(&referential).await.unwrap();
     store.save_referential(&referential).await.unwrap();
     store.ping().await.unwrap();
+}
+
+async fn large_batches_keep_each_sheet_with_its_id(backend: &str) {
+    let (_dir, store) = fresh(backend).await;
+    // More than one statement's worth of rows, with titles that tell the sheets apart.
+    let sheets: Vec<NewInitiative> = (0..1234)
+        .map(|i| {
+            let mut s = sheet(&format!("n{i}"), Status::Published);
+            s.title = format!("fiche {i}");
+            s
+        })
+        .collect();
+    let written = store.write(WriteBatch { authorities: vec![authority()], initiatives: sheets.clone() }).await.unwrap();
+    assert_eq!(written.len(), sheets.len());
+    let ids: std::collections::HashSet<i64> = written.iter().map(|w| w.id).collect();
+    assert_eq!(ids.len(), sheets.len());
+    for (w, s) in written.iter().zip(&sheets).step_by(97) {
+        assert_eq!(&w.sheet, s);
+        assert_eq!(store.initiative(w.id).await.unwrap().unwrap().sheet.title, s.title);
+    }
 }

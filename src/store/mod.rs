@@ -65,11 +65,17 @@ pub struct WriteBatch {
 }
 
 impl WriteBatch {
-    /// What no backend can store faithfully: a sheet without places, a position that is not a
-    /// finite WGS 84 coordinate (SQLite would store NaN as NULL).
+    /// What no backend can store faithfully: a sheet written twice in one batch, a sheet
+    /// without places, a position that is not a finite WGS 84 coordinate (SQLite would store
+    /// NaN as NULL).
     pub fn check(&self) -> Result<(), StoreError> {
+        let mut seen = std::collections::HashSet::with_capacity(self.initiatives.len());
         for s in &self.initiatives {
             let id = format!("{}/{}", s.source, s.external_id);
+            // Backends differ on a key written twice in one statement; say it is a mistake.
+            if !seen.insert((s.source.as_str(), s.external_id.as_str())) {
+                return Err(StoreError::Conflict(format!("sheet {id} appears twice in one write")));
+            }
             if s.places.is_empty() {
                 return Err(StoreError::Invalid(format!("sheet {id} has no place")));
             }

@@ -117,8 +117,10 @@ macro_rules! sql_store {
                 }
                 let stamp = $crate::store::now();
                 let mut stored = Vec::with_capacity(batch.initiatives.len());
-                for sheet in batch.initiatives {
-                    stored.push(upsert_initiative(&mut tx, sheet, &stamp).await?);
+                let mut sheets = batch.initiatives.into_iter().peekable();
+                while sheets.peek().is_some() {
+                    let chunk: Vec<_> = sheets.by_ref().take($crate::store::sql::CHUNK).collect();
+                    stored.extend(upsert_initiatives(&mut tx, chunk, &stamp).await?);
                 }
                 for chunk in stored.chunks($crate::store::sql::CHUNK) {
                     replace_children(&mut tx, chunk).await?;
@@ -162,17 +164,19 @@ macro_rules! sql_store {
             Ok(())
         }
 
-        async fn upsert_initiative(
+        /// Inserts or updates a chunk of sheets in one statement; ids come back by source and
+        /// external id (the order of RETURNING rows is not guaranteed).
+        async fn upsert_initiatives(
             tx: &mut sqlx::Transaction<'_, $db>,
-            s: $crate::model::NewInitiative,
+            sheets: Vec<$crate::model::NewInitiative>,
             stamp: &str,
-        ) -> Result<$crate::model::Initiative, $crate::store::StoreError> {
+        ) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
             use sqlx::Row;
             let mut upsert = sqlx::QueryBuilder::<$db>::new(
                 "INSERT INTO initiatives (source, external_id, authority, title, summary, body, year, website, status, sample, \
                  created_at, updated_at, updated_by) ",
             );
-            upsert.push_values([&s], |mut b, s| {
+            upsert.push_values(&sheets, |mut b, s| {
                 b.push_bind(&s.source)
                     .push_bind(&s.external_id)
                     .push_bind(&s.authority)
@@ -191,10 +195,24 @@ macro_rules! sql_store {
                 " ON CONFLICT (source, external_id) DO UPDATE SET authority = excluded.authority, title = excluded.title, \
                  summary = excluded.summary, body = excluded.body, year = excluded.year, website = excluded.website, \
                  status = excluded.status, sample = excluded.sample, updated_at = excluded.updated_at, \
-                 updated_by = excluded.updated_by RETURNING id, created_at",
+                 updated_by = excluded.updated_by RETURNING id, created_at, source, external_id",
             );
-            let row = upsert.build().fetch_one(&mut **tx).await?;
-            Ok($crate::model::Initiative { id: row.try_get(0)?, created_at: row.try_get(1)?, updated_at: stamp.to_owned(), sheet: s })
+            let rows = upsert.build().fetch_all(&mut **tx).await?;
+            let mut stored = std::collections::HashMap::with_capacity(rows.len());
+            for row in rows {
+                let key: (String, String) = (row.try_get(2)?, row.try_get(3)?);
+                stored.insert(key, (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?));
+            }
+            sheets
+                .into_iter()
+                .map(|sheet| {
+                    let key = (sheet.source.clone(), sheet.external_id.clone());
+                    let (id, created_at) = stored
+                        .remove(&key)
+                        .ok_or_else(|| $crate::store::StoreError::Corrupt(format!("no id returned for sheet {}/{}", key.0, key.1)))?;
+                    Ok($crate::model::Initiative { id, created_at, updated_at: stamp.to_owned(), sheet })
+                })
+                .collect()
         }
 
         /// Replaces the services and places of stored sheets (a chunk small enough for one statement).
