@@ -1,12 +1,13 @@
 //! The store contract: every test runs against SQLite and against a real PostgreSQL + PostGIS
 //! (`ATLAAS_TEST_POSTGRES_URL`, which `scripts/test` sets after starting a throw-away cluster).
 
-use atlaas::model::{Authority, AuthorityKind, GeocodeMethod, LabelAward, NewInitiative, Place, Precision, Status};
+mod common;
+
 use std::sync::Arc;
 
+use atlaas::model::{Authority, AuthorityKind, GeocodeMethod, LabelAward, NewInitiative, Place, Precision, Status};
 use atlaas::referential::Referential;
 use atlaas::store::{self, Store, StoreError, WriteBatch};
-use sqlx::{Connection, Executor, PgConnection};
 
 fn authority() -> Authority {
     Authority {
@@ -68,15 +69,7 @@ async fn fresh(backend: &str) -> (Option<tempfile::TempDir>, Arc<dyn Store>) {
             let url = format!("sqlite://{}", dir.path().join("t.db").display());
             (Some(dir), store::open(&url).await.unwrap())
         }
-        _ => {
-            let admin = std::env::var("ATLAAS_TEST_POSTGRES_URL")
-                .expect("ATLAAS_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts PostgreSQL with PostGIS");
-            let name = format!("atlaas_test_{:016x}", rand::random::<u64>());
-            let mut admin_conn = PgConnection::connect(&admin).await.expect("the test PostgreSQL answers");
-            admin_conn.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
-            let (base, _) = admin.rsplit_once('/').unwrap();
-            (None, store::open(&format!("{base}/{name}")).await.unwrap())
-        }
+        _ => (None, store::open(&common::fresh_postgres_database().await).await.unwrap()),
     }
 }
 

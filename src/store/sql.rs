@@ -3,7 +3,7 @@
 //! instantiates it for a backend's types (generic sqlx code would need a wall of higher-ranked
 //! bounds instead). A backend brings its pool, its migrations and its `initiatives.sql`.
 
-/// Rows a multi-row INSERT carries: 10 columns × 500 stays well under the bound-parameter
+/// Rows a multi-row INSERT carries: at most 13 columns × 500 stays well under the bound-parameter
 /// limits of SQLite (32,766) and PostgreSQL (65,535).
 pub(crate) const CHUNK: usize = 500;
 

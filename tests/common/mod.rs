@@ -41,14 +41,7 @@ impl TestApp {
 
     /// Starts a server on a fresh PostgreSQL database of the test cluster.
     pub async fn spawn_on_postgres(sample: Option<SampleOptions>) -> TestApp {
-        use sqlx::{Connection, Executor};
-        let admin = std::env::var("ATLAAS_TEST_POSTGRES_URL")
-            .expect("ATLAAS_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts PostgreSQL with PostGIS");
-        let name = format!("atlaas_app_{:016x}", rand::random::<u64>());
-        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test PostgreSQL answers");
-        conn.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
-        let (base, _) = admin.rsplit_once('/').unwrap();
-        Self::spawn_on(format!("{base}/{name}"), tempfile::tempdir().unwrap(), sample).await
+        Self::spawn_on(fresh_postgres_database().await, tempfile::tempdir().unwrap(), sample).await
     }
 
     async fn spawn_on(database_url: String, dir: tempfile::TempDir, sample: Option<SampleOptions>) -> TestApp {
@@ -83,6 +76,19 @@ impl TestApp {
         assert_eq!(status, 200, "{path}: {body}");
         body
     }
+}
+
+/// URL of a new, empty database on the test PostgreSQL cluster (`scripts/test` starts it and
+/// sets `ATLAAS_TEST_POSTGRES_URL`; without it the PostGIS tests fail rather than skip).
+pub async fn fresh_postgres_database() -> String {
+    use sqlx::{Connection, Executor};
+    let admin = std::env::var("ATLAAS_TEST_POSTGRES_URL")
+        .expect("ATLAAS_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts PostgreSQL with PostGIS");
+    let name = format!("atlaas_test_{:016x}", rand::random::<u64>());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("the test PostgreSQL answers");
+    conn.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
 }
 
 /// Great-circle distance on the mean sphere, written independently of the code under test.
