@@ -75,10 +75,9 @@ impl IndexBuilder {
     pub fn add(&mut self, sheets: &[Initiative]) {
         for sheet in sheets {
             if let Some(indexed) = self.index.index_entry(sheet) {
-                for (i, p) in indexed.places.iter().enumerate() {
-                    let r = PlaceRef { sheet: sheet.id, place: i as u16 };
-                    self.flat.push(FlatPoint::new([p.lon, p.lat], r));
-                    self.sphere.push(SpherePoint::new(unit_vector(p.lon, p.lat), r));
+                for (flat, sphere) in tree_points(sheet.id, &indexed) {
+                    self.flat.push(flat);
+                    self.sphere.push(sphere);
                 }
                 self.entries.push((sheet.id, indexed));
             }
@@ -119,6 +118,15 @@ pub struct SpatialIndex {
     /// Indexed sheets that are not sample data, so that every response can say cheaply
     /// whether it shows sample data only.
     real_sheets: usize,
+}
+
+/// The entries of a sheet's places in the two trees; removal rebuilds the same values to find
+/// them.
+fn tree_points(id: SheetId, sheet: &IndexedSheet) -> impl Iterator<Item = (FlatPoint, SpherePoint)> + '_ {
+    sheet.places.iter().enumerate().map(move |(i, p)| {
+        let r = PlaceRef { sheet: id, place: i as u16 };
+        (FlatPoint::new([p.lon, p.lat], r), SpherePoint::new(unit_vector(p.lon, p.lat), r))
+    })
 }
 
 /// Unit vector of a WGS 84 position on the sphere: chord length orders points like
@@ -213,10 +221,9 @@ impl SpatialIndex {
         for sheet in sheets {
             self.remove(sheet.id);
             if let Some(indexed) = self.index_entry(sheet) {
-                for (i, p) in indexed.places.iter().enumerate() {
-                    let r = PlaceRef { sheet: sheet.id, place: i as u16 };
-                    self.flat.insert(FlatPoint::new([p.lon, p.lat], r));
-                    self.sphere.insert(SpherePoint::new(unit_vector(p.lon, p.lat), r));
+                for (flat, sphere) in tree_points(sheet.id, &indexed) {
+                    self.flat.insert(flat);
+                    self.sphere.insert(sphere);
                 }
                 self.real_sheets += usize::from(!indexed.sample);
                 self.sheets.insert(sheet.id, indexed);
@@ -228,10 +235,9 @@ impl SpatialIndex {
     pub fn remove(&mut self, id: SheetId) {
         if let Some(old) = self.sheets.remove(&id) {
             self.real_sheets -= usize::from(!old.sample);
-            for (i, p) in old.places.iter().enumerate() {
-                let r = PlaceRef { sheet: id, place: i as u16 };
-                self.flat.remove(&FlatPoint::new([p.lon, p.lat], r));
-                self.sphere.remove(&SpherePoint::new(unit_vector(p.lon, p.lat), r));
+            for (flat, sphere) in tree_points(id, &old) {
+                self.flat.remove(&flat);
+                self.sphere.remove(&sphere);
             }
         }
     }
