@@ -60,6 +60,10 @@ pub struct ServeArgs {
     /// Seed of the sample sheets.
     #[arg(long, env = "ATLAAS_SAMPLE_SEED", default_value_t = 2020)]
     pub sample_seed: u64,
+    /// Folder of the web pages (the map, the embed page, the widget script), with MapLibre
+    /// GL JS in its node_modules (`npm ci --prefix web`).
+    #[arg(long, env = "ATLAAS_WEB_DIR", default_value_os_t = crate::service::default_web_dir())]
+    pub web_dir: PathBuf,
     /// Longest time a request may take, in seconds, before a 408.
     #[arg(long, env = "ATLAAS_REQUEST_TIMEOUT", default_value_t = 10)]
     pub request_timeout: u64,

@@ -2,7 +2,8 @@
 //!
 //! The parts follow DESIGN.md's diagram: [`gazetteer`] (real French communes), [`referential`]
 //! (the classification of services), [`sample`] (generated sheets), [`store`] (the system of
-//! record), [`index`] (the in-memory R-trees that answer reads) and [`http`] (the axum server);
+//! record), [`index`] (the in-memory R-trees that answer reads), [`tiles`] (vector tiles from
+//! the index) and [`http`] (the axum server);
 //! [`service`] wires them at start-up.
 #![forbid(unsafe_code)]
 
@@ -15,3 +16,4 @@ pub mod referential;
 pub mod sample;
 pub mod service;
 pub mod store;
+pub mod tiles;

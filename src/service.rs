@@ -13,10 +13,17 @@ use crate::index::SpatialIndex;
 use crate::referential::Referential;
 use crate::sample;
 use crate::store::{self, Store, WriteBatch};
+use crate::tiles::Tiles;
 
 /// The committed data folder of this checkout.
 pub fn default_data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+/// The web pages of this checkout (`web/`, with MapLibre in `web/node_modules` once
+/// `npm ci --prefix web` has run).
+pub fn default_web_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("web")
 }
 
 /// What start-up needs to know.
@@ -29,6 +36,8 @@ pub struct StartOptions {
     pub referential: PathBuf,
     /// Sample sheets loaded on an empty store; `None` for none.
     pub sample: Option<SampleOptions>,
+    /// Folder of the web pages.
+    pub web_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +80,9 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
     tracing::debug!(elapsed_ms = t0.elapsed().as_millis() as u64, "store open");
     let index = build_index(store.as_ref(), gazetteer.clone(), referential.clone()).await?;
     tracing::info!(sheets = index.len(), places = index.place_count(), elapsed_ms = t0.elapsed().as_millis() as u64, "ready");
-    Ok(AppState { store, index: Arc::new(RwLock::new(index)), gazetteer, referential })
+    let tiles = Arc::new(Tiles::new(gazetteer.clone(), crate::tiles::CACHE_BYTES));
+    tiles.prepare();
+    Ok(AppState { store, index: Arc::new(RwLock::new(index)), gazetteer, referential, tiles, web_dir: Arc::new(options.web_dir.clone()) })
 }
 
 /// Sheets read from the store at a time while building the index: whole sheets (with their

@@ -7,7 +7,10 @@ mod health;
 mod initiatives;
 mod params;
 mod referential;
+mod style;
+mod tiles;
 
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
@@ -21,8 +24,10 @@ use tower_http::trace::TraceLayer;
 
 use crate::gazetteer::Gazetteer;
 use crate::index::SpatialIndex;
+use crate::model::Initiative;
 use crate::referential::Referential;
 use crate::store::Store;
+use crate::tiles::Tiles;
 pub use error::Error;
 
 /// Largest request body accepted (no endpoint of this build reads one).
@@ -35,6 +40,9 @@ pub struct AppState {
     pub index: Arc<RwLock<SpatialIndex>>,
     pub gazetteer: Arc<Gazetteer>,
     pub referential: Arc<Referential>,
+    pub tiles: Arc<Tiles>,
+    /// Folder of the web pages and of MapLibre's files.
+    pub web_dir: Arc<PathBuf>,
 }
 
 impl AppState {
@@ -42,6 +50,14 @@ impl AppState {
     /// (each write replaces whole sheets), so a poisoned lock is read anyway.
     pub fn index(&self) -> RwLockReadGuard<'_, SpatialIndex> {
         self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Brings the index in step with sheets just written to the store, and drops the cached
+    /// tiles that draw them.
+    pub fn apply_written(&self, sheets: &[Initiative]) {
+        let touched = self.index.write().unwrap_or_else(|e| e.into_inner()).apply(sheets);
+        let dropped = self.tiles.cache.invalidate(&touched);
+        tracing::debug!(sheets = sheets.len(), tiles_dropped = dropped, "index updated");
     }
 }
 
@@ -63,6 +79,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(initiatives::router())
         .merge(communes::router())
         .merge(referential::router())
+        .merge(tiles::router())
         .fallback(|| async { Error::not_found("no such endpoint; see the README for the API") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("this endpoint does not accept that method".into()) })
         .with_state(state)

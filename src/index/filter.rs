@@ -64,6 +64,18 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Whether the filter lets everything through.
+    pub fn is_empty(&self) -> bool {
+        let Filter { bbox, services, years, min_arobases, communes, departements, regions } = self;
+        bbox.is_none()
+            && services.is_empty()
+            && years.is_none()
+            && min_arobases.is_none()
+            && communes.is_none()
+            && departements.is_none()
+            && regions.is_none()
+    }
+
     pub(super) fn sheet_matches(&self, index: &SpatialIndex, sheet: &IndexedSheet) -> bool {
         if let Some(years) = &self.years
             && !years.contains(&sheet.year)

@@ -7,6 +7,7 @@
 
 pub mod filter;
 mod nearby;
+pub mod zorder;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::model::{Authority, AuthorityKind, Initiative, SheetId, Status};
 use crate::referential::Referential;
 pub use filter::{Bbox, Filter, ServiceSet};
 pub use nearby::{Near, geodesic_distance};
+use zorder::{ZOrder, ZPoint};
 
 /// Where a point of the trees comes from: a sheet and the position of the place in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +33,9 @@ type SpherePoint = GeomWithData<[f64; 3], PlaceRef>;
 
 /// Gazetteer row of a place not in the gazetteer (never matches a commune filter).
 const NO_COMMUNE: u32 = u32::MAX;
+
+/// Theme of a sheet whose services are all unknown to the referential.
+pub const NO_THEME: u8 = u8::MAX;
 
 #[derive(Debug, Clone)]
 pub struct IndexedPlace {
@@ -48,6 +53,8 @@ pub struct IndexedSheet {
     pub authority: u32,
     /// Dense referential indexes, main service first; codes unknown to the referential are left out.
     pub services: Box<[u16]>,
+    /// Position of the main service's theme among the referential's themes ([`NO_THEME`] without one).
+    pub theme: u8,
     pub places: Box<[IndexedPlace]>,
     pub sample: bool,
 }
@@ -61,6 +68,11 @@ pub struct IndexedAuthority {
     /// Latest @ level, 0 when never labelled.
     pub arobases: u8,
     pub year: Option<u16>,
+    /// Mention codes of the latest award, comma-separated.
+    pub mentions: Box<str>,
+    pub population: u32,
+    /// `[lon, lat]` of the commune it is, or of its seat.
+    pub point: Option<[f64; 2]>,
 }
 
 /// A bulk load in progress: sheets go in by pages, the R-trees are built once at the end.
@@ -69,15 +81,17 @@ pub struct IndexBuilder {
     entries: Vec<(SheetId, IndexedSheet)>,
     flat: Vec<FlatPoint>,
     sphere: Vec<SpherePoint>,
+    zorder: Vec<ZPoint>,
 }
 
 impl IndexBuilder {
     pub fn add(&mut self, sheets: &[Initiative]) {
         for sheet in sheets {
             if let Some(indexed) = self.index.index_entry(sheet) {
-                for (flat, sphere) in tree_points(sheet.id, &indexed) {
+                for (flat, sphere, z) in tree_points(sheet.id, &indexed) {
                     self.flat.push(flat);
                     self.sphere.push(sphere);
+                    self.zorder.push(z);
                 }
                 self.entries.push((sheet.id, indexed));
             }
@@ -85,14 +99,17 @@ impl IndexBuilder {
     }
 
     pub fn finish(self) -> SpatialIndex {
-        let IndexBuilder { mut index, entries, flat, sphere } = self;
-        // The two bulk loads are independent: one per core.
-        let (flat, sphere) = std::thread::scope(|scope| {
+        let IndexBuilder { mut index, entries, flat, sphere, zorder } = self;
+        // The bulk loads are independent: the sphere tree on one core, the rest on the other.
+        let (flat, sphere, zorder) = std::thread::scope(|scope| {
             let sphere = scope.spawn(|| RTree::bulk_load(sphere));
-            (RTree::bulk_load(flat), sphere.join().expect("bulk loading does not panic"))
+            let flat = RTree::bulk_load(flat);
+            let zorder = ZOrder::from_unsorted(zorder);
+            (flat, sphere.join().expect("bulk loading does not panic"), zorder)
         });
         index.flat = flat;
         index.sphere = sphere;
+        index.zorder = zorder;
         index.real_sheets = entries.iter().filter(|(_, s)| !s.sample).count();
         // Sorted or not, collecting builds the map in bulk.
         index.sheets = entries.into_iter().collect();
@@ -115,17 +132,19 @@ pub struct SpatialIndex {
     authority_rows: HashMap<Box<str>, u32>,
     flat: RTree<FlatPoint>,
     sphere: RTree<SpherePoint>,
+    zorder: ZOrder,
     /// Indexed sheets that are not sample data, so that every response can say cheaply
     /// whether it shows sample data only.
     real_sheets: usize,
 }
 
-/// The entries of a sheet's places in the two trees; removal rebuilds the same values to find
-/// them.
-fn tree_points(id: SheetId, sheet: &IndexedSheet) -> impl Iterator<Item = (FlatPoint, SpherePoint)> + '_ {
+/// The entries of a sheet's places in the two trees and the Z-order; removal rebuilds the same
+/// values to find them.
+fn tree_points(id: SheetId, sheet: &IndexedSheet) -> impl Iterator<Item = (FlatPoint, SpherePoint, ZPoint)> + '_ {
     sheet.places.iter().enumerate().map(move |(i, p)| {
         let r = PlaceRef { sheet: id, place: i as u16 };
-        (FlatPoint::new([p.lon, p.lat], r), SpherePoint::new(unit_vector(p.lon, p.lat), r))
+        let z = ZPoint { code: zorder::code(p.lon, p.lat), sheet: id, place: i as u16, theme: sheet.theme };
+        (FlatPoint::new([p.lon, p.lat], r), SpherePoint::new(unit_vector(p.lon, p.lat), r), z)
     })
 }
 
@@ -155,10 +174,11 @@ impl SpatialIndex {
             authority_rows: HashMap::new(),
             flat: RTree::new(),
             sphere: RTree::new(),
+            zorder: ZOrder::default(),
             real_sheets: 0,
         };
         index.upsert_authorities(authorities);
-        IndexBuilder { index, entries: vec![], flat: vec![], sphere: vec![] }
+        IndexBuilder { index, entries: vec![], flat: vec![], sphere: vec![], zorder: vec![] }
     }
 
     fn index_entry(&mut self, sheet: &Initiative) -> Option<IndexedSheet> {
@@ -167,11 +187,13 @@ impl SpatialIndex {
             return None;
         }
         let authority = self.authority_row(&s.authority);
+        let services: Box<[u16]> = s.services.iter().filter_map(|c| self.referential.service_index(c)).collect();
         Some(IndexedSheet {
             title: s.title.as_str().into(),
             year: s.year,
             authority,
-            services: s.services.iter().filter_map(|c| self.referential.service_index(c)).collect(),
+            theme: services.first().map_or(NO_THEME, |&main| self.referential.theme_position(main)),
+            services,
             places: s
                 .places
                 .iter()
@@ -195,6 +217,9 @@ impl SpatialIndex {
             kind: AuthorityKind::Commune,
             arobases: 0,
             year: None,
+            mentions: "".into(),
+            population: 0,
+            point: None,
         });
         self.authority_rows.insert(code.into(), row);
         row
@@ -211,35 +236,46 @@ impl SpatialIndex {
                 kind: a.kind,
                 arobases: latest.map_or(0, |l| l.arobases),
                 year: latest.map(|l| l.year),
+                mentions: latest.map(|l| l.mentions.join(",")).unwrap_or_default().into(),
+                population: a.population,
+                point: a.commune.as_deref().and_then(|c| self.gazetteer.commune(c)).map(|c| c.point),
             };
         }
     }
 
     /// Brings the index in step with sheets just written: published ones are (re)indexed,
-    /// others removed.
-    pub fn apply(&mut self, sheets: &[Initiative]) {
+    /// others removed. Returns the positions `[lon, lat]` whose content changed (old and new
+    /// places), so that caches of what is drawn there can be dropped.
+    pub fn apply(&mut self, sheets: &[Initiative]) -> Vec<[f64; 2]> {
+        let mut touched = vec![];
         for sheet in sheets {
-            self.remove(sheet.id);
+            touched.extend(self.remove(sheet.id));
             if let Some(indexed) = self.index_entry(sheet) {
-                for (flat, sphere) in tree_points(sheet.id, &indexed) {
+                for (flat, sphere, z) in tree_points(sheet.id, &indexed) {
+                    touched.push(*flat.geom());
                     self.flat.insert(flat);
                     self.sphere.insert(sphere);
+                    self.zorder.insert(z);
                 }
                 self.real_sheets += usize::from(!indexed.sample);
                 self.sheets.insert(sheet.id, indexed);
             }
         }
+        touched
     }
 
-    /// Removes a sheet and its places; no-op for an unknown id.
-    pub fn remove(&mut self, id: SheetId) {
-        if let Some(old) = self.sheets.remove(&id) {
-            self.real_sheets -= usize::from(!old.sample);
-            for (flat, sphere) in tree_points(id, &old) {
-                self.flat.remove(&flat);
-                self.sphere.remove(&sphere);
-            }
+    /// Removes a sheet and its places, returning their positions; no-op for an unknown id.
+    pub fn remove(&mut self, id: SheetId) -> Vec<[f64; 2]> {
+        let Some(old) = self.sheets.remove(&id) else { return vec![] };
+        self.real_sheets -= usize::from(!old.sample);
+        let mut touched = vec![];
+        for (flat, sphere, z) in tree_points(id, &old) {
+            touched.push(*flat.geom());
+            self.flat.remove(&flat);
+            self.sphere.remove(&sphere);
+            self.zorder.remove(&z);
         }
+        touched
     }
 
     pub fn len(&self) -> usize {
@@ -268,6 +304,22 @@ impl SpatialIndex {
 
     pub fn authority(&self, sheet: &IndexedSheet) -> &IndexedAuthority {
         &self.authorities[sheet.authority as usize]
+    }
+
+    /// Every authority known to the index (labelled or only owning sheets).
+    pub fn authorities(&self) -> &[IndexedAuthority] {
+        &self.authorities
+    }
+
+    /// Every indexed place in Z-order, for tiles.
+    pub fn zorder(&self) -> &ZOrder {
+        &self.zorder
+    }
+
+    /// Whether the place of a sheet passes the filter (and the sheet too).
+    pub fn place_matches(&self, filter: &Filter, id: SheetId, place: u16) -> bool {
+        let Some(sheet) = self.sheets.get(&id) else { return false };
+        filter.sheet_matches(self, sheet) && sheet.places.get(place as usize).is_some_and(|p| filter.place_matches(self, p))
     }
 
     /// Whether every indexed sheet is generated sample data (and there is at least one).

@@ -106,6 +106,9 @@ impl Referential {
         if r.services.is_empty() {
             return Err("it has no services".into());
         }
+        if r.file.themes.len() > 254 {
+            return Err("it has more than 254 themes".into());
+        }
         if r.services.len() > u16::MAX as usize {
             return Err("it has more than 65,535 services".into());
         }
@@ -192,6 +195,12 @@ impl Referential {
     pub fn services_under(&self, code: &str, level: Level) -> Option<&[u16]> {
         let i = *self.by_code.get(code)?;
         (self.entries[i].level == level).then(|| self.services_under[i].as_slice())
+    }
+
+    /// Position among the themes of the theme a service belongs to (themes are few: a u8).
+    pub fn theme_position(&self, service: u16) -> u8 {
+        let theme = &self.entries[self.ancestry[service as usize][0]].code;
+        self.file.themes.iter().position(|t| &t.code == theme).unwrap_or(0) as u8
     }
 
     /// Theme, challenge and use of a service.

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod mvt;
+
 use std::sync::{Arc, OnceLock};
 
 use atlaas::gazetteer::Gazetteer;
@@ -50,6 +52,7 @@ impl TestApp {
             data_dir: service::default_data_dir(),
             referential: service::default_data_dir().join("referential-2024.json"),
             sample,
+            web_dir: service::default_web_dir(),
         };
         let state = service::start_with_gazetteer(&options, gazetteer()).await.expect("the service starts");
         let app = http::router(state.clone(), http::Limits::default());
@@ -68,6 +71,25 @@ impl TestApp {
         let body = serde_json::from_str(&text)
             .unwrap_or_else(|_| panic!("{path} answered {status} with a non-JSON body {text:?} ({content_type:?})"));
         (status, body)
+    }
+
+    /// GET raw bytes with extra headers: status, response headers and body.
+    pub async fn get_bytes(&self, path: &str, headers: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.expect("request sent");
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        (status, headers, res.bytes().await.unwrap().to_vec())
+    }
+
+    /// A decoded tile that must answer 200.
+    pub async fn tile(&self, z: u8, x: u32, y: u32, query: &str) -> mvt::Decoded {
+        let path = format!("/tiles/{z}/{x}/{y}.mvt{query}");
+        let (status, _, body) = self.get_bytes(&path, &[]).await;
+        assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&body));
+        mvt::decode(&body)
     }
 
     /// GET a path that must answer 200.

@@ -1,0 +1,177 @@
+//! Places in Z-order (Morton order) of their Web Mercator position, for tiles.
+//!
+//! Interleaving the bits of x and y makes every square of the tile grid, at every zoom, one
+//! contiguous run of the sorted array: a tile, or a cluster cell inside it, is two binary
+//! searches away, and what falls in a cell depends on nothing outside it. That is what lets
+//! clustering be hierarchical and stable across tile edges, work with any filter, and let a
+//! write invalidate exactly the tiles around it.
+
+use crate::model::SheetId;
+
+/// Bits per axis of a position: 2⁻³² of the world is under a centimetre.
+pub const BITS: u32 = 32;
+
+/// Largest latitude of Web Mercator (the square world).
+const MAX_LAT: f64 = 85.051_128_779_806_59;
+
+/// One place of a published sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ZPoint {
+    /// Interleaved x (even bits) and y (odd bits), y growing southwards.
+    pub code: u64,
+    pub sheet: SheetId,
+    pub place: u16,
+    /// Position of the sheet's main theme in the referential, for per-theme counts.
+    pub theme: u8,
+}
+
+impl ZPoint {
+    /// Position as a fraction of the world, `[0, 1)` on both axes.
+    pub fn xy(&self) -> (f64, f64) {
+        let scale = (1u64 << BITS) as f64;
+        ((compact(self.code) as f64 + 0.5) / scale, (compact(self.code >> 1) as f64 + 0.5) / scale)
+    }
+}
+
+/// Web Mercator position of a WGS 84 point as a fraction of the world (x east, y south).
+pub fn mercator(lon: f64, lat: f64) -> (f64, f64) {
+    let x = (lon + 180.0) / 360.0;
+    let sin = lat.clamp(-MAX_LAT, MAX_LAT).to_radians().sin();
+    let y = 0.5 - ((1.0 + sin) / (1.0 - sin)).ln() / (4.0 * std::f64::consts::PI);
+    (x.clamp(0.0, 1.0), y.clamp(0.0, 1.0))
+}
+
+/// Inverse of [`mercator`].
+pub fn lon_lat(x: f64, y: f64) -> (f64, f64) {
+    let lon = x * 360.0 - 180.0;
+    let lat = (std::f64::consts::PI * (1.0 - 2.0 * y)).sinh().atan().to_degrees();
+    (lon, lat)
+}
+
+/// Morton code of a WGS 84 point.
+pub fn code(lon: f64, lat: f64) -> u64 {
+    let (x, y) = mercator(lon, lat);
+    let max = u32::MAX as f64;
+    let quantize = |v: f64| (v * (1u64 << BITS) as f64).min(max) as u32;
+    spread(quantize(x)) | (spread(quantize(y)) << 1)
+}
+
+/// Spaces the 32 bits of `v` out to the even bits of a u64.
+fn spread(v: u32) -> u64 {
+    let mut v = v as u64;
+    v = (v | (v << 16)) & 0x0000_ffff_0000_ffff;
+    v = (v | (v << 8)) & 0x00ff_00ff_00ff_00ff;
+    v = (v | (v << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+    v = (v | (v << 2)) & 0x3333_3333_3333_3333;
+    (v | (v << 1)) & 0x5555_5555_5555_5555
+}
+
+/// Gathers the even bits of `v`: the inverse of [`spread`].
+fn compact(v: u64) -> u32 {
+    let mut v = v & 0x5555_5555_5555_5555;
+    v = (v | (v >> 1)) & 0x3333_3333_3333_3333;
+    v = (v | (v >> 2)) & 0x0f0f_0f0f_0f0f_0f0f;
+    v = (v | (v >> 4)) & 0x00ff_00ff_00ff_00ff;
+    v = (v | (v >> 8)) & 0x0000_ffff_0000_ffff;
+    ((v | (v >> 16)) & 0x0000_0000_ffff_ffff) as u32
+}
+
+/// The range of codes of grid square (x, y) at `zoom` (0 ≤ zoom ≤ 32).
+pub fn square(zoom: u8, x: u32, y: u32) -> std::ops::Range<u64> {
+    let shift = 2 * (BITS - zoom as u32);
+    let prefix = spread(x) | (spread(y) << 1);
+    let start = prefix.checked_shl(shift).unwrap_or(0);
+    let len = 1u128 << shift;
+    start..(start as u128 + len).min(u64::MAX as u128) as u64
+}
+
+/// The deepest zoom whose grid square holds both codes (0 for different halves of the world).
+pub fn common_zoom(a: u64, b: u64) -> u8 {
+    ((a ^ b).leading_zeros() / 2) as u8
+}
+
+/// Every indexed place, sorted by code.
+#[derive(Debug, Default)]
+pub struct ZOrder {
+    points: Vec<ZPoint>,
+}
+
+impl ZOrder {
+    pub fn from_unsorted(mut points: Vec<ZPoint>) -> Self {
+        points.sort_unstable();
+        ZOrder { points }
+    }
+
+    pub fn insert(&mut self, point: ZPoint) {
+        let at = self.points.partition_point(|p| p < &point);
+        self.points.insert(at, point);
+    }
+
+    pub fn remove(&mut self, point: &ZPoint) {
+        if let Ok(at) = self.points.binary_search(point) {
+            self.points.remove(at);
+        }
+    }
+
+    /// The places in grid square (x, y) at `zoom`, in code order.
+    pub fn in_square(&self, zoom: u8, x: u32, y: u32) -> &[ZPoint] {
+        let codes = square(zoom, x, y);
+        let start = self.points.partition_point(|p| p.code < codes.start);
+        let end = self.points.partition_point(|p| p.code < codes.end);
+        // The last square of the world ends at u64::MAX itself.
+        let end = if codes.end == u64::MAX { self.points.partition_point(|p| p.code <= codes.end) } else { end };
+        &self.points[start..end]
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_to_the_centimetre() {
+        for (lon, lat) in [(1.9557, 50.9491), (-61.5, 16.25), (55.45, -20.88), (0.0, 0.0), (-179.9, -84.0)] {
+            let p = ZPoint { code: code(lon, lat), sheet: 1, place: 0, theme: 0 };
+            let (x, y) = p.xy();
+            let (lon2, lat2) = lon_lat(x, y);
+            assert!((lon - lon2).abs() < 1e-7 && (lat - lat2).abs() < 1e-7, "{lon},{lat} came back as {lon2},{lat2}");
+        }
+    }
+
+    #[test]
+    fn a_grid_square_is_one_run_of_codes() {
+        let marck = code(1.9557, 50.9491);
+        let (x, y) = mercator(1.9557, 50.9491);
+        for zoom in [0u8, 3, 10, 22, 32] {
+            let n = (1u64 << zoom) as f64;
+            let (tx, ty) = ((x * n) as u32, (y * n) as u32);
+            assert!(square(zoom, tx, ty).contains(&marck), "zoom {zoom}");
+            if tx > 0 {
+                assert!(!square(zoom, tx - 1, ty).contains(&marck));
+            }
+        }
+        assert_eq!(square(0, 0, 0), 0..u64::MAX);
+    }
+
+    #[test]
+    fn squares_select_their_points() {
+        let places = [(1.9557, 50.9491), (1.8587, 50.9513), (2.3795, 48.8585), (-61.5, 16.25)];
+        let points = places.iter().enumerate().map(|(i, &(lon, lat))| ZPoint { code: code(lon, lat), sheet: i as i64, place: 0, theme: 0 });
+        let z = ZOrder::from_unsorted(points.collect());
+        assert_eq!(z.in_square(0, 0, 0).len(), 4);
+        // At zoom 1, the north-east quarter of the world holds the three in mainland France
+        // (x ≥ 0.5 is east of Greenwich, y < 0.5 is north).
+        assert_eq!(z.in_square(1, 1, 0).len(), 3);
+        assert_eq!(z.in_square(1, 0, 0).len(), 1);
+        assert_eq!(common_zoom(code(1.9557, 50.9491), code(1.9557, 50.9491)), 32);
+        assert!(common_zoom(code(1.9557, 50.9491), code(1.8587, 50.9513)) >= 8);
+    }
+}

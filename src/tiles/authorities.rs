@@ -1,0 +1,41 @@
+//! The `authorities` layer: labelled authorities at their commune (or seat), highest @ first
+//! so that the map places their symbols first.
+
+use mvt::{Layer, Tile};
+
+use super::{BUFFER, MAX_FEATURES, TileId, point_feature};
+use crate::index::zorder::mercator;
+use crate::index::{Filter, IndexedAuthority, SpatialIndex};
+
+/// Honours the `arobases` and `bbox` filters; the others are about sheets.
+pub(super) fn layer(tile: &Tile, index: &SpatialIndex, t: TileId, filter: &Filter) -> Layer {
+    let [west, south, east, north] = t.bounds(BUFFER);
+    let min = filter.min_arobases.unwrap_or(1);
+    let mut shown: Vec<(&IndexedAuthority, [f64; 2])> = index
+        .authorities()
+        .iter()
+        .filter(|a| a.arobases >= min)
+        .filter_map(|a| a.point.map(|p| (a, p)))
+        .filter(|(_, [lon, lat])| (west..=east).contains(lon) && (south..=north).contains(lat))
+        .filter(|(_, [lon, lat])| filter.bbox.is_none_or(|b| b.contains(*lon, *lat)))
+        .collect();
+    shown.sort_by(|(a, _), (b, _)| b.arobases.cmp(&a.arobases).then(b.population.cmp(&a.population)).then(a.code.cmp(&b.code)));
+    shown.truncate(MAX_FEATURES);
+    let mut layer = tile.create_layer("authorities");
+    for (a, [lon, lat]) in shown {
+        let (mx, my) = mercator(lon, lat);
+        let (x, y) = t.project(mx, my);
+        let mut f = point_feature(layer, x, y);
+        f.add_tag_string("code", &a.code);
+        f.add_tag_string("name", &a.name);
+        f.add_tag_string("kind", a.kind.as_str());
+        f.add_tag_uint("arobases", a.arobases as u64);
+        if let Some(year) = a.year {
+            f.add_tag_uint("year", year as u64);
+        }
+        f.add_tag_string("mentions", &a.mentions);
+        f.add_tag_uint("population", a.population as u64);
+        layer = f.into_layer();
+    }
+    layer
+}

@@ -1,0 +1,218 @@
+//! A bounded in-memory cache of encoded tiles, and the rule that says which tiles a write
+//! touches.
+//!
+//! Entries are keyed by tile and by the request's filter. When the cache outgrows its byte
+//! budget, the least recently used quarter goes. A write drops exactly the tiles that can
+//! draw the places it changed: at every zoom, the tile holding the place's cluster cell and
+//! the neighbours whose buffer reaches that cell.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use super::initiatives::CELL_BITS;
+use super::{MAX_ZOOM, TileId};
+
+/// A tile ready to send, plain and gzip-compressed.
+#[derive(Debug)]
+pub struct CachedTile {
+    pub raw: Vec<u8>,
+    pub gzip: Vec<u8>,
+    /// Hash of the plain bytes, shared by both encodings (the gzip one adds `-gz`).
+    pub hash: u64,
+}
+
+impl CachedTile {
+    pub fn new(raw: Vec<u8>) -> Self {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 2), flate2::Compression::fast());
+        gz.write_all(&raw).expect("writing to memory");
+        let gzip = gz.finish().expect("writing to memory");
+        CachedTile { hash: fnv1a(&raw), raw, gzip }
+    }
+
+    fn bytes(&self) -> usize {
+        self.raw.len() + self.gzip.len() + 64
+    }
+}
+
+/// FNV-1a, 64 bits: a stable content hash, the same in every replica.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}
+
+struct Entry {
+    tile: Arc<CachedTile>,
+    used: AtomicU64,
+}
+
+#[derive(Default)]
+struct Inner {
+    tiles: HashMap<TileId, HashMap<String, Entry>>,
+    bytes: usize,
+}
+
+pub struct TileCache {
+    inner: RwLock<Inner>,
+    budget: usize,
+    clock: AtomicU64,
+}
+
+impl TileCache {
+    /// A cache holding at most `budget` bytes of tiles.
+    pub fn new(budget: usize) -> Self {
+        TileCache { inner: RwLock::default(), budget, clock: AtomicU64::new(0) }
+    }
+
+    pub fn get(&self, tile: TileId, filter: &str) -> Option<Arc<CachedTile>> {
+        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        let entry = inner.tiles.get(&tile)?.get(filter)?;
+        entry.used.store(self.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+        Some(entry.tile.clone())
+    }
+
+    pub fn insert(&self, tile: TileId, filter: &str, value: Arc<CachedTile>) {
+        if value.bytes() > self.budget {
+            return;
+        }
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        inner.bytes += value.bytes();
+        let entry = Entry { tile: value, used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)) };
+        if let Some(old) = inner.tiles.entry(tile).or_default().insert(filter.to_owned(), entry) {
+            inner.bytes -= old.tile.bytes();
+        }
+        if inner.bytes > self.budget {
+            evict(&mut inner, self.budget * 3 / 4);
+        }
+    }
+
+    /// Drops the cached tiles that draw any of these `[lon, lat]` positions; returns how many.
+    pub fn invalidate(&self, touched: &[[f64; 2]]) -> usize {
+        if touched.is_empty() {
+            return 0;
+        }
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        let mut dropped = 0;
+        for &[lon, lat] in touched {
+            for z in 0..=MAX_ZOOM {
+                for tile in tiles_drawing(z, lon, lat) {
+                    if let Some(entries) = inner.tiles.remove(&tile) {
+                        dropped += entries.len();
+                        inner.bytes -= entries.values().map(|e| e.tile.bytes()).sum::<usize>();
+                    }
+                }
+            }
+        }
+        dropped
+    }
+
+    /// Drops everything (after a change that every tile may show, such as an authority's @).
+    pub fn clear(&self) {
+        let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        *inner = Inner::default();
+    }
+
+    pub fn len(&self) -> usize {
+        self.inner.read().unwrap_or_else(|e| e.into_inner()).tiles.values().map(HashMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn evict(inner: &mut Inner, target: usize) {
+    let mut ages: Vec<(u64, TileId, String)> = inner
+        .tiles
+        .iter()
+        .flat_map(|(t, entries)| entries.iter().map(move |(k, e)| (e.used.load(Ordering::Relaxed), *t, k.clone())))
+        .collect();
+    ages.sort_unstable_by_key(|(used, ..)| *used);
+    for (_, tile, key) in ages {
+        if inner.bytes <= target {
+            break;
+        }
+        let Some(entries) = inner.tiles.get_mut(&tile) else { continue };
+        if let Some(e) = entries.remove(&key) {
+            inner.bytes -= e.tile.bytes();
+        }
+        if entries.is_empty() {
+            inner.tiles.remove(&tile);
+        }
+    }
+}
+
+/// The tiles of zoom `z` that can draw a place at `[lon, lat]`: the one holding it, and the
+/// neighbours whose buffer (one cell wide) reaches the cell holding it.
+pub fn tiles_drawing(z: u8, lon: f64, lat: f64) -> impl Iterator<Item = TileId> {
+    let own = TileId::containing(z, lon, lat);
+    let deep = TileId::containing(z + CELL_BITS, lon, lat);
+    let last_cell = (1u32 << CELL_BITS) - 1;
+    let side = |cell: u32| -> i64 {
+        match cell & last_cell {
+            0 => -1,
+            c if c == last_cell => 1,
+            _ => 0,
+        }
+    };
+    let (sx, sy) = (side(deep.x), side(deep.y));
+    let n = 1i64 << z;
+    let mut out = vec![own];
+    for (dx, dy) in [(sx, 0), (0, sy), (sx, sy)] {
+        let (x, y) = (own.x as i64 + dx, own.y as i64 + dy);
+        if (dx, dy) != (0, 0) && (0..n).contains(&x) && (0..n).contains(&y) {
+            out.push(TileId { z, x: x as u32, y: y as u32 });
+        }
+    }
+    out.into_iter()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tile(bytes: usize) -> Arc<CachedTile> {
+        Arc::new(CachedTile::new(vec![7; bytes]))
+    }
+
+    #[test]
+    fn the_budget_evicts_the_least_recently_used() {
+        let cache = TileCache::new(10_000);
+        let id = |x| TileId { z: 10, x, y: 0 };
+        // Each tile weighs a little over 1,000 bytes: twelve overflow the budget.
+        for x in 0..12 {
+            cache.insert(id(x), "", tile(1000));
+            cache.get(id(0), "").expect("the first tile is kept warm");
+        }
+        assert!(cache.get(id(0), "").is_some(), "recently used");
+        assert!(cache.get(id(1), "").is_none(), "least recently used goes first");
+        let inner = cache.inner.read().unwrap();
+        assert!(inner.bytes <= 10_000);
+    }
+
+    #[test]
+    fn a_write_drops_the_tiles_that_draw_it_and_no_other() {
+        let cache = TileCache::new(1 << 20);
+        let marck = TileId::containing(12, 1.9557, 50.9491);
+        let elsewhere = TileId::containing(12, 5.3698, 43.2965);
+        cache.insert(marck, "", tile(10));
+        cache.insert(marck, "theme=1", tile(10));
+        cache.insert(elsewhere, "", tile(10));
+        assert_eq!(cache.invalidate(&[[1.9557, 50.9491]]), 2);
+        assert!(cache.get(elsewhere, "").is_some());
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn a_place_on_a_tile_edge_also_touches_the_neighbour() {
+        // Just inside the west edge of a zoom-4 tile.
+        let t = TileId { z: 4, x: 8, y: 5 };
+        let [west, south, _, north] = t.bounds(0.0);
+        let lon = west + 1e-6;
+        let lat = (south + north) / 2.0;
+        let drawn: Vec<TileId> = tiles_drawing(4, lon, lat).collect();
+        assert!(drawn.contains(&t) && drawn.contains(&TileId { z: 4, x: 7, y: 5 }), "{drawn:?}");
+        let middle: Vec<TileId> = tiles_drawing(4, (west + t.bounds(0.0)[2]) / 2.0, lat).collect();
+        assert_eq!(middle, [t]);
+    }
+}

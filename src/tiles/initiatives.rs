@@ -1,0 +1,144 @@
+//! The `initiatives` layer: clusters at low zoom, one point per place above.
+//!
+//! Clusters are the squares of a grid 8 × 8 per tile (64 px cells on a 512 px tile), that is
+//! the tiles of zoom z + 3. The grid nests from one zoom to the next, so clustering is
+//! hierarchical: a cluster at z is the union of at most four at z + 1, and its
+//! `expansion_zoom` is where its places stop sharing one cell (read from the first and last
+//! Z-order codes of its members, no search). Nothing is precomputed beyond the Z-order of
+//! the index, so a filter is just a test per place, and a write changes only the cell
+//! holding it. A cluster is drawn at the mean position of its places.
+//!
+//! Counts are counts of places: a sheet with places in two towns is on the map twice.
+
+use mvt::{Layer, Tile};
+
+use super::{CLUSTER_MAX_ZOOM, MAX_FEATURES, MAX_ZOOM, TileId, point_feature};
+use crate::index::zorder::{self, ZPoint};
+use crate::index::{Filter, NO_THEME, SpatialIndex};
+
+/// Cells per tile side are 2^CELL_BITS.
+pub(super) const CELL_BITS: u8 = 3;
+
+/// The cells of tile `t` and of its buffer, as tiles of zoom z + [`CELL_BITS`].
+pub(super) fn cells_around(t: TileId) -> impl Iterator<Item = (u8, u32, u32)> {
+    let cz = t.z + CELL_BITS;
+    let per_side = 1i64 << CELL_BITS;
+    let last = (1i64 << cz) - 1;
+    let span = |v: u32| ((v as i64 * per_side - 1).max(0))..=((v as i64 + 1) * per_side).min(last);
+    let (xs, ys) = (span(t.x), span(t.y));
+    ys.flat_map(move |cy| xs.clone().map(move |cx| (cz, cx as u32, cy as u32)))
+}
+
+/// What a cell holds once filtered.
+struct Cell<'a> {
+    count: u32,
+    sum: (f64, f64),
+    themes: Vec<u32>,
+    first: &'a ZPoint,
+    last: &'a ZPoint,
+}
+
+fn gather<'a>(index: &SpatialIndex, filter: &Filter, points: &'a [ZPoint], themes: usize) -> Option<Cell<'a>> {
+    let unfiltered = filter.is_empty();
+    let mut cell: Option<Cell> = None;
+    for p in points {
+        if !unfiltered && !index.place_matches(filter, p.sheet, p.place) {
+            continue;
+        }
+        let c = cell.get_or_insert_with(|| Cell { count: 0, sum: (0.0, 0.0), themes: vec![0; themes], first: p, last: p });
+        let (x, y) = p.xy();
+        c.count += 1;
+        c.sum = (c.sum.0 + x, c.sum.1 + y);
+        if p.theme != NO_THEME {
+            c.themes[p.theme as usize] += 1;
+        }
+        c.last = p;
+    }
+    cell
+}
+
+pub(super) fn layer(tile: &Tile, index: &SpatialIndex, t: TileId, filter: &Filter) -> Layer {
+    let layer = tile.create_layer("initiatives");
+    if t.z > CLUSTER_MAX_ZOOM
+        && let Some(points) = single_points(index, t, filter)
+    {
+        return points.into_iter().fold(layer, |layer, (p, x, y)| add_place(layer, index, p, x, y));
+    }
+    let themes = index.referential().file().themes.len();
+    let mut layer = layer;
+    for (cz, cx, cy) in cells_around(t) {
+        let Some(cell) = gather(index, filter, index.zorder().in_square(cz, cx, cy), themes) else { continue };
+        let (mx, my) = (cell.sum.0 / cell.count as f64, cell.sum.1 / cell.count as f64);
+        let (x, y) = t.project(mx, my);
+        if !TileId::in_buffer(x, y) {
+            continue;
+        }
+        layer = if cell.count == 1 { add_place(layer, index, cell.first, x, y) } else { add_cluster(layer, index, t, &cell, x, y) };
+    }
+    layer
+}
+
+/// Every matching place of the tile and its buffer, or `None` past [`MAX_FEATURES`].
+fn single_points<'a>(index: &'a SpatialIndex, t: TileId, filter: &Filter) -> Option<Vec<(&'a ZPoint, f64, f64)>> {
+    let unfiltered = filter.is_empty();
+    let mut found = vec![];
+    for (cz, cx, cy) in cells_around(t) {
+        for p in index.zorder().in_square(cz, cx, cy) {
+            let (mx, my) = p.xy();
+            let (x, y) = t.project(mx, my);
+            if TileId::in_buffer(x, y) && (unfiltered || index.place_matches(filter, p.sheet, p.place)) {
+                found.push((p, x, y));
+                if found.len() > MAX_FEATURES {
+                    return None;
+                }
+            }
+        }
+    }
+    Some(found)
+}
+
+fn add_place(layer: Layer, index: &SpatialIndex, p: &ZPoint, x: f64, y: f64) -> Layer {
+    let sheet = index.sheet(p.sheet).expect("the Z-order holds indexed sheets");
+    let mut f = point_feature(layer, x, y);
+    f.set_id(p.sheet as u64);
+    f.add_tag_uint("id", p.sheet as u64);
+    f.add_tag_string("title", &sheet.title);
+    if let Some(theme) = index.referential().file().themes.get(p.theme as usize) {
+        f.add_tag_string("theme", &theme.code);
+    }
+    f.add_tag_uint("year", sheet.year as u64);
+    let place = &sheet.places[p.place as usize];
+    if let Some(c) = index.gazetteer().communes().get(place.commune as usize) {
+        f.add_tag_string("commune", &c.name);
+        f.add_tag_string("commune_code", &c.code);
+    }
+    let authority = index.authority(sheet);
+    f.add_tag_string("authority", &authority.name);
+    f.add_tag_uint("arobases", authority.arobases as u64);
+    f.add_tag_bool("sample", sheet.sample);
+    f.into_layer()
+}
+
+fn add_cluster(layer: Layer, index: &SpatialIndex, t: TileId, cell: &Cell, x: f64, y: f64) -> Layer {
+    // Members split where their first and last codes stop sharing a cell; identical points
+    // never split, and single points take over past CLUSTER_MAX_ZOOM.
+    let split = zorder::common_zoom(cell.first.code, cell.last.code).saturating_add(1).saturating_sub(CELL_BITS);
+    let ceiling = if t.z <= CLUSTER_MAX_ZOOM { CLUSTER_MAX_ZOOM + 1 } else { MAX_ZOOM };
+    let expansion = split.clamp(t.z + 1, ceiling.max(t.z + 1));
+    let mut f = point_feature(layer, x, y);
+    f.add_tag_bool("cluster", true);
+    f.add_tag_uint("count", cell.count as u64);
+    f.add_tag_uint("expansion_zoom", expansion as u64);
+    let themes = &index.referential().file().themes;
+    let mut dominant: Option<(usize, u32)> = None;
+    for (i, &n) in cell.themes.iter().enumerate() {
+        f.add_tag_uint(&format!("theme_{}", themes[i].code), n as u64);
+        if n > 0 && dominant.is_none_or(|(_, best)| n > best) {
+            dominant = Some((i, n));
+        }
+    }
+    if let Some((i, _)) = dominant {
+        f.add_tag_string("theme", &themes[i].code);
+    }
+    f.into_layer()
+}
