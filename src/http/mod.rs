@@ -5,6 +5,7 @@ pub mod error;
 mod features;
 mod health;
 mod initiatives;
+mod pages;
 mod params;
 mod referential;
 mod style;
@@ -80,6 +81,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(communes::router())
         .merge(referential::router())
         .merge(tiles::router())
+        .merge(pages::router())
         .fallback(|| async { Error::not_found("no such endpoint; see the README for the API") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("this endpoint does not accept that method".into()) })
         .with_state(state)

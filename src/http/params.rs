@@ -129,6 +129,18 @@ fn parse_years(v: &str) -> Result<std::ops::RangeInclusive<u16>> {
     Ok(from..=to)
 }
 
+/// `min-max` inhabitants of the owning authority, either side open (`-2000`, `200000-`).
+fn parse_population(v: &str) -> Result<std::ops::RangeInclusive<u32>> {
+    let bad = || Error::bad_request(format!("population must be a range of inhabitants such as 2000-9999, 200000- or -1999, not {v:?}"));
+    let (from, to) = v.split_once('-').ok_or_else(bad)?;
+    let bound = |s: &str, open: u32| if s.trim().is_empty() { Ok(open) } else { s.trim().parse::<u32>().map_err(|_| bad()) };
+    let (from, to) = (bound(from, 0)?, bound(to, u32::MAX)?);
+    if from > to {
+        return Err(bad());
+    }
+    Ok(from..=to)
+}
+
 fn codes(v: &str) -> impl Iterator<Item = &str> {
     v.split(',').map(str::trim).filter(|c| !c.is_empty())
 }
@@ -160,6 +172,7 @@ pub fn take_filter(p: &mut Params, g: &Gazetteer, r: &Referential, with_commune:
             _ => return Err(Error::bad_request(format!("arobases must be a level from 1 to 5, not {v:?}"))),
         }
     }
+    f.population = p.take("population").map(|v| parse_population(&v)).transpose()?;
     if with_commune && let Some(v) = p.take("commune") {
         let rows = codes(&v)
             .map(|c| g.index_of(c).ok_or_else(|| Error::bad_request(format!("commune {c:?} is not an INSEE code of the gazetteer"))))

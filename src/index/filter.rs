@@ -57,6 +57,8 @@ pub struct Filter {
     pub years: Option<RangeInclusive<u16>>,
     /// Minimum @ of the owning authority's latest award.
     pub min_arobases: Option<u8>,
+    /// Population of the owning authority.
+    pub population: Option<RangeInclusive<u32>>,
     /// Gazetteer rows; a city also matches places in its arrondissements.
     pub communes: Option<Vec<u32>>,
     pub departements: Option<Vec<String>>,
@@ -66,11 +68,12 @@ pub struct Filter {
 impl Filter {
     /// Whether the filter lets everything through.
     pub fn is_empty(&self) -> bool {
-        let Filter { bbox, services, years, min_arobases, communes, departements, regions } = self;
+        let Filter { bbox, services, years, min_arobases, population, communes, departements, regions } = self;
         bbox.is_none()
             && services.is_empty()
             && years.is_none()
             && min_arobases.is_none()
+            && population.is_none()
             && communes.is_none()
             && departements.is_none()
             && regions.is_none()
@@ -82,8 +85,14 @@ impl Filter {
         {
             return false;
         }
+        let authority = &index.authorities[sheet.authority as usize];
         if let Some(min) = self.min_arobases
-            && index.authorities[sheet.authority as usize].arobases < min
+            && authority.arobases < min
+        {
+            return false;
+        }
+        if let Some(population) = &self.population
+            && !population.contains(&authority.population)
         {
             return false;
         }

@@ -1,0 +1,237 @@
+//! The web pages: `GET /` (the national map), `GET /embed` (the widget page, the only one
+//! other sites may frame), `GET /widget.js`, `GET /oembed`, and the files they load
+//! (`/static/…` from `web/static/`, `/vendor/maplibre-gl/…` from MapLibre's npm package).
+
+use std::path::Path;
+
+use axum::extract::{Path as UrlPath, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router, routing::get};
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::error::{Error, Result};
+use super::params::{Params, take_filter};
+use super::tiles::base_url;
+
+/// The CSP of our pages: our own scripts and data only; MapLibre needs blob: workers and
+/// inline style attributes.
+const CSP_BASE: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
+                        worker-src 'self' blob:; child-src blob:; connect-src 'self'; base-uri 'none'; form-action 'self'";
+
+/// Default and largest radius of the embed page, in metres.
+const EMBED_RADIUS_M: f64 = 15_000.0;
+const EMBED_MAX_RADIUS_M: f64 = 200_000.0;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(map_page))
+        .route("/embed", get(embed_page))
+        .route("/widget.js", get(widget))
+        .route("/oembed", get(oembed))
+        .route("/static/{file}", get(static_file))
+        .route("/vendor/maplibre-gl/{file}", get(maplibre_file))
+}
+
+fn content_type(name: &str) -> Option<&'static str> {
+    Some(match name.rsplit_once('.')?.1 {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "json" | "map" => "application/json",
+        _ => return None,
+    })
+}
+
+/// A file of a folder by its plain name (no sub-folders, no dot files), with a content type
+/// we know.
+async fn file_response(dir: &Path, name: &str, cache_control: &'static str) -> Result<Response> {
+    let plain = !name.is_empty() && !name.starts_with('.') && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    let missing = || Error::not_found(format!("no file {name:?}"));
+    let kind = content_type(name).filter(|_| plain).ok_or_else(missing)?;
+    let bytes = tokio::fs::read(dir.join(name)).await.map_err(|_| missing())?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    Ok(res)
+}
+
+async fn static_file(State(state): State<AppState>, UrlPath(file): UrlPath<String>) -> Result<Response> {
+    file_response(&state.web_dir.join("static"), &file, "public, max-age=300").await
+}
+
+fn maplibre_dir(web_dir: &Path) -> std::path::PathBuf {
+    web_dir.join("node_modules/maplibre-gl/dist")
+}
+
+async fn maplibre_file(State(state): State<AppState>, UrlPath(file): UrlPath<String>) -> Result<Response> {
+    file_response(&maplibre_dir(&state.web_dir), &file, "public, max-age=86400").await
+}
+
+/// An HTML page; `embeddable` pages may be framed by any site, the others by none.
+fn html(status: StatusCode, body: String, embeddable: bool) -> Response {
+    let mut res = (status, body).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let frame = if embeddable { "frame-ancestors *" } else { "frame-ancestors 'none'" };
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&format!("{CSP_BASE}; {frame}")).expect("ASCII"));
+    if !embeddable {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    res
+}
+
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// A short French page for what cannot be shown.
+fn error_page(status: StatusCode, message: &str, embeddable: bool) -> Response {
+    let body = format!(
+        "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Atlaas</title>\
+         <link rel=\"stylesheet\" href=\"/static/atlaas.css\"></head><body class=\"error-page\"><main><h1>Atlaas</h1><p>{}</p></main></body></html>",
+        escape_html(message)
+    );
+    html(status, body, embeddable)
+}
+
+/// Reads a page template of the web folder.
+async fn template(state: &AppState, name: &str) -> Result<String> {
+    let path = state.web_dir.join(name);
+    tokio::fs::read_to_string(&path).await.map_err(|e| Error::Internal(anyhow::anyhow!("reading {}: {e}", path.display())))
+}
+
+/// Whether MapLibre's files are in place; the pages need them.
+fn maplibre_missing(state: &AppState) -> Option<Response> {
+    if maplibre_dir(&state.web_dir).join("maplibre-gl.js").is_file() {
+        return None;
+    }
+    let message = "La carte a besoin de MapLibre GL JS, qui n'est pas installé : lancez `npm ci --prefix web` \
+                   (ou `scripts/serve`, qui le fait) puis rechargez la page. L'API JSON fonctionne sans.";
+    Some(error_page(StatusCode::SERVICE_UNAVAILABLE, message, false))
+}
+
+async fn map_page(State(state): State<AppState>) -> Result<Response> {
+    if let Some(res) = maplibre_missing(&state) {
+        return Ok(res);
+    }
+    Ok(html(StatusCode::OK, template(&state, "index.html").await?, false))
+}
+
+/// The checked parameters of an embed URL.
+struct Embed {
+    commune: String,
+    name: String,
+}
+
+/// Checks an embed query the way `/embed` reads it: `commune` (required), `radius_m`, `view`,
+/// and the usual filters.
+fn check_embed(state: &AppState, query: Option<&str>) -> Result<Embed> {
+    let mut p = Params::parse(query)?;
+    let code = p.take("commune").ok_or_else(|| Error::bad_request("commune (an INSEE code) is required"))?;
+    let commune = state.gazetteer.commune(&code).ok_or_else(|| Error::bad_request(format!("commune {code:?} is not an INSEE code")))?;
+    if let Some(r) = p.take_f64("radius_m")?
+        && !(0.0..=EMBED_MAX_RADIUS_M).contains(&r)
+    {
+        return Err(Error::bad_request(format!("radius_m must be between 0 and {EMBED_MAX_RADIUS_M}")));
+    }
+    if let Some(v) = p.take("view")
+        && v != "map"
+        && v != "list"
+    {
+        return Err(Error::bad_request(format!("view must be map or list, not {v:?}")));
+    }
+    take_filter(&mut p, &state.gazetteer, &state.referential, false)?;
+    p.finish()?;
+    Ok(Embed { commune: commune.code.clone(), name: commune.name.clone() })
+}
+
+async fn embed_page(State(state): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap) -> Result<Response> {
+    if let Some(res) = maplibre_missing(&state) {
+        return Ok(res);
+    }
+    let embed = match check_embed(&state, query.as_deref()) {
+        Ok(e) => e,
+        Err(e) => return Ok(error_page(StatusCode::BAD_REQUEST, &format!("Ce lien de widget n'est pas valide : {e}"), true)),
+    };
+    let base = base_url(&headers);
+    let page_url = format!("{base}/embed?{}", query.unwrap_or_default());
+    let oembed_url = format!("{base}/oembed?format=json&url={}", encode_component(&page_url));
+    let page = template(&state, "embed.html")
+        .await?
+        .replace("{{title}}", &escape_html(&format!("Initiatives numériques à {} et autour", embed.name)))
+        .replace("{{oembed_url}}", &escape_html(&oembed_url))
+        .replace("{{commune}}", &escape_html(&embed.commune))
+        .replace("{{default_radius_m}}", &format!("{EMBED_RADIUS_M}"));
+    Ok(html(StatusCode::OK, page, true))
+}
+
+fn encode_component(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_owned()).unwrap_or_default()
+}
+
+async fn widget(State(state): State<AppState>) -> Result<Response> {
+    file_response(&state.web_dir, "widget.js", "public, max-age=3600").await
+}
+
+/// oEmbed 1.0 (`rich`) for the embed page's URLs on this server.
+async fn oembed(State(state): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap) -> Result<Response> {
+    let mut p = Params::parse(query.as_deref())?;
+    let url = p.take("url").ok_or_else(|| Error::bad_request("url (an /embed URL of this server) is required"))?;
+    let format = p.take("format").unwrap_or_else(|| "json".into());
+    let max_width = p.take_f64("maxwidth")?;
+    let max_height = p.take_f64("maxheight")?;
+    p.finish()?;
+    if format != "json" {
+        // What the oEmbed specification asks for a format the provider does not offer.
+        return Ok((StatusCode::NOT_IMPLEMENTED, Json(json!({"error": "not_implemented", "detail": "only format=json is offered"})))
+            .into_response());
+    }
+    let base = base_url(&headers);
+    let embed_query = url
+        .strip_prefix(&format!("{base}/embed"))
+        .and_then(|rest| if rest.is_empty() { Some("") } else { rest.strip_prefix('?') })
+        .ok_or_else(|| Error::not_found(format!("{url:?} is not an embed URL of this server ({base}/embed?commune=…)")))?;
+    let embed = check_embed(&state, Some(embed_query)).map_err(|e| Error::not_found(format!("{url:?} is not a valid embed URL: {e}")))?;
+    let width = max_width.map_or(600.0, |w| w.clamp(200.0, 600.0)).round() as u32;
+    let height = max_height.map_or(480.0, |h| h.clamp(240.0, 480.0)).round() as u32;
+    let title = format!("Initiatives numériques à {} et autour", embed.name);
+    let iframe = format!(
+        "<iframe src=\"{}\" width=\"{width}\" height=\"{height}\" title=\"{}\" style=\"border:0\" loading=\"lazy\" referrerpolicy=\"no-referrer\"></iframe>",
+        escape_html(&url),
+        escape_html(&title)
+    );
+    let body: Value = json!({
+        "version": "1.0",
+        "type": "rich",
+        "provider_name": "Atlaas",
+        "provider_url": format!("{base}/"),
+        "title": title,
+        "html": iframe,
+        "width": width,
+        "height": height,
+        "cache_age": 86400,
+    });
+    Ok(Json(body).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_plain_and_typed() {
+        assert_eq!(content_type("app.js"), Some("text/javascript; charset=utf-8"));
+        assert_eq!(content_type("notes.txt"), None);
+        assert_eq!(escape_html("<a href=\"x\">L'Haÿ & co</a>"), "&lt;a href=&quot;x&quot;&gt;L&#39;Haÿ &amp; co&lt;/a&gt;");
+        assert_eq!(encode_component("http://h/embed?commune=62548&view=list"), "http%3A%2F%2Fh%2Fembed%3Fcommune%3D62548%26view%3Dlist");
+    }
+}
