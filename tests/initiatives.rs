@@ -73,6 +73,18 @@ async fn filters_narrow_and_combine() {
     assert!(!top.is_empty() && top.len() < everything.len());
     assert!(top.iter().all(|f| f["properties"]["authority"]["arobases"].as_u64().unwrap() >= 4));
 
+    // Authorities of 10,000 to 49,999 inhabitants; the bounds are inclusive.
+    let towns = all_pages(&app, "/api/initiatives?population=10000-49999").await;
+    assert!(!towns.is_empty() && towns.len() < everything.len());
+    for f in &towns {
+        let code = f["properties"]["authority"]["code"].as_str().unwrap();
+        let population = app.state.store.authority(code).await.unwrap().unwrap().population;
+        assert!((10_000..=49_999).contains(&population), "{code}: {population}");
+    }
+    let small = all_pages(&app, "/api/initiatives?population=-9999").await.len();
+    let large = all_pages(&app, "/api/initiatives?population=50000-").await.len();
+    assert_eq!(small + towns.len() + large, everything.len(), "the three classes cover everything");
+
     let service = all_pages(&app, "/api/initiatives?service=1.b.2.1,2.d.1.1").await;
     for f in &service {
         let s: Vec<&str> = f["properties"]["services"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();

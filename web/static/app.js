@@ -327,6 +327,8 @@ function closeSheetQuietly() {
 // ---------------------------------------------------------------- start
 
 $('more').addEventListener('click', () => refreshList(true));
+// The skip link moves focus without touching the hash, which holds the view.
+document.querySelector('.skip').addEventListener('click', (e) => { e.preventDefault(); $('list-view').focus(); });
 setUpSearch();
 setUpLocate();
 setUpMap();

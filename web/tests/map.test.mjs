@@ -1,0 +1,135 @@
+// The national map in a real headless Chromium: it draws our tiles, opens a sheet on click,
+// narrows with filters, keeps its state in the URL, and its list works with the keyboard alone.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getJSON, launchBrowser, mapIdle, newPage, startServer } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** Sum of what the rendered clusters and places stand for. */
+function renderedTotal(page) {
+  return page.evaluate(() => {
+    const seen = new Map();
+    for (const f of window.atlaasMap.queryRenderedFeatures({ layers: ['clusters', 'places'] })) {
+      // A feature is drawn once per tile it touches: count each position once.
+      const key = `${f.geometry.coordinates}`;
+      seen.set(key, f.properties.cluster ? f.properties.count : 1);
+    }
+    return [...seen.values()].reduce((a, b) => a + b, 0);
+  });
+}
+
+test('the map loads without errors and draws clusters, land and the sample notice', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/`);
+  await mapIdle(page);
+  const counts = await page.evaluate(() => ({
+    clusters: window.atlaasMap.queryRenderedFeatures({ layers: ['clusters'] }).length,
+    land: window.atlaasMap.queryRenderedFeatures({ layers: ['land'] }).length,
+  }));
+  assert.ok(counts.clusters > 10, `clusters drawn: ${counts.clusters}`);
+  assert.ok(counts.land > 0, 'régions drawn as land');
+  assert.ok(await page.isVisible('#sample-banner'), 'sample data is announced');
+  assert.ok((await page.locator('#list li').count()) > 0, 'the list shows what is in view');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a click on a place opens its sheet, and the URL reproduces it', async () => {
+  // A sheet alone at its point (sheets of one town share its town hall).
+  const listing = await getJSON(server.base, '/api/initiatives?limit=1000');
+  const at = (f) => `${f.geometry.coordinates}`;
+  const sheet = listing.features.find((f) => listing.features.filter((g) => at(g) === at(f)).length === 1);
+  const [lon, lat] = sheet.geometry.coordinates;
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/#carte=16/${lat}/${lon}`);
+  await mapIdle(page);
+  const point = await page.evaluate((id) => {
+    const m = window.atlaasMap;
+    const f = m.queryRenderedFeatures({ layers: ['places'] }).find((x) => x.properties.id === id);
+    if (!f) return null;
+    const p = m.project(f.geometry.coordinates);
+    const box = m.getCanvas().getBoundingClientRect();
+    return { x: box.left + p.x, y: box.top + p.y };
+  }, sheet.id);
+  assert.ok(point, `sheet ${sheet.id} is drawn as a place at zoom 16`);
+  await page.mouse.click(point.x, point.y);
+  await page.waitForSelector('#detail-title');
+  assert.equal(await page.textContent('#detail-title'), sheet.properties.title);
+  assert.match(page.url(), new RegExp(`fiche=${sheet.id}`));
+
+  // The same URL in a new page opens the same sheet at the same place.
+  const again = await newPage(browser);
+  await again.goto(page.url());
+  await mapIdle(again);
+  await again.waitForSelector('#detail-title');
+  assert.equal(await again.textContent('#detail-title'), sheet.properties.title);
+  const zoom = await again.evaluate(() => window.atlaasMap.getZoom());
+  assert.ok(Math.abs(zoom - 16) < 0.01, `zoom ${zoom}`);
+  assert.deepEqual([...page.errors, ...again.errors], []);
+  await page.close();
+  await again.close();
+});
+
+test('filters change what is drawn and land in the URL', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/#carte=5/46.6/2.35`);
+  await mapIdle(page);
+  const before = await renderedTotal(page);
+  // The next 'idle' comes once the tiles of the new filter are drawn.
+  const redrawn = page.evaluate(() => new Promise((resolve) => window.atlaasMap.once('idle', resolve)));
+  await page.selectOption('#f-theme', '1');
+  await redrawn;
+  assert.match(page.url(), /theme=1/);
+  const after = await renderedTotal(page);
+  assert.ok(after > 0 && after < before, `theme 1 shows fewer places: ${after} of ${before}`);
+  // Narrower choices follow the theme.
+  const challenges = await page.$$eval('#f-challenge option', (os) => os.map((o) => o.value).filter(Boolean));
+  assert.ok(challenges.length > 0 && challenges.every((c) => c.startsWith('1.')), `${challenges}`);
+  // Every listed sheet has a service of theme 1.
+  const ids = await page.$$eval('#list a[data-id]', (as) => as.map((a) => a.dataset.id));
+  assert.ok(ids.length > 0);
+  const first = await getJSON(server.base, `/api/initiatives/${ids[0]}`);
+  assert.ok(first.properties.services.some((s) => s.theme === '1'));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the list reaches every item with the keyboard alone', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/#carte=9/50.6/3.06`);
+  await mapIdle(page);
+  await page.waitForFunction(() => document.querySelectorAll('#list a[data-id]').length > 0);
+  const ids = await page.$$eval('#list a[data-id]', (as) => as.map((a) => a.dataset.id));
+  // The skip link is the first stop and leads to the list.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'list-view');
+  for (const id of ids) {
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.id), id);
+  }
+  // Enter opens the sheet; the back button returns to the same item.
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#detail-title');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'detail');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.id), ids[ids.length - 1]);
+  // Focus is visible.
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, 'none');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
