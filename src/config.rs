@@ -64,6 +64,9 @@ pub struct ServeArgs {
     /// GL JS in its node_modules (`npm ci --prefix web`).
     #[arg(long, env = "ATLAAS_WEB_DIR", default_value_os_t = crate::service::default_web_dir())]
     pub web_dir: PathBuf,
+    /// Memory for cached tiles, in MB (0: every tile is made on request).
+    #[arg(long, env = "ATLAAS_TILE_CACHE_MB", default_value_t = 256)]
+    pub tile_cache_mb: usize,
     /// Longest time a request may take, in seconds, before a 408.
     #[arg(long, env = "ATLAAS_REQUEST_TIMEOUT", default_value_t = 10)]
     pub request_timeout: u64,

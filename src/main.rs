@@ -59,6 +59,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         data_dir: args.data.data_dir.clone(),
         sample: (!args.no_sample).then_some(SampleOptions { count: args.sample_count, seed: args.sample_seed }),
         web_dir: args.web_dir.clone(),
+        tile_cache_bytes: args.tile_cache_mb * 1024 * 1024,
     };
     let state = start(&options).await?;
     let limits = http::Limits { request_timeout: Duration::from_secs(args.request_timeout) };

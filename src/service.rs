@@ -38,6 +38,8 @@ pub struct StartOptions {
     pub sample: Option<SampleOptions>,
     /// Folder of the web pages.
     pub web_dir: PathBuf,
+    /// Memory for cached tiles (0 for none).
+    pub tile_cache_bytes: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -80,7 +82,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
     tracing::debug!(elapsed_ms = t0.elapsed().as_millis() as u64, "store open");
     let index = build_index(store.as_ref(), gazetteer.clone(), referential.clone()).await?;
     tracing::info!(sheets = index.len(), places = index.place_count(), elapsed_ms = t0.elapsed().as_millis() as u64, "ready");
-    let tiles = Arc::new(Tiles::new(gazetteer.clone(), crate::tiles::CACHE_BYTES));
+    let tiles = Arc::new(Tiles::new(gazetteer.clone(), options.tile_cache_bytes));
     tiles.prepare();
     Ok(AppState { store, index: Arc::new(RwLock::new(index)), gazetteer, referential, tiles, web_dir: Arc::new(options.web_dir.clone()) })
 }

@@ -40,7 +40,7 @@ async fn tile(
     let (tile, hit) = match state.tiles.cache.get(id, &key) {
         Some(t) => (t, true),
         None => {
-            let raw = tiles::render(&state.index(), Some(state.tiles.boundaries()), id, &filter);
+            let raw = state.tiles.render(&state.index(), id, &filter);
             let t = Arc::new(CachedTile::new(raw));
             state.tiles.cache.insert(id, &key, t.clone());
             (t, false)
@@ -133,10 +133,7 @@ pub fn tilejson_document(state: &AppState, tiles_url: &str) -> Value {
         "title": "String: sheet title",
         "year": "Number: year of the sheet",
         "commune": "String: commune name of the place",
-        "commune_code": "String: INSEE code of the place's commune",
-        "authority": "String: name of the owning authority",
         "arobases": "Number: latest @ of the owning authority (0 if never labelled)",
-        "sample": "Boolean: generated sample data",
     });
     for t in themes {
         cluster_fields[format!("theme_{}", t.code)] = json!(format!("Number: places of theme {} ({})", t.code, t.label));

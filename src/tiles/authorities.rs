@@ -1,14 +1,25 @@
 //! The `authorities` layer: labelled authorities at their commune (or seat), highest @ first
-//! so that the map places their symbols first.
+//! so that the map places their symbols first. Drawn from zoom [`MIN_ZOOM`]; below zoom 10 a
+//! tile keeps the [`MAX_LOW_ZOOM`] most labelled (then most populated) ones: the country at a
+//! glance, not every village's ring.
 
 use mvt::{Layer, Tile};
 
 use super::{BUFFER, MAX_FEATURES, TileId, point_feature};
+
+/// First zoom with authorities.
+pub const MIN_ZOOM: u8 = 6;
+/// Most authorities in a tile below zoom 10.
+pub const MAX_LOW_ZOOM: usize = 200;
 use crate::index::zorder::mercator;
 use crate::index::{Filter, IndexedAuthority, SpatialIndex};
 
 /// Honours the `arobases` and `bbox` filters; the others are about sheets.
 pub(super) fn layer(tile: &Tile, index: &SpatialIndex, t: TileId, filter: &Filter) -> Layer {
+    let mut layer = tile.create_layer("authorities");
+    if t.z < MIN_ZOOM {
+        return layer;
+    }
     let [west, south, east, north] = t.bounds(BUFFER);
     let min = filter.min_arobases.unwrap_or(1);
     let mut shown: Vec<(&IndexedAuthority, [f64; 2])> = index
@@ -20,8 +31,7 @@ pub(super) fn layer(tile: &Tile, index: &SpatialIndex, t: TileId, filter: &Filte
         .filter(|(_, [lon, lat])| filter.bbox.is_none_or(|b| b.contains(*lon, *lat)))
         .collect();
     shown.sort_by(|(a, _), (b, _)| b.arobases.cmp(&a.arobases).then(b.population.cmp(&a.population)).then(a.code.cmp(&b.code)));
-    shown.truncate(MAX_FEATURES);
-    let mut layer = tile.create_layer("authorities");
+    shown.truncate(if t.z < 10 { MAX_LOW_ZOOM } else { MAX_FEATURES });
     for (a, [lon, lat]) in shown {
         let (mx, my) = mercator(lon, lat);
         let (x, y) = t.project(mx, my);

@@ -31,6 +31,11 @@ impl CachedTile {
         CachedTile { hash: fnv1a(&raw), raw, gzip }
     }
 
+    /// A tile kept only in plain form (parts of tiles, exports).
+    pub fn plain(raw: Vec<u8>) -> Self {
+        CachedTile { hash: fnv1a(&raw), raw, gzip: vec![] }
+    }
+
     fn bytes(&self) -> usize {
         self.raw.len() + self.gzip.len() + 64
     }

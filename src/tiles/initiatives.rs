@@ -110,12 +110,9 @@ fn add_place(layer: Layer, index: &SpatialIndex, p: &ZPoint, x: f64, y: f64) -> 
     let place = &sheet.places[p.place as usize];
     if let Some(c) = index.gazetteer().communes().get(place.commune as usize) {
         f.add_tag_string("commune", &c.name);
-        f.add_tag_string("commune_code", &c.code);
     }
-    let authority = index.authority(sheet);
-    f.add_tag_string("authority", &authority.name);
-    f.add_tag_uint("arobases", authority.arobases as u64);
-    f.add_tag_bool("sample", sheet.sample);
+    // Few tags: encoding them is most of a tile's cost. The sheet's id leads to the rest.
+    f.add_tag_uint("arobases", index.authority(sheet).arobases as u64);
     f.into_layer()
 }
 

@@ -33,20 +33,47 @@ pub const CLUSTER_MAX_ZOOM: u8 = 14;
 /// falls back to clusters; clustered tiles hold at most 10 × 10 cells, far below it.
 pub const MAX_FEATURES: usize = 1000;
 
-/// Default byte budget of the tile cache.
+/// Default byte budget of the tile cache (`--tile-cache-mb`).
 pub const CACHE_BYTES: usize = 256 * 1024 * 1024;
+/// Byte budget of the cache of boundary layers (they never change; filters do not apply).
+const BOUNDARY_CACHE_BYTES: usize = 128 * 1024 * 1024;
 
 /// What the server keeps for tiles: the cache and the boundaries, built on first use (or
 /// ahead of it by [`Tiles::prepare`]).
 pub struct Tiles {
     pub cache: TileCache,
+    boundary_layers: TileCache,
     gazetteer: Arc<Gazetteer>,
     boundaries: OnceLock<Boundaries>,
 }
 
 impl Tiles {
     pub fn new(gazetteer: Arc<Gazetteer>, cache_bytes: usize) -> Self {
-        Tiles { cache: TileCache::new(cache_bytes), gazetteer, boundaries: OnceLock::new() }
+        Tiles {
+            cache: TileCache::new(cache_bytes),
+            boundary_layers: TileCache::new(BOUNDARY_CACHE_BYTES),
+            gazetteer,
+            boundaries: OnceLock::new(),
+        }
+    }
+
+    /// Encodes a tile. The boundaries layer, the same whatever the data and the filter, comes
+    /// from its own cache: a protobuf message is the concatenation of its fields, so the bytes
+    /// of the data layers followed by those of the boundaries layer are one valid tile.
+    pub fn render(&self, index: &SpatialIndex, tile: TileId, filter: &Filter) -> Vec<u8> {
+        let mut bytes = render(index, None, tile, filter);
+        let boundaries = self.boundary_layers.get(tile, "").unwrap_or_else(|| {
+            let mut out = Tile::new(EXTENT);
+            let layer = self.boundaries().layer(&out, tile);
+            if layer.num_features() > 0 {
+                out.add_layer(layer).expect("layers are made for this tile");
+            }
+            let encoded = Arc::new(CachedTile::plain(out.to_bytes().expect("an in-memory tile encodes")));
+            self.boundary_layers.insert(tile, "", encoded.clone());
+            encoded
+        });
+        bytes.extend_from_slice(&boundaries.raw);
+        bytes
     }
 
     pub fn boundaries(&self) -> &Boundaries {

@@ -53,6 +53,7 @@ impl TestApp {
             referential: service::default_data_dir().join("referential-2024.json"),
             sample,
             web_dir: service::default_web_dir(),
+            tile_cache_bytes: atlaas::tiles::CACHE_BYTES,
         };
         let state = service::start_with_gazetteer(&options, gazetteer()).await.expect("the service starts");
         let app = http::router(state.clone(), http::Limits::default());
