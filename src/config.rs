@@ -21,6 +21,35 @@ pub enum Command {
     /// Work on the gazetteer of French communes.
     #[command(subcommand)]
     Gazetteer(GazetteerCommand),
+    /// Tile archives for static hosting.
+    #[command(subcommand)]
+    Tiles(TilesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TilesCommand {
+    /// Write the tiles of the store's published sheets to an MBTiles archive (gzip-compressed
+    /// vector tiles, TMS rows, standard metadata).
+    Export(TilesExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TilesExportArgs {
+    /// The archive to write (`tiles/france.mbtiles`); replaced only once complete.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 0)]
+    pub min_zoom: u8,
+    #[arg(long, default_value_t = 10)]
+    pub max_zoom: u8,
+    /// Only tiles meeting this box: minlon,minlat,maxlon,maxlat (default: every commune).
+    #[arg(long)]
+    pub bbox: Option<String>,
+    /// Filters as in the API, as a query string: "theme=1&year=2019-2024".
+    #[arg(long, default_value = "")]
+    pub filter: String,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// Where the data lives; shared by the commands that open the store.
@@ -67,6 +96,10 @@ pub struct ServeArgs {
     /// Memory for cached tiles, in MB (0: every tile is made on request).
     #[arg(long, env = "ATLAAS_TILE_CACHE_MB", default_value_t = 256)]
     pub tile_cache_mb: usize,
+    /// Serve the tiles of this MBTiles archive (`atlaas tiles export`) instead of live tiles;
+    /// tile requests then take no filters.
+    #[arg(long, env = "ATLAAS_TILES_ARCHIVE")]
+    pub tiles_archive: Option<PathBuf>,
     /// Longest time a request may take, in seconds, before a 408.
     #[arg(long, env = "ATLAAS_REQUEST_TIMEOUT", default_value_t = 10)]
     pub request_timeout: u64,

@@ -1,17 +1,21 @@
 //! The `atlaas` binary: parses the command line, sets up logs, and calls into the library.
 
+use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use atlaas::config::{Cli, Command, GazetteerCommand, SampleArgs, ServeArgs};
+use atlaas::config::{Cli, Command, GazetteerCommand, SampleArgs, ServeArgs, TilesCommand, TilesExportArgs};
 use atlaas::gazetteer::build::{BuildOptions, build};
 use atlaas::referential::Referential;
-use atlaas::service::{SampleOptions, StartOptions, load_gazetteer, start};
+use atlaas::service::{SampleOptions, StartOptions, build_index, load_gazetteer, start};
 use atlaas::store::{self, WriteBatch};
+use atlaas::tiles::Boundaries;
+use atlaas::tiles::mbtiles::{self, ExportOptions};
 use atlaas::{http, sample};
 
 #[tokio::main]
@@ -22,6 +26,7 @@ async fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
         Command::Sample(args) => sample(args).await,
+        Command::Tiles(TilesCommand::Export(args)) => export_tiles(args).await,
         Command::Gazetteer(GazetteerCommand::Build(args)) => {
             let options = BuildOptions { simplify_degrees: args.simplify, decimals: args.decimals };
             let summary = build(&args.from, &args.out, &options)?;
@@ -60,6 +65,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         sample: (!args.no_sample).then_some(SampleOptions { count: args.sample_count, seed: args.sample_seed }),
         web_dir: args.web_dir.clone(),
         tile_cache_bytes: args.tile_cache_mb * 1024 * 1024,
+        tiles_archive: args.tiles_archive.clone(),
     };
     let state = start(&options).await?;
     let limits = http::Limits { request_timeout: Duration::from_secs(args.request_timeout) };
@@ -104,6 +110,43 @@ async fn sample(args: SampleArgs) -> Result<()> {
             let stored = store.write(WriteBatch { authorities: generated.authorities, initiatives: generated.initiatives }).await?;
             eprintln!("{n} sample sheets written to {} ({} stored)", args.data.database_url, stored.len());
         }
+    }
+    Ok(())
+}
+
+async fn export_tiles(args: TilesExportArgs) -> Result<()> {
+    let gazetteer = Arc::new(load_gazetteer(&args.data.data_dir)?);
+    let referential = Arc::new(Referential::load(&args.data.referential_path())?);
+    let query = match &args.bbox {
+        Some(b) => format!("{}&bbox={b}", args.filter),
+        None => args.filter.clone(),
+    };
+    let filter =
+        http::parse_filter(query.trim_start_matches('&'), &gazetteer, &referential).map_err(|e| anyhow::anyhow!("--filter/--bbox: {e}"))?;
+    let store = store::open(&args.data.database_url).await.with_context(|| format!("opening the store {}", args.data.database_url))?;
+    let index = build_index(store.as_ref(), gazetteer.clone(), referential.clone()).await?;
+    eprintln!("{} published sheets ({} places); drawing boundaries…", index.len(), index.place_count());
+    let boundaries = Boundaries::build(&gazetteer);
+    let name = args.out.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "atlaas".into());
+    let mut rows = BTreeMap::new();
+    rows.insert("name".to_owned(), name);
+    if !args.filter.is_empty() {
+        rows.insert("atlaas:filter".to_owned(), args.filter.clone());
+    }
+    let options =
+        ExportOptions { min_zoom: args.min_zoom, max_zoom: args.max_zoom, bbox: filter.bbox, filter: filter.clone(), metadata: rows };
+    let started = std::time::Instant::now();
+    let report = mbtiles::export(&index, &boundaries, &args.out, &options).await?;
+    eprintln!(
+        "{} tiles ({} MB) written to {} in {:.1} s; {} empty tiles left out",
+        report.tiles,
+        report.bytes / 1_000_000,
+        args.out.display(),
+        started.elapsed().as_secs_f64(),
+        report.empty_skipped
+    );
+    for (z, n) in &report.per_zoom {
+        eprintln!("  zoom {z}: {n} tiles");
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ use crate::referential::Referential;
 use crate::sample;
 use crate::store::{self, Store, WriteBatch};
 use crate::tiles::Tiles;
+use crate::tiles::mbtiles::Archive;
 
 /// The committed data folder of this checkout.
 pub fn default_data_dir() -> PathBuf {
@@ -40,6 +41,8 @@ pub struct StartOptions {
     pub web_dir: PathBuf,
     /// Memory for cached tiles (0 for none).
     pub tile_cache_bytes: usize,
+    /// An MBTiles archive to serve instead of live tiles.
+    pub tiles_archive: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -84,7 +87,23 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
     tracing::info!(sheets = index.len(), places = index.place_count(), elapsed_ms = t0.elapsed().as_millis() as u64, "ready");
     let tiles = Arc::new(Tiles::new(gazetteer.clone(), options.tile_cache_bytes));
     tiles.prepare();
-    Ok(AppState { store, index: Arc::new(RwLock::new(index)), gazetteer, referential, tiles, web_dir: Arc::new(options.web_dir.clone()) })
+    let archive = match &options.tiles_archive {
+        Some(path) => {
+            let archive = Archive::open(path).await.with_context(|| format!("opening the tile archive {}", path.display()))?;
+            tracing::info!(path = %path.display(), "serving tiles from the archive");
+            Some(Arc::new(archive))
+        }
+        None => None,
+    };
+    Ok(AppState {
+        store,
+        index: Arc::new(RwLock::new(index)),
+        gazetteer,
+        referential,
+        tiles,
+        web_dir: Arc::new(options.web_dir.clone()),
+        archive,
+    })
 }
 
 /// Sheets read from the store at a time while building the index: whole sheets (with their

@@ -29,7 +29,17 @@ use crate::model::Initiative;
 use crate::referential::Referential;
 use crate::store::Store;
 use crate::tiles::Tiles;
+use crate::tiles::mbtiles::Archive;
 pub use error::Error;
+
+/// Parses filters written as in the API's query strings (`theme=1&year=2019`), for commands
+/// that take the same filters; the error is the API's 400 detail.
+pub fn parse_filter(query: &str, g: &Gazetteer, r: &Referential) -> Result<crate::index::Filter, String> {
+    let mut p = params::Params::parse(Some(query)).map_err(|e| e.to_string())?;
+    let filter = params::take_filter(&mut p, g, r, true).map_err(|e| e.to_string())?;
+    p.finish().map_err(|e| e.to_string())?;
+    Ok(filter)
+}
 
 /// Largest request body accepted (no endpoint of this build reads one).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -44,6 +54,8 @@ pub struct AppState {
     pub tiles: Arc<Tiles>,
     /// Folder of the web pages and of MapLibre's files.
     pub web_dir: Arc<PathBuf>,
+    /// A tile archive served instead of live tiles (`--tiles-archive`).
+    pub archive: Option<Arc<Archive>>,
 }
 
 impl AppState {

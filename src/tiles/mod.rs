@@ -5,10 +5,12 @@
 //! `boundaries` (régions, then départements, then communes, from the gazetteer: the map needs
 //! no outside basemap). Tiles are 512 px wide and encoded with an extent of [`EXTENT`].
 
-mod authorities;
+pub mod authorities;
 pub mod boundaries;
 pub mod cache;
 mod initiatives;
+pub mod mbtiles;
+pub mod metadata;
 
 use std::sync::{Arc, OnceLock};
 

@@ -46,7 +46,23 @@ impl TestApp {
         Self::spawn_on(fresh_postgres_database().await, tempfile::tempdir().unwrap(), sample).await
     }
 
+    /// Starts a server on a fresh SQLite store that serves the tiles of an archive.
+    pub async fn spawn_with_archive(archive: std::path::PathBuf) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("atlaas.db").display());
+        Self::spawn_on_with(url, dir, Some(SampleOptions { count: SAMPLE_COUNT, seed: SAMPLE_SEED }), Some(archive)).await
+    }
+
     async fn spawn_on(database_url: String, dir: tempfile::TempDir, sample: Option<SampleOptions>) -> TestApp {
+        Self::spawn_on_with(database_url, dir, sample, None).await
+    }
+
+    async fn spawn_on_with(
+        database_url: String,
+        dir: tempfile::TempDir,
+        sample: Option<SampleOptions>,
+        archive: Option<std::path::PathBuf>,
+    ) -> TestApp {
         let options = StartOptions {
             database_url: database_url.clone(),
             data_dir: service::default_data_dir(),
@@ -54,6 +70,7 @@ impl TestApp {
             sample,
             web_dir: service::default_web_dir(),
             tile_cache_bytes: atlaas::tiles::CACHE_BYTES,
+            tiles_archive: archive,
         };
         let state = service::start_with_gazetteer(&options, gazetteer()).await.expect("the service starts");
         let app = http::router(state.clone(), http::Limits::default());
