@@ -24,7 +24,7 @@ const map = new maplibregl.Map({
   zoom: 5,
   maxZoom: 18,
   hash: 'carte',
-  attributionControl: { compact: false },
+  attributionControl: { compact: true },
 });
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
 map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');

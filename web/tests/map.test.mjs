@@ -133,3 +133,39 @@ test('the list reaches every item with the keyboard alone', async () => {
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('the commune search flies to the commune', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/`);
+  await mapIdle(page);
+  await page.fill('#search-input', 'marck');
+  await page.waitForSelector('#search-results li[data-code="62548"]');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => {
+    const c = window.atlaasMap.getCenter();
+    return Math.abs(c.lng - 1.95) < 0.1 && Math.abs(c.lat - 50.95) < 0.1 && !window.atlaasMap.isMoving();
+  }, null, { timeout: 20_000 });
+  assert.equal(await page.inputValue('#search-input'), 'Marck');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('"autour de moi" lists the closest sheets to the browser\'s position', async () => {
+  const context = await browser.newContext({ geolocation: { latitude: 48.8566, longitude: 2.3522 }, permissions: ['geolocation'] });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${server.base}/`);
+  await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
+  await page.click('#locate');
+  await page.waitForFunction(() => document.getElementById('list-title').textContent === 'Autour de vous'
+    && document.querySelectorAll('#list li').length > 0, null, { timeout: 20_000 });
+  const metas = await page.$$eval('#list .meta', (ms) => ms.map((m) => m.textContent));
+  assert.ok(metas.every((m) => /à [\d\s,]+ (m|km)/.test(m)), `${metas}`);
+  const near = await getJSON(server.base, '/api/nearby?lon=2.3522&lat=48.8566&limit=20');
+  const ids = await page.$$eval('#list a[data-id]', (as) => as.map((a) => Number(a.dataset.id)));
+  assert.deepEqual(ids, near.features.map((f) => f.id));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
