@@ -11,7 +11,9 @@ use crate::gazetteer::Gazetteer;
 use crate::http::AppState;
 use crate::index::SpatialIndex;
 use crate::referential::Referential;
+use crate::replica::{self, FeedHealth};
 use crate::sample;
+use crate::store::feed::PostgresFeed;
 use crate::store::{self, Store, WriteBatch};
 use crate::tiles::Tiles;
 use crate::tiles::mbtiles::Archive;
@@ -83,6 +85,15 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         tracing::info!(count = s.count, seed = s.seed, elapsed_ms = t.elapsed().as_millis() as u64, "empty store: sample sheets loaded");
     }
     tracing::debug!(elapsed_ms = t0.elapsed().as_millis() as u64, "store open");
+    // On PostgreSQL, other writers may share the store: the change feed's head is read before
+    // the index, so that whatever is written meanwhile is caught up afterwards.
+    let feed = if options.database_url.starts_with("postgres") {
+        let feed = PostgresFeed::connect(&options.database_url)?;
+        let head = feed.head().await.context("reading the change feed")?;
+        Some((feed, head))
+    } else {
+        None
+    };
     let index = build_index(store.as_ref(), gazetteer.clone(), referential.clone()).await?;
     tracing::info!(sheets = index.len(), places = index.place_count(), elapsed_ms = t0.elapsed().as_millis() as u64, "ready");
     let tiles = Arc::new(Tiles::new(gazetteer.clone(), options.tile_cache_bytes));
@@ -95,7 +106,8 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         }
         None => None,
     };
-    Ok(AppState {
+    let health = feed.as_ref().map(|(_, head)| Arc::new(FeedHealth::new(*head)));
+    let state = AppState {
         store,
         index: Arc::new(RwLock::new(index)),
         gazetteer,
@@ -103,7 +115,12 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         tiles,
         web_dir: Arc::new(options.web_dir.clone()),
         archive,
-    })
+        feed: health.clone(),
+    };
+    if let (Some((feed, head)), Some(health)) = (feed, health) {
+        replica::follow(state.clone(), feed, head, health);
+    }
+    Ok(state)
 }
 
 /// Sheets read from the store at a time while building the index: whole sheets (with their

@@ -7,6 +7,7 @@ use axum::{Json, Router, routing::get};
 use serde_json::json;
 
 use super::AppState;
+use crate::replica::FeedState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/health", get(health))
@@ -17,8 +18,10 @@ async fn health(State(state): State<AppState>) -> Response {
         let index = state.index();
         (index.len(), index.place_count(), index.all_sample())
     };
+    let feed = state.feed.as_ref().map(|f| f.get());
     let body = |status: &str| {
         json!({
+            "feed": feed,
             "status": status,
             "backend": state.store.backend(),
             "sheets": sheets,
@@ -29,7 +32,17 @@ async fn health(State(state): State<AppState>) -> Response {
         })
     };
     match state.store.ping().await {
-        Ok(()) => Json(body("ok")).into_response(),
+        Ok(()) => match &feed {
+            Some(FeedState::Down { reason, since }) => {
+                let mut b = body("degraded");
+                b["reason"] = json!(format!(
+                    "not following the database's changes for {} s ({reason}); reads are served from memory",
+                    since.elapsed().as_secs()
+                ));
+                (StatusCode::SERVICE_UNAVAILABLE, Json(b)).into_response()
+            }
+            _ => Json(body("ok")).into_response(),
+        },
         Err(e) => {
             tracing::warn!(error = %e, "health check: store unreachable");
             let mut b = body("unavailable");

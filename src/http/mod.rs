@@ -25,8 +25,9 @@ use tower_http::trace::TraceLayer;
 
 use crate::gazetteer::Gazetteer;
 use crate::index::SpatialIndex;
-use crate::model::Initiative;
+use crate::model::{Authority, Initiative, SheetId};
 use crate::referential::Referential;
+use crate::replica::FeedHealth;
 use crate::store::Store;
 use crate::tiles::Tiles;
 use crate::tiles::mbtiles::Archive;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub web_dir: Arc<PathBuf>,
     /// A tile archive served instead of live tiles (`--tiles-archive`).
     pub archive: Option<Arc<Archive>>,
+    /// The PostgreSQL change feed this replica follows (none on SQLite).
+    pub feed: Option<Arc<FeedHealth>>,
 }
 
 impl AppState {
@@ -68,9 +71,27 @@ impl AppState {
     /// Brings the index in step with sheets just written to the store, and drops the cached
     /// tiles that draw them.
     pub fn apply_written(&self, sheets: &[Initiative]) {
-        let touched = self.index.write().unwrap_or_else(|e| e.into_inner()).apply(sheets);
-        let dropped = self.tiles.cache.invalidate(&touched);
-        tracing::debug!(sheets = sheets.len(), tiles_dropped = dropped, "index updated");
+        self.apply_changes(sheets, &[], &[]);
+    }
+
+    /// [`Self::apply_written`], plus sheets gone from the store and authorities changed (whose
+    /// @ every tile may show: the tile cache is emptied).
+    pub fn apply_changes(&self, sheets: &[Initiative], removed: &[SheetId], authorities: &[Authority]) {
+        let touched = {
+            let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
+            index.upsert_authorities(authorities);
+            let mut touched = index.apply(sheets);
+            for &id in removed {
+                touched.extend(index.remove(id));
+            }
+            touched
+        };
+        if authorities.is_empty() {
+            let dropped = self.tiles.cache.invalidate(&touched);
+            tracing::debug!(sheets = sheets.len(), removed = removed.len(), tiles_dropped = dropped, "index updated");
+        } else {
+            self.tiles.cache.clear();
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! default, PostgreSQL + PostGIS ([`postgres`]) the one for several replicas; both share one
 //! implementation of the trait ([`sql`]).
 
+pub mod feed;
 pub mod postgres;
 pub(crate) mod rows;
 pub(crate) mod sql;

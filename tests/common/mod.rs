@@ -46,6 +46,11 @@ impl TestApp {
         Self::spawn_on(fresh_postgres_database().await, tempfile::tempdir().unwrap(), sample).await
     }
 
+    /// Starts a server on a given store (several servers may share one PostgreSQL database).
+    pub async fn spawn_on_url(database_url: &str, sample: Option<SampleOptions>) -> TestApp {
+        Self::spawn_on_with(database_url.to_owned(), tempfile::tempdir().unwrap(), sample, None).await
+    }
+
     /// Starts a server on a fresh SQLite store that serves the tiles of an archive.
     pub async fn spawn_with_archive(archive: std::path::PathBuf) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");

@@ -1,0 +1,181 @@
+//! Keeps this server's index in step with a PostgreSQL store that other writers share: other
+//! replicas, `atlaas sample`, a person with psql.
+//!
+//! The database logs every change in order (`changes`, filled by triggers) and raises
+//! `atlaas_changes` once per writing transaction. Notifications are only a wake-up: on each,
+//! and every few seconds in case one was missed, the follower reads the log past the last
+//! entry it applied, reloads the sheets and authorities named there, and applies them (which
+//! also drops the cached tiles that drew them). When the connection is lost, the server keeps
+//! answering from memory, `/health` says so with a 503, and the follower reconnects with a
+//! growing delay; once back, it rebuilds the whole index from the store (whatever happened
+//! meanwhile, even to the log) and catches up from where the rebuild started.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sqlx::postgres::PgListener;
+
+use crate::http::AppState;
+use crate::service::build_index;
+use crate::store::StoreError;
+use crate::store::feed::PostgresFeed;
+
+/// Entries read from the log at a time.
+const PAGE: usize = 5_000;
+/// How often the log is read without a notification: the bound on a missed one's delay.
+const POLL: Duration = Duration::from_secs(5);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// What `/health` tells of the feed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum FeedState {
+    /// Following: the last log entry applied.
+    Live { applied: i64 },
+    /// Not following since `since_s` seconds ago, for `reason`; reads come from memory.
+    Down {
+        reason: String,
+        #[serde(skip)]
+        since: Instant,
+    },
+}
+
+/// Shared between the follower and `/health`.
+#[derive(Debug)]
+pub struct FeedHealth(RwLock<FeedState>);
+
+impl FeedHealth {
+    pub fn new(applied: i64) -> Self {
+        FeedHealth(RwLock::new(FeedState::Live { applied }))
+    }
+
+    pub fn get(&self) -> FeedState {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set(&self, state: FeedState) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = state;
+    }
+
+    fn down(&self, reason: String) {
+        let mut s = self.0.write().unwrap_or_else(|e| e.into_inner());
+        if !matches!(*s, FeedState::Down { .. }) {
+            tracing::warn!(%reason, "change feed lost; serving reads from memory");
+            *s = FeedState::Down { reason, since: Instant::now() };
+        }
+    }
+}
+
+/// Starts following the feed from log entry `applied` (the head read before the index was
+/// built), reporting to `health` (the one in `state`).
+pub fn follow(state: AppState, feed: PostgresFeed, applied: i64, health: Arc<FeedHealth>) {
+    tokio::spawn(run(state, feed, applied, health));
+}
+
+async fn run(state: AppState, feed: PostgresFeed, mut applied: i64, health: Arc<FeedHealth>) {
+    let mut backoff = Duration::from_millis(200);
+    let mut lost = false;
+    loop {
+        let mut listener = match feed.listen().await {
+            Ok(l) => l,
+            Err(e) => {
+                health.down(format!("cannot reach the database: {e}"));
+                lost = true;
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                continue;
+            }
+        };
+        if lost {
+            match resync(&state, &feed).await {
+                Ok(head) => {
+                    applied = head;
+                    tracing::info!(applied, "change feed back: index rebuilt from the store");
+                }
+                Err(e) => {
+                    health.down(format!("resync failed: {e}"));
+                    tokio::time::sleep(backoff).await;
+                    continue;
+                }
+            }
+        }
+        backoff = Duration::from_millis(200);
+        match follow_until_lost(&state, &feed, &mut listener, &mut applied, &health).await {
+            Ok(()) => unreachable!("following ends only on an error"),
+            Err(e) => {
+                health.down(format!("{e:#}"));
+                lost = true;
+            }
+        }
+    }
+}
+
+/// Applies the log on every notification and every [`POLL`]; returns when the connection fails.
+async fn follow_until_lost(
+    state: &AppState,
+    feed: &PostgresFeed,
+    listener: &mut PgListener,
+    applied: &mut i64,
+    health: &FeedHealth,
+) -> anyhow::Result<()> {
+    loop {
+        *applied = catch_up(state, feed, *applied).await?;
+        health.set(FeedState::Live { applied: *applied });
+        tokio::select! {
+            n = listener.try_recv() => match n {
+                Ok(Some(_)) => {}
+                // The connection dropped; what was said meanwhile is lost.
+                Ok(None) => anyhow::bail!("the notification connection was lost"),
+                Err(e) => return Err(e.into()),
+            },
+            _ = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+/// Reads the log after `applied` and applies what it names; returns the last entry applied.
+pub async fn catch_up(state: &AppState, feed: &PostgresFeed, mut applied: i64) -> Result<i64, StoreError> {
+    loop {
+        let changes = feed.after(applied, PAGE).await?;
+        let Some(last) = changes.last() else { return Ok(applied) };
+        let last = last.seq;
+        let sheets: BTreeSet<_> = changes.iter().filter_map(|c| c.initiative).collect();
+        let codes: BTreeSet<_> = changes.iter().filter_map(|c| c.authority.clone()).collect();
+        let mut authorities = Vec::with_capacity(codes.len());
+        for code in &codes {
+            authorities.extend(state.store.authority(code).await?);
+        }
+        let (mut written, mut removed) = (Vec::new(), Vec::new());
+        for id in sheets {
+            match state.store.initiative(id).await? {
+                Some(sheet) => written.push(sheet),
+                None => removed.push(id),
+            }
+        }
+        state.apply_changes(&written, &removed, &authorities);
+        tracing::debug!(
+            from = applied,
+            to = last,
+            sheets = written.len() + removed.len(),
+            authorities = authorities.len(),
+            "change feed applied"
+        );
+        applied = last;
+        if changes.len() < PAGE {
+            return Ok(applied);
+        }
+    }
+}
+
+/// Rebuilds the index from the store and swaps it in; returns the log head read before the
+/// rebuild, from which catching up resumes (entries applied twice are harmless: a sheet is
+/// reloaded whole).
+async fn resync(state: &AppState, feed: &PostgresFeed) -> anyhow::Result<i64> {
+    let head = feed.head().await?;
+    let index = build_index(state.store.as_ref(), state.gazetteer.clone(), state.referential.clone()).await?;
+    *state.index.write().unwrap_or_else(|e| e.into_inner()) = index;
+    state.tiles.cache.clear();
+    Ok(head)
+}
