@@ -100,9 +100,19 @@ pub struct ServeArgs {
     /// tile requests then take no filters.
     #[arg(long, env = "ATLAAS_TILES_ARCHIVE")]
     pub tiles_archive: Option<PathBuf>,
+    /// What answers listings and nearby queries: the in-memory index (default), or PostGIS
+    /// (with a postgres:// database; tiles always come from the index).
+    #[arg(long, env = "ATLAAS_READS", value_enum, default_value_t = Reads::Index)]
+    pub reads: Reads,
     /// Longest time a request may take, in seconds, before a 408.
     #[arg(long, env = "ATLAAS_REQUEST_TIMEOUT", default_value_t = 10)]
     pub request_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Reads {
+    Index,
+    Postgis,
 }
 
 #[derive(Debug, Args)]

@@ -66,6 +66,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         web_dir: args.web_dir.clone(),
         tile_cache_bytes: args.tile_cache_mb * 1024 * 1024,
         tiles_archive: args.tiles_archive.clone(),
+        reads_from_postgis: args.reads == atlaas::config::Reads::Postgis,
     };
     let state = start(&options).await?;
     let limits = http::Limits { request_timeout: Duration::from_secs(args.request_timeout) };

@@ -14,6 +14,7 @@ use crate::referential::Referential;
 use crate::replica::{self, FeedHealth};
 use crate::sample;
 use crate::store::feed::PostgresFeed;
+use crate::store::postgres::PostgresStore;
 use crate::store::{self, Store, WriteBatch};
 use crate::tiles::Tiles;
 use crate::tiles::mbtiles::Archive;
@@ -45,6 +46,8 @@ pub struct StartOptions {
     pub tile_cache_bytes: usize,
     /// An MBTiles archive to serve instead of live tiles.
     pub tiles_archive: Option<PathBuf>,
+    /// Answer listings and nearby queries with PostGIS instead of the index.
+    pub reads_from_postgis: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -107,6 +110,11 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         None => None,
     };
     let health = feed.as_ref().map(|(_, head)| Arc::new(FeedHealth::new(*head)));
+    let postgis = match (options.reads_from_postgis, feed.is_some()) {
+        (false, _) => None,
+        (true, true) => Some(Arc::new(PostgresStore::open(&options.database_url).await?)),
+        (true, false) => anyhow::bail!("reads from PostGIS need a postgres:// database URL"),
+    };
     let state = AppState {
         store,
         index: Arc::new(RwLock::new(index)),
@@ -116,6 +124,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         web_dir: Arc::new(options.web_dir.clone()),
         archive,
         feed: health.clone(),
+        postgis,
     };
     if let (Some((feed, head)), Some(health)) = (feed, health) {
         replica::follow(state.clone(), feed, head, health);

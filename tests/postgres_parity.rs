@@ -1,10 +1,11 @@
 //! Parity: the in-memory R-tree and PostGIS give the same sheets, in the same order, with the
-//! same distances (within a centimetre), for a few hundred random queries on the sample data.
+//! same distances (within a centimetre), for a few hundred random queries on the sample data,
+//! with and without filters.
 
 mod common;
 
 use atlaas::index::{Bbox, Filter};
-use atlaas::store::postgres::{PostgresStore, SpatialHit};
+use atlaas::store::postgres::{PostgresStore, SpatialHit, SqlFilter};
 use common::TestApp;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -25,30 +26,57 @@ fn assert_same(what: &str, index: &[(i64, f64)], postgis: &[SpatialHit]) {
     }
 }
 
+/// Filters as the API takes them, from none to combinations of sheet and place constraints.
+const FILTERS: [&str; 9] = [
+    "",
+    "theme=2",
+    "service=1.a.1.1,3.d.1.3,2.b.1.1&year=2010-2024",
+    "arobases=3",
+    "population=2000-9999",
+    "departement=59,62,2A",
+    "region=84&theme=1,4",
+    "challenge=1.b&arobases=2&population=10000-",
+    "commune=75056,13055,62548",
+];
+
 #[tokio::test]
 async fn the_r_tree_and_postgis_agree() {
     let app = TestApp::spawn_on_postgres(Some(atlaas::service::SampleOptions { count: 1500, seed: 11 })).await;
     let postgis = PostgresStore::open(&app.database_url).await.unwrap();
-    let none = Filter::default();
+    let (g, r) = (&app.state.gazetteer, &app.state.referential);
     let mut rng = ChaCha8Rng::seed_from_u64(2024);
-    for q in 0..100 {
+    let mut filtered_hits = 0;
+    for q in 0..120 {
+        let query = FILTERS[q % FILTERS.len()];
+        let filter = atlaas::http::parse_filter(query, g, r).unwrap();
+        let sql = SqlFilter::new(&filter, g, r);
         // Bounding boxes from a town's size to a region's.
         let [lon, lat] = origin(&mut rng);
         let (w, h) = (rng.random_range(0.05..3.0), rng.random_range(0.05..2.0));
         let b = Bbox { min_lon: lon, min_lat: lat, max_lon: lon + w, max_lat: lat + h };
-        let ids = app.state.index().page(&Filter { bbox: Some(b), ..Filter::default() }, None, 100_000).ids;
+        let in_box = Filter { bbox: Some(b), ..filter.clone() };
+        let ids = app.state.index().page(&in_box, None, 100_000).ids;
         let expected: Vec<(i64, f64)> = ids.into_iter().map(|id| (id, 0.0)).collect();
-        assert_same(&format!("bbox #{q} {b:?}"), &expected, &postgis.sheets_in_bbox(&b).await.unwrap());
+        let found = postgis.find(&SqlFilter::new(&in_box, g, r), None, 100_000).await.unwrap();
+        let found: Vec<SpatialHit> = found.into_iter().map(|id| SpatialHit { id, distance_m: 0.0 }).collect();
+        assert_same(&format!("bbox #{q} {b:?} {query}"), &expected, &found);
+        if query.is_empty() {
+            assert_same(&format!("bbox #{q}"), &expected, &postgis.sheets_in_bbox(&b).await.unwrap());
+        }
 
         let o = origin(&mut rng);
         let radius = rng.random_range(2_000.0..120_000.0);
         let near: Vec<(i64, f64)> =
-            app.state.index().nearby(o, Some(radius), 1000, &none).iter().map(|n| (n.sheet, n.distance_m)).collect();
-        assert_same(&format!("radius #{q} {o:?} {radius} m"), &near, &postgis.sheets_within(o, radius, 1000).await.unwrap());
+            app.state.index().nearby(o, Some(radius), 1000, &filter).iter().map(|n| (n.sheet, n.distance_m)).collect();
+        assert_same(&format!("radius #{q} {o:?} {radius} m {query}"), &near, &postgis.nearest(o, Some(radius), 1000, &sql).await.unwrap());
 
         let o = origin(&mut rng);
         let k = rng.random_range(1..40);
-        let knn: Vec<(i64, f64)> = app.state.index().nearby(o, None, k, &none).iter().map(|n| (n.sheet, n.distance_m)).collect();
-        assert_same(&format!("k-nearest #{q} {o:?} k={k}"), &knn, &postgis.nearest_sheets(o, k).await.unwrap());
+        let knn: Vec<(i64, f64)> = app.state.index().nearby(o, None, k, &filter).iter().map(|n| (n.sheet, n.distance_m)).collect();
+        assert_same(&format!("k-nearest #{q} {o:?} k={k} {query}"), &knn, &postgis.nearest(o, None, k, &sql).await.unwrap());
+        if !query.is_empty() {
+            filtered_hits += expected.len() + near.len() + knn.len();
+        }
     }
+    assert!(filtered_hits > 500, "the filtered queries find sheets ({filtered_hits})");
 }

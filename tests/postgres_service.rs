@@ -28,3 +28,30 @@ async fn the_sample_loads_and_answers_the_same_on_both_backends() {
     };
     assert_eq!(strip(a), strip(b));
 }
+
+#[tokio::test]
+async fn reads_from_postgis_answer_as_the_index_does() {
+    let index =
+        TestApp::spawn_on_postgres(Some(atlaas::service::SampleOptions { count: common::SAMPLE_COUNT, seed: common::SAMPLE_SEED })).await;
+    let postgis = TestApp::spawn_reading_postgis(&index.database_url).await;
+    for path in [
+        "/api/initiatives",
+        "/api/initiatives?theme=2&arobases=3",
+        "/api/initiatives?bbox=-1,43,4,48&year=2012-2020",
+        "/api/initiatives?departement=59,62&population=-9999",
+        "/api/initiatives?commune=75056,69123",
+    ] {
+        let (a, b) = (all_pages(&postgis, path).await, all_pages(&index, path).await);
+        assert!(!a.is_empty(), "{path} finds sheets");
+        assert_eq!(a, b, "{path}");
+    }
+    for path in [
+        "/api/nearby?commune=62548&limit=50",
+        "/api/nearby?lon=5.37&lat=43.3&radius_m=60000&limit=200&theme=1,3",
+        "/api/nearby?lon=2.35&lat=48.85&limit=30&region=11&arobases=2",
+    ] {
+        let (a, b) = (postgis.ok(path).await, index.ok(path).await);
+        assert!(!a["features"].as_array().unwrap().is_empty(), "{path} finds sheets");
+        assert_eq!(a, b, "{path}");
+    }
+}

@@ -10,7 +10,9 @@ use super::AppState;
 use super::error::{Error, Result};
 use super::features::{CommuneRef, PointGeometry, SheetCollection, SheetFeature, coord};
 use super::params::{MAX_LIMIT, Params, check_position, encode_cursor, take_filter};
+use crate::index::Page;
 use crate::model::{Initiative, Status};
+use crate::store::postgres::SqlFilter;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/initiatives", get(list)).route("/api/initiatives/{id}", get(one)).route("/api/nearby", get(nearby))
@@ -22,13 +24,26 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
     let limit = p.take_limit(100, MAX_LIMIT)?;
     let after = p.take_cursor()?;
     p.finish()?;
+    let page = match &state.postgis {
+        Some(pg) => {
+            let mut ids = pg.find(&SqlFilter::new(&filter, &state.gazetteer, &state.referential), after, limit + 1).await?;
+            let next_after = if ids.len() > limit {
+                ids.truncate(limit);
+                ids.last().copied()
+            } else {
+                None
+            };
+            Page { ids, next_after }
+        }
+        None => state.index().page(&filter, after, limit),
+    };
     let index = state.index();
-    let page = index.page(&filter, after, limit);
     let features = page
         .ids
         .iter()
-        .map(|&id| {
-            let sheet = index.sheet(id).expect("paged ids are indexed");
+        // From PostGIS, a sheet the change feed has not brought into memory yet is left out.
+        .filter_map(|&id| index.sheet(id).map(|sheet| (id, sheet)))
+        .map(|(id, sheet)| {
             // Shown at its first place that matches the filter (the main place when unfiltered).
             let place = filter.first_matching_place(&index, sheet).unwrap_or(0);
             SheetFeature::new(&index, id, sheet, place, None)
@@ -123,8 +138,15 @@ async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
     let filter = take_filter(&mut p, &state.gazetteer, &state.referential, false)?;
     let limit = p.take_limit(20, MAX_LIMIT)?;
     p.finish()?;
+    let found = match &state.postgis {
+        Some(pg) => {
+            let hits = pg.nearest(origin, radius_m, limit, &SqlFilter::new(&filter, &state.gazetteer, &state.referential)).await?;
+            let index = state.index();
+            hits.iter().filter_map(|h| index.closest_place(h.id, origin, &filter)).collect()
+        }
+        None => state.index().nearby(origin, radius_m, limit, &filter),
+    };
     let index = state.index();
-    let found = index.nearby(origin, radius_m, limit, &filter);
     let features = found
         .iter()
         .map(|n| {

@@ -29,6 +29,7 @@ use crate::model::{Authority, Initiative, SheetId};
 use crate::referential::Referential;
 use crate::replica::FeedHealth;
 use crate::store::Store;
+use crate::store::postgres::PostgresStore;
 use crate::tiles::Tiles;
 use crate::tiles::mbtiles::Archive;
 pub use error::Error;
@@ -59,6 +60,9 @@ pub struct AppState {
     pub archive: Option<Arc<Archive>>,
     /// The PostgreSQL change feed this replica follows (none on SQLite).
     pub feed: Option<Arc<FeedHealth>>,
+    /// Set when listings and nearby queries are answered by PostGIS (`--reads postgis`)
+    /// rather than by the in-memory index.
+    pub postgis: Option<Arc<PostgresStore>>,
 }
 
 impl AppState {

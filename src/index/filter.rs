@@ -41,6 +41,11 @@ impl ServiceSet {
         self.0.get(service as usize / 64).is_some_and(|w| w & (1 << (service % 64)) != 0)
     }
 
+    /// The services of the set, in increasing order.
+    pub fn iter(&self) -> impl Iterator<Item = u16> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &bits)| (0..64).filter(move |b| bits & (1 << b) != 0).map(move |b| (w * 64 + b) as u16))
+    }
+
     pub fn intersects(&self, services: &[u16]) -> bool {
         services.iter().any(|&s| self.contains(s))
     }
@@ -154,5 +159,6 @@ mod tests {
         assert!(set.intersects(&[5, 135]));
         assert!(!set.intersects(&[5, 6]));
         assert!(!ServiceSet::new([]).intersects(&[0]));
+        assert_eq!(set.iter().collect::<Vec<_>>(), [0, 63, 64, 135]);
     }
 }

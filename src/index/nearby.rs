@@ -42,6 +42,18 @@ fn chord_to_metres(chord_squared: f64) -> f64 {
 impl SpatialIndex {
     /// Up to `limit` sheets closest to `[lon, lat]`, within `radius_m` if given, closest first,
     /// one entry per sheet. Ties are broken by sheet id so that answers are repeatable.
+    /// The place of a sheet closest to `origin` among those that pass the filter's place
+    /// constraints (for answers found elsewhere, such as PostGIS).
+    pub fn closest_place(&self, sheet: SheetId, origin: [f64; 2], filter: &Filter) -> Option<Near> {
+        let s = self.sheets.get(&sheet)?;
+        s.places
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| filter.place_matches(self, p))
+            .map(|(i, p)| Near { sheet, place: i as u16, distance_m: geodesic_distance(origin, [p.lon, p.lat]) })
+            .min_by(|a, b| a.distance_m.total_cmp(&b.distance_m))
+    }
+
     pub fn nearby(&self, origin: [f64; 2], radius_m: Option<f64>, limit: usize, filter: &Filter) -> Vec<Near> {
         if limit == 0 {
             return vec![];

@@ -3,12 +3,14 @@
 
 use std::time::Duration;
 
-use sqlx::Postgres;
 use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, QueryBuilder};
 
 use super::StoreError;
-use crate::index::Bbox;
+use crate::gazetteer::Gazetteer;
+use crate::index::{Bbox, Filter};
 use crate::model::SheetId;
+use crate::referential::Referential;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -36,43 +38,129 @@ pub struct SpatialHit {
     pub distance_m: f64,
 }
 
+/// The filters of DESIGN.md §6 as SQL values: referential and gazetteer codes resolved, so
+/// that the database answers exactly what the index answers.
+#[derive(Debug, Clone, Default)]
+pub struct SqlFilter {
+    pub bbox: Option<Bbox>,
+    /// Each set: service codes, any of which a sheet must have.
+    pub services: Vec<Vec<String>>,
+    pub years: Option<(i32, i32)>,
+    pub min_arobases: Option<i32>,
+    pub population: Option<(i64, i64)>,
+    /// INSEE codes a place must be in (a city's arrondissements and former communes included;
+    /// départements and régions become the codes of their communes).
+    pub communes: Option<Vec<String>>,
+    pub departements: Option<Vec<String>>,
+    pub regions: Option<Vec<String>>,
+}
+
+impl SqlFilter {
+    pub fn new(f: &Filter, g: &Gazetteer, r: &Referential) -> Self {
+        let rows = g.communes();
+        let codes_where =
+            |keep: &dyn Fn(&crate::gazetteer::Commune) -> bool| rows.iter().filter(|c| keep(c)).map(|c| c.code.clone()).collect();
+        SqlFilter {
+            bbox: f.bbox,
+            services: f.services.iter().map(|set| set.iter().map(|s| r.service(s).code.clone()).collect()).collect(),
+            years: f.years.as_ref().map(|y| (*y.start() as i32, *y.end() as i32)),
+            min_arobases: f.min_arobases.map(i32::from),
+            population: f.population.as_ref().map(|p| (*p.start() as i64, *p.end() as i64)),
+            communes: f.communes.as_ref().map(|wanted| {
+                let wanted: Vec<&str> = wanted.iter().filter_map(|&w| rows.get(w as usize)).map(|c| c.code.as_str()).collect();
+                codes_where(&|c| wanted.contains(&c.code.as_str()) || c.parent.as_deref().is_some_and(|p| wanted.contains(&p)))
+            }),
+            departements: f.departements.as_ref().map(|d| codes_where(&|c| d.contains(&c.departement))),
+            regions: f.regions.as_ref().map(|r| codes_where(&|c| r.contains(&c.region))),
+        }
+    }
+
+    /// ` AND …` conditions on the sheet `i`.
+    fn push_sheet(&self, q: &mut QueryBuilder<'_, Postgres>) {
+        for set in &self.services {
+            q.push(" AND EXISTS (SELECT 1 FROM initiative_services s WHERE s.initiative = i.id AND s.service = ANY(");
+            q.push_bind(set.clone()).push("))");
+        }
+        if let Some((from, to)) = self.years {
+            q.push(" AND i.year BETWEEN ").push_bind(from).push(" AND ").push_bind(to);
+        }
+        if let Some(min) = self.min_arobases {
+            q.push(" AND (SELECT la.arobases FROM label_awards la WHERE la.authority = i.authority ORDER BY la.year DESC LIMIT 1) >= ");
+            q.push_bind(min);
+        }
+        if let Some((from, to)) = self.population {
+            q.push(" AND (SELECT a.population FROM authorities a WHERE a.code = i.authority) BETWEEN ")
+                .push_bind(from)
+                .push(" AND ")
+                .push_bind(to);
+        }
+    }
+
+    /// ` AND …` conditions on the place `p`.
+    fn push_place(&self, q: &mut QueryBuilder<'_, Postgres>) {
+        if let Some(b) = &self.bbox {
+            q.push(" AND p.geom && ST_MakeEnvelope(").push_bind(b.min_lon).push(", ").push_bind(b.min_lat);
+            q.push(", ").push_bind(b.max_lon).push(", ").push_bind(b.max_lat).push(", 4326)");
+        }
+        for codes in [&self.communes, &self.departements, &self.regions].into_iter().flatten() {
+            q.push(" AND p.commune = ANY(").push_bind(codes.clone()).push(")");
+        }
+    }
+}
+
 /// Spatial SQL where PostGIS is the right tool: the same questions the R-tree answers, asked
 /// of the database (values bound, never formatted into the SQL).
 impl PostgresStore {
+    /// Published sheets with a place that passes the filter (edges of the bbox included), in
+    /// id order after `after`, `limit` at most.
+    pub async fn find(&self, f: &SqlFilter, after: Option<SheetId>, limit: usize) -> Result<Vec<SheetId>, StoreError> {
+        let mut q = QueryBuilder::new("SELECT i.id FROM initiatives i WHERE i.status = 'published' AND i.id > ");
+        q.push_bind(after.unwrap_or(SheetId::MIN));
+        f.push_sheet(&mut q);
+        q.push(" AND EXISTS (SELECT 1 FROM places p WHERE p.initiative = i.id");
+        f.push_place(&mut q);
+        q.push(") ORDER BY i.id LIMIT ").push_bind(limit as i64);
+        Ok(q.build_query_scalar().fetch_all(&self.pool).await?)
+    }
+
     /// Published sheets with a place in the bbox (edges included), in id order.
     pub async fn sheets_in_bbox(&self, b: &Bbox) -> Result<Vec<SpatialHit>, StoreError> {
-        let sql = "SELECT DISTINCT p.initiative AS id, 0::float8 AS distance_m \
-                   FROM places p JOIN initiatives i ON i.id = p.initiative AND i.status = 'published' \
-                   WHERE p.geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) \
-                     AND ST_Intersects(p.geom, ST_MakeEnvelope($1, $2, $3, $4, 4326)) \
-                   ORDER BY 1";
-        let q = sqlx::query_as(sql).bind(b.min_lon).bind(b.min_lat).bind(b.max_lon).bind(b.max_lat);
-        Ok(q.fetch_all(&self.pool).await?)
+        let f = SqlFilter { bbox: Some(*b), ..SqlFilter::default() };
+        Ok(self.find(&f, None, i64::MAX as usize).await?.into_iter().map(|id| SpatialHit { id, distance_m: 0.0 }).collect())
+    }
+
+    /// The published sheets closest to `[lon, lat]` (each at its closest place that passes the
+    /// filter), closest first, ties by id; within `radius_m` when given.
+    pub async fn nearest(&self, origin: [f64; 2], radius_m: Option<f64>, k: usize, f: &SqlFilter) -> Result<Vec<SpatialHit>, StoreError> {
+        let mut q = QueryBuilder::new("WITH o AS (SELECT ST_SetSRID(ST_MakePoint(");
+        q.push_bind(origin[0]).push(", ").push_bind(origin[1]).push("), 4326)::geography AS g), ");
+        q.push("near AS (SELECT p.initiative, ST_Distance(p.geom::geography, o.g) AS d ");
+        q.push("FROM places p JOIN initiatives i ON i.id = p.initiative AND i.status = 'published', o WHERE true");
+        f.push_sheet(&mut q);
+        f.push_place(&mut q);
+        match radius_m {
+            // Every place within the radius: the GiST index on geography answers ST_DWithin.
+            Some(r) => {
+                q.push(" AND ST_DWithin(p.geom::geography, o.g, ").push_bind(r).push(")");
+            }
+            // The GiST index orders places by `<->` on the sphere; enough of them are taken to
+            // re-rank on the spheroid and to leave room for sheets with several places.
+            None => {
+                q.push(" ORDER BY p.geom::geography <-> o.g LIMIT ").push_bind((k * 3 + 64) as i64);
+            }
+        }
+        q.push(") SELECT initiative AS id, min(d) AS distance_m FROM near GROUP BY initiative ORDER BY distance_m, id LIMIT ");
+        q.push_bind(k as i64);
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
     }
 
     /// Published sheets within `radius_m` of `[lon, lat]`, closest first (ties by id).
     pub async fn sheets_within(&self, origin: [f64; 2], radius_m: f64, limit: usize) -> Result<Vec<SpatialHit>, StoreError> {
-        let sql = "WITH o AS (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography AS g) \
-                   SELECT p.initiative AS id, min(ST_Distance(p.geom::geography, o.g)) AS distance_m \
-                   FROM places p JOIN initiatives i ON i.id = p.initiative AND i.status = 'published', o \
-                   WHERE ST_DWithin(p.geom::geography, o.g, $3) \
-                   GROUP BY p.initiative ORDER BY distance_m, id LIMIT $4";
-        let q = sqlx::query_as(sql).bind(origin[0]).bind(origin[1]).bind(radius_m).bind(limit as i64);
-        Ok(q.fetch_all(&self.pool).await?)
+        self.nearest(origin, Some(radius_m), limit, &SqlFilter::default()).await
     }
 
-    /// The `k` published sheets closest to `[lon, lat]` (ties by id). The GiST index orders
-    /// places by `<->` on the sphere; enough of them are taken to re-rank on the spheroid.
+    /// The `k` published sheets closest to `[lon, lat]` (ties by id).
     pub async fn nearest_sheets(&self, origin: [f64; 2], k: usize) -> Result<Vec<SpatialHit>, StoreError> {
-        let sql = "WITH o AS (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography AS g), \
-                   near AS (SELECT p.initiative, ST_Distance(p.geom::geography, o.g) AS d \
-                            FROM places p JOIN initiatives i ON i.id = p.initiative AND i.status = 'published', o \
-                            ORDER BY p.geom::geography <-> ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography LIMIT $3) \
-                   SELECT initiative AS id, min(d) AS distance_m FROM near \
-                   GROUP BY initiative ORDER BY distance_m, id LIMIT $4";
-        // Sheets with several places and the sphere/spheroid gap call for a margin of candidates.
-        let candidates = (k * 3 + 64) as i64;
-        let q = sqlx::query_as(sql).bind(origin[0]).bind(origin[1]).bind(candidates).bind(k as i64);
-        Ok(q.fetch_all(&self.pool).await?)
+        self.nearest(origin, None, k, &SqlFilter::default()).await
     }
 }

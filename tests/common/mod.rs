@@ -48,18 +48,23 @@ impl TestApp {
 
     /// Starts a server on a given store (several servers may share one PostgreSQL database).
     pub async fn spawn_on_url(database_url: &str, sample: Option<SampleOptions>) -> TestApp {
-        Self::spawn_on_with(database_url.to_owned(), tempfile::tempdir().unwrap(), sample, None).await
+        Self::spawn_on_with(database_url.to_owned(), tempfile::tempdir().unwrap(), sample, None, false).await
+    }
+
+    /// Starts a server on a PostgreSQL store that answers listings and nearby with PostGIS.
+    pub async fn spawn_reading_postgis(database_url: &str) -> TestApp {
+        Self::spawn_on_with(database_url.to_owned(), tempfile::tempdir().unwrap(), None, None, true).await
     }
 
     /// Starts a server on a fresh SQLite store that serves the tiles of an archive.
     pub async fn spawn_with_archive(archive: std::path::PathBuf) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("atlaas.db").display());
-        Self::spawn_on_with(url, dir, Some(SampleOptions { count: SAMPLE_COUNT, seed: SAMPLE_SEED }), Some(archive)).await
+        Self::spawn_on_with(url, dir, Some(SampleOptions { count: SAMPLE_COUNT, seed: SAMPLE_SEED }), Some(archive), false).await
     }
 
     async fn spawn_on(database_url: String, dir: tempfile::TempDir, sample: Option<SampleOptions>) -> TestApp {
-        Self::spawn_on_with(database_url, dir, sample, None).await
+        Self::spawn_on_with(database_url, dir, sample, None, false).await
     }
 
     async fn spawn_on_with(
@@ -67,6 +72,7 @@ impl TestApp {
         dir: tempfile::TempDir,
         sample: Option<SampleOptions>,
         archive: Option<std::path::PathBuf>,
+        reads_from_postgis: bool,
     ) -> TestApp {
         let options = StartOptions {
             database_url: database_url.clone(),
@@ -76,6 +82,7 @@ impl TestApp {
             web_dir: service::default_web_dir(),
             tile_cache_bytes: atlaas::tiles::CACHE_BYTES,
             tiles_archive: archive,
+            reads_from_postgis,
         };
         let state = service::start_with_gazetteer(&options, gazetteer()).await.expect("the service starts");
         let app = http::router(state.clone(), http::Limits::default());
