@@ -77,7 +77,8 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
-    let boxes: Vec<Bbox> = origins.iter().map(|&[lon, lat]| Bbox { min_lon: lon, min_lat: lat, max_lon: lon + 0.5, max_lat: lat + 0.4 }).collect();
+    let boxes: Vec<Bbox> =
+        origins.iter().map(|&[lon, lat]| Bbox { min_lon: lon, min_lat: lat, max_lon: lon + 0.5, max_lat: lat + 0.4 }).collect();
     let mut group = c.benchmark_group("backends/bbox_page_100/1M");
     group.bench_function("rtree", |b| {
         b.iter(|| {

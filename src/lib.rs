@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod gazetteer;
+pub mod geocode;
 pub mod http;
 pub mod index;
 pub mod model;

@@ -1,0 +1,304 @@
+//! Turns what a sheet says about a place into a point, the way French data is really written,
+//! and never invents one: a place it cannot settle is an error with the reason and the best
+//! candidates.
+//!
+//! Methods, tried in this order, each recorded with the precision it reaches:
+//! given coordinates (checked: range, swapped latitude/longitude, distance to the named
+//! commune), INSEE code, postal code + name, name + département, name alone. Names fold as in
+//! [`crate::gazetteer::names::fold`] (case, accents, `St`/`Saint`, hyphens, moved articles,
+//! `Œ`), `CEDEX` suffixes are dropped, codes that lost their leading zero in a spreadsheet get
+//! it back, and former communes (delegated, associated) lead to the commune they belong to.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::gazetteer::names::fold;
+use crate::gazetteer::{Commune, CommuneKind, Gazetteer};
+use crate::index::geodesic_distance;
+use crate::model::{GeocodeMethod, Precision};
+
+/// Given coordinates farther than this from the named commune's boundary are reported.
+pub const FAR_FROM_COMMUNE_M: f64 = 10_000.0;
+/// Candidates listed in an error.
+const CANDIDATES: usize = 5;
+
+/// What a row says about a place; any part may be missing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlaceInput<'a> {
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub insee: Option<&'a str>,
+    pub postal_code: Option<&'a str>,
+    pub commune: Option<&'a str>,
+    pub departement: Option<&'a str>,
+}
+
+/// Something the geocoder fixed or noticed, for the import report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Note {
+    /// Latitude and longitude were given the other way round.
+    SwappedCoordinates,
+    /// The given point is this far from the named commune.
+    FarFromCommune { commune: String, distance_m: f64 },
+    /// A former commune: the place goes to the commune it now belongs to.
+    FormerCommune { former: String, now: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Geocoded {
+    /// INSEE code of the commune (or arrondissement).
+    pub commune: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub method: GeocodeMethod,
+    pub precision: Precision,
+    /// 1 for given coordinates and INSEE codes, lower as the evidence thins.
+    pub confidence: f32,
+    pub notes: Vec<Note>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
+#[error("{reason}")]
+pub struct GeocodeError {
+    pub reason: String,
+    /// The closest communes, `"Name (INSEE code)"`, best first.
+    pub candidates: Vec<String>,
+}
+
+fn error(reason: impl Into<String>, candidates: Vec<String>) -> GeocodeError {
+    GeocodeError { reason: reason.into(), candidates }
+}
+
+/// Exact lookups over the gazetteer, built once.
+pub struct Geocoder<'g> {
+    g: &'g Gazetteer,
+    by_name: HashMap<String, Vec<u32>>,
+    by_postal: HashMap<String, Vec<u32>>,
+}
+
+/// A code that a spreadsheet stripped of its leading zero (`1001` for `01001`).
+fn five(code: &str) -> String {
+    let code = code.trim();
+    if code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()) { format!("0{code}") } else { code.to_ascii_uppercase() }
+}
+
+/// The name without a `CEDEX` suffix (`Paris Cedex 07`, `LYON CEDEX`).
+fn without_cedex(name: &str) -> &str {
+    let lower = name.to_ascii_lowercase();
+    match lower.find(" cedex") {
+        Some(i) => name[..i].trim_end(),
+        None => name.trim(),
+    }
+}
+
+impl<'g> Geocoder<'g> {
+    pub fn new(g: &'g Gazetteer) -> Self {
+        let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_postal: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, c) in g.communes().iter().enumerate() {
+            by_name.entry(fold(&c.name)).or_default().push(i as u32);
+            for p in &c.postal_codes {
+                by_postal.entry(p.clone()).or_default().push(i as u32);
+            }
+        }
+        Geocoder { g, by_name, by_postal }
+    }
+
+    fn row(&self, i: u32) -> &'g Commune {
+        &self.g.communes()[i as usize]
+    }
+
+    fn label(&self, c: &Commune) -> String {
+        format!("{} ({})", c.name, c.code)
+    }
+
+    /// The current commune a row stands for, with a note for a former commune.
+    fn settle(&self, c: &'g Commune, method: GeocodeMethod, confidence: f32) -> Geocoded {
+        let mut notes = vec![];
+        let owner = match c.kind {
+            CommuneKind::Delegated | CommuneKind::Associated => match c.parent.as_deref().and_then(|p| self.g.commune(p)) {
+                Some(parent) => {
+                    notes.push(Note::FormerCommune { former: self.label(c), now: self.label(parent) });
+                    parent
+                }
+                None => c,
+            },
+            _ => c,
+        };
+        // A former commune's own point is where its village is: keep it.
+        Geocoded { commune: owner.code.clone(), lon: c.point[0], lat: c.point[1], method, precision: Precision::Commune, confidence, notes }
+    }
+
+    pub fn geocode(&self, input: &PlaceInput) -> Result<Geocoded, GeocodeError> {
+        match (input.lon, input.lat) {
+            (Some(lon), Some(lat)) => return self.coordinates(lon, lat, input),
+            (Some(_), None) | (None, Some(_)) => return Err(error("only one of longitude and latitude is given", vec![])),
+            (None, None) => {}
+        }
+        self.named(input)
+    }
+
+    /// The commune the input names, without coordinates.
+    fn named(&self, input: &PlaceInput) -> Result<Geocoded, GeocodeError> {
+        let name = input.commune.map(without_cedex).filter(|n| !n.is_empty());
+        if let Some(code) = input.insee.map(five).filter(|c| !c.is_empty()) {
+            return match self.g.commune(&code) {
+                Some(c) => Ok(self.settle(c, GeocodeMethod::InseeCode, 1.0)),
+                None => {
+                    Err(error(format!("{code} is not an INSEE code of the gazetteer"), name.map(|n| self.suggest(n)).unwrap_or_default()))
+                }
+            };
+        }
+        if let Some(postal) = input.postal_code.map(five).filter(|p| !p.is_empty()) {
+            return self.postal(&postal, name);
+        }
+        match name {
+            Some(n) => self.by_name(n, input.departement),
+            None => Err(error("no coordinates, INSEE code, postal code or commune name", vec![])),
+        }
+    }
+
+    fn postal(&self, postal: &str, name: Option<&str>) -> Result<Geocoded, GeocodeError> {
+        let rows = self.by_postal.get(postal).map(Vec::as_slice).unwrap_or(&[]);
+        if rows.is_empty() {
+            let candidates = name.map(|n| self.suggest(n)).unwrap_or_default();
+            return match name {
+                // A wrong postal code with a name that settles it alone.
+                Some(n) => self.by_name(n, None).map(|mut g| {
+                    g.confidence = 0.7;
+                    g
+                }),
+                None => Err(error(format!("{postal} is not a postal code of the gazetteer"), candidates)),
+            };
+        }
+        let Some(name) = name else {
+            let current: Vec<u32> = rows.iter().copied().filter(|&i| self.row(i).kind.is_current()).collect();
+            return match current.as_slice() {
+                [one] => Ok(self.settle(self.row(*one), GeocodeMethod::PostalCodeName, 0.8)),
+                _ => Err(error(
+                    format!("postal code {postal} is shared by several communes: give the commune's name"),
+                    self.labels(&current),
+                )),
+            };
+        };
+        let key = fold(name);
+        let same: Vec<u32> = rows.iter().copied().filter(|&i| fold(&self.row(i).name) == key).collect();
+        // "75011 Paris": the arrondissement of the city that has this postal code.
+        let arrondissement: Vec<u32> = rows
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let c = self.row(i);
+                c.kind == CommuneKind::Arrondissement
+                    && c.parent.as_deref().and_then(|p| self.g.commune(p)).is_some_and(|p| fold(&p.name) == key)
+            })
+            .collect();
+        if let [one] = arrondissement.as_slice() {
+            return Ok(self.settle(self.row(*one), GeocodeMethod::PostalCodeName, 0.95));
+        }
+        match self.best(&same).as_slice() {
+            [one] => Ok(self.settle(self.row(*one), GeocodeMethod::PostalCodeName, 0.95)),
+            [] => {
+                // The name may be written differently from the official one: a prefix decides if
+                // it designates one commune of the postal code.
+                let near: Vec<u32> = rows
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        let k = fold(&self.row(i).name);
+                        k.starts_with(&key) || key.starts_with(&k)
+                    })
+                    .collect();
+                match self.best(&near).as_slice() {
+                    [one] => Ok(self.settle(self.row(*one), GeocodeMethod::PostalCodeName, 0.7)),
+                    _ => Err(error(format!("no commune named {name:?} has the postal code {postal}"), self.labels(rows))),
+                }
+            }
+            several => Err(error(format!("several communes named {name:?} have the postal code {postal}"), self.labels(several))),
+        }
+    }
+
+    fn by_name(&self, name: &str, departement: Option<&str>) -> Result<Geocoded, GeocodeError> {
+        let rows = self.by_name.get(&fold(name)).map(Vec::as_slice).unwrap_or(&[]);
+        let (rows, method, confidence): (Vec<u32>, _, _) = match departement.map(departement_code) {
+            Some(dep) => (rows.iter().copied().filter(|&i| self.row(i).departement == dep).collect(), GeocodeMethod::NameDepartement, 0.9),
+            None => (rows.to_vec(), GeocodeMethod::Name, 0.8),
+        };
+        match self.best(&rows).as_slice() {
+            [one] => Ok(self.settle(self.row(*one), method, confidence)),
+            [] => Err(error(
+                format!("no commune is named {name:?}{}", departement.map(|d| format!(" in {d}")).unwrap_or_default()),
+                self.suggest(name),
+            )),
+            several => Err(error(format!("{name:?} is ambiguous: give the département or the postal code"), self.labels(several))),
+        }
+    }
+
+    /// Current communes first: a name shared by a commune and a former one means the commune.
+    fn best(&self, rows: &[u32]) -> Vec<u32> {
+        let current: Vec<u32> = rows.iter().copied().filter(|&i| self.row(i).kind.is_current()).collect();
+        if current.is_empty() { rows.to_vec() } else { current }
+    }
+
+    fn labels(&self, rows: &[u32]) -> Vec<String> {
+        let mut rows = rows.to_vec();
+        rows.sort_by_key(|&i| std::cmp::Reverse(self.row(i).population));
+        rows.iter().take(CANDIDATES).map(|&i| self.label(self.row(i))).collect()
+    }
+
+    /// Communes whose name looks like `name`, for error messages.
+    fn suggest(&self, name: &str) -> Vec<String> {
+        self.g.search(name, CANDIDATES).into_iter().map(|c| self.label(c)).collect()
+    }
+
+    fn coordinates(&self, lon: f64, lat: f64, input: &PlaceInput) -> Result<Geocoded, GeocodeError> {
+        if !lon.is_finite() || !lat.is_finite() {
+            return Err(error("coordinates are not numbers", vec![]));
+        }
+        if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+            // Out of range one way round may be valid the other way.
+            if (-180.0..=180.0).contains(&lat) && (-90.0..=90.0).contains(&lon) && self.g.reverse(lat, lon).is_some() {
+                return self.located(lat, lon, input, vec![Note::SwappedCoordinates]);
+            }
+            return Err(error(format!("longitude {lon} and latitude {lat} are outside -180..180 and -90..90"), vec![]));
+        }
+        if self.g.reverse(lon, lat).is_none() && self.g.reverse(lat, lon).is_some() {
+            return self.located(lat, lon, input, vec![Note::SwappedCoordinates]);
+        }
+        self.located(lon, lat, input, vec![])
+    }
+
+    /// A point in range: its commune from the boundaries, checked against the named one.
+    fn located(&self, lon: f64, lat: f64, input: &PlaceInput, mut notes: Vec<Note>) -> Result<Geocoded, GeocodeError> {
+        let named =
+            if input.insee.is_some() || input.postal_code.is_some() || input.commune.is_some() { self.named(input).ok() } else { None };
+        let found = self.g.reverse(lon, lat).map(|hit| hit.arrondissement.unwrap_or(hit.commune));
+        let commune = match (found, &named) {
+            (Some(c), _) => c.code.clone(),
+            // Off every (simplified) boundary, on a coast or a border: the named commune holds it.
+            (None, Some(n)) => n.commune.clone(),
+            (None, None) => {
+                return Err(error(format!("{lon}, {lat} is in no French commune (outside France, or at sea)"), vec![]));
+            }
+        };
+        if let Some(n) = &named {
+            let same = n.commune == commune || self.g.commune(&commune).and_then(|c| c.parent.as_deref()) == Some(n.commune.as_str());
+            let distance_m = geodesic_distance([lon, lat], [n.lon, n.lat]);
+            if !same && distance_m > FAR_FROM_COMMUNE_M {
+                notes.push(Note::FarFromCommune { commune: n.commune.clone(), distance_m: distance_m.round() });
+            }
+        }
+        Ok(Geocoded { commune, lon, lat, method: GeocodeMethod::Coordinates, precision: Precision::Address, confidence: 1.0, notes })
+    }
+}
+
+/// A département code as written (`1`, `01`, `2a`, `971`).
+fn departement_code(d: &str) -> String {
+    let d = d.trim().to_ascii_uppercase();
+    if d.len() == 1 && d.bytes().all(|b| b.is_ascii_digit()) { format!("0{d}") } else { d }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,129 @@
+//! Each spelling rule on real communes of the committed gazetteer.
+
+use std::sync::OnceLock;
+
+use super::*;
+use crate::service::{default_data_dir, load_gazetteer};
+
+fn gazetteer() -> &'static Gazetteer {
+    static G: OnceLock<Gazetteer> = OnceLock::new();
+    G.get_or_init(|| load_gazetteer(&default_data_dir()).unwrap())
+}
+
+fn geocoder() -> &'static Geocoder<'static> {
+    static G: OnceLock<Geocoder<'static>> = OnceLock::new();
+    G.get_or_init(|| Geocoder::new(gazetteer()))
+}
+
+fn code(input: PlaceInput) -> String {
+    match geocoder().geocode(&input) {
+        Ok(g) => g.commune,
+        Err(e) => panic!("{input:?}: {e} {:?}", e.candidates),
+    }
+}
+
+fn name(n: &str) -> PlaceInput<'_> {
+    PlaceInput { commune: Some(n), ..PlaceInput::default() }
+}
+
+fn postal<'a>(p: &'a str, n: &'a str) -> PlaceInput<'a> {
+    PlaceInput { postal_code: Some(p), commune: Some(n), ..PlaceInput::default() }
+}
+
+#[test]
+fn names_fold_case_accents_saints_hyphens_and_articles() {
+    assert_eq!(code(name("ST ETIENNE")), "42218");
+    assert_eq!(code(name("saint-étienne")), "42218");
+    assert_eq!(code(name("Abergement-Clémenciat (L')")), "01001");
+    assert_eq!(code(name("L’Abergement Clémenciat")), "01001", "curly apostrophe, space for hyphen");
+    assert_eq!(code(name("abergement-clemenciat")), "01001", "article missing");
+    assert_eq!(code(name("L'HAY LES ROSES")), "94038");
+    assert_eq!(code(name("COEUVRES ET VALSERY")), "02201", "Œ written oe");
+    let g = geocoder().geocode(&name("ST ETIENNE")).unwrap();
+    assert_eq!((g.method, g.precision), (GeocodeMethod::Name, Precision::Commune));
+}
+
+#[test]
+fn codes_are_read_as_spreadsheets_write_them() {
+    assert_eq!(code(PlaceInput { insee: Some("1001"), ..PlaceInput::default() }), "01001", "leading zero lost");
+    assert_eq!(code(PlaceInput { insee: Some("2a004"), ..PlaceInput::default() }), "2A004", "Corsica in lower case");
+    assert_eq!(code(postal("20000", "Ajaccio")), "2A004", "a 20xxx postal code in Corse-du-Sud");
+    assert_eq!(code(postal("1400", "Abergement-Clémenciat")), "01001", "postal code without its zero");
+    let g = geocoder().geocode(&PlaceInput { insee: Some("62548"), ..PlaceInput::default() }).unwrap();
+    assert_eq!((g.method, g.confidence), (GeocodeMethod::InseeCode, 1.0));
+}
+
+#[test]
+fn postal_codes_lead_to_arrondissements_and_cedex_is_dropped() {
+    assert_eq!(code(postal("75011", "Paris")), "75111");
+    assert_eq!(code(postal("75011", "PARIS CEDEX 11")), "75111");
+    assert_eq!(code(postal("69003", "LYON CEDEX 03")), "69383");
+    assert_eq!(code(postal("01400", "L'Abergement-Clémenciat")), "01001", "a postal code shared by several communes: the name decides");
+    let shared = geocoder().geocode(&PlaceInput { postal_code: Some("01400"), ..PlaceInput::default() }).unwrap_err();
+    assert!(shared.reason.contains("shared") && shared.candidates.len() > 1, "{shared:?}");
+}
+
+#[test]
+fn overseas_and_homonyms_need_the_departement() {
+    let ambiguous = geocoder().geocode(&name("Saint-Denis")).unwrap_err();
+    assert!(ambiguous.reason.contains("ambiguous"), "{ambiguous:?}");
+    assert!(ambiguous.candidates.iter().any(|c| c.contains("97411")) && ambiguous.candidates.iter().any(|c| c.contains("93066")));
+    let reunion = PlaceInput { commune: Some("Saint-Denis"), departement: Some("974"), ..PlaceInput::default() };
+    assert_eq!(code(reunion), "97411");
+    let g = geocoder().geocode(&reunion).unwrap();
+    assert_eq!(g.method, GeocodeMethod::NameDepartement);
+    assert_eq!(code(PlaceInput { commune: Some("ajaccio"), departement: Some("2a"), ..PlaceInput::default() }), "2A004");
+}
+
+#[test]
+fn former_communes_lead_to_the_commune_they_belong_to() {
+    let g = geocoder().geocode(&name("Annecy-le-Vieux")).unwrap();
+    assert_eq!(g.commune, "74010");
+    assert!(
+        matches!(&g.notes[..], [Note::FormerCommune { former, now }] if former.contains("74011") && now.contains("74010")),
+        "{:?}",
+        g.notes
+    );
+    // The former commune's own point, not the new commune's town hall.
+    assert!((g.lat - 45.9197).abs() < 1e-3);
+}
+
+#[test]
+fn given_coordinates_are_checked() {
+    let marck = PlaceInput { lon: Some(1.9557), lat: Some(50.9491), ..PlaceInput::default() };
+    let g = geocoder().geocode(&marck).unwrap();
+    assert_eq!((g.commune.as_str(), g.method, g.precision), ("62548", GeocodeMethod::Coordinates, Precision::Address));
+    assert!(g.notes.is_empty());
+
+    let swapped = geocoder().geocode(&PlaceInput { lon: Some(50.9491), lat: Some(1.9557), ..PlaceInput::default() }).unwrap();
+    assert_eq!((swapped.commune.as_str(), swapped.lon, swapped.lat), ("62548", 1.9557, 50.9491));
+    assert_eq!(swapped.notes, [Note::SwappedCoordinates]);
+    // Out of range one way, fine the other way (La Réunion: latitude -21, longitude 55).
+    let reunion = geocoder().geocode(&PlaceInput { lon: Some(-20.8790), lat: Some(55.4486), ..PlaceInput::default() }).unwrap();
+    assert_eq!((reunion.commune.as_str(), reunion.notes.as_slice()), ("97411", [Note::SwappedCoordinates].as_slice()));
+
+    let far =
+        geocoder().geocode(&PlaceInput { lon: Some(2.3522), lat: Some(48.8566), insee: Some("62548"), ..PlaceInput::default() }).unwrap();
+    assert!(
+        matches!(&far.notes[..], [Note::FarFromCommune { commune, distance_m }] if commune == "62548" && *distance_m > 200_000.0),
+        "{:?}",
+        far.notes
+    );
+
+    for (lon, lat) in [(f64::NAN, 45.0), (2.0, f64::INFINITY), (200.0, 100.0), (-3.70, 40.42)] {
+        let e = geocoder().geocode(&PlaceInput { lon: Some(lon), lat: Some(lat), ..PlaceInput::default() }).unwrap_err();
+        assert!(!e.reason.is_empty(), "{lon},{lat}");
+    }
+    assert!(geocoder().geocode(&PlaceInput { lon: Some(2.0), ..PlaceInput::default() }).is_err(), "half a position");
+}
+
+#[test]
+fn it_never_invents_a_place() {
+    let e = geocoder().geocode(&name("Atlantide-sur-Mer")).unwrap_err();
+    assert!(e.reason.contains("no commune"), "{e:?}");
+    let e = geocoder().geocode(&name("Marc")).unwrap_err();
+    assert!(e.candidates.iter().any(|c| c.contains("62548")), "Marck is suggested for a typo: {e:?}");
+    let e = geocoder().geocode(&PlaceInput { insee: Some("99999"), commune: Some("Marck"), ..PlaceInput::default() }).unwrap_err();
+    assert!(e.reason.contains("99999") && e.candidates.iter().any(|c| c.contains("62548")), "{e:?}");
+    assert!(geocoder().geocode(&PlaceInput::default()).is_err());
+}
