@@ -74,6 +74,8 @@ fn error(reason: impl Into<String>, candidates: Vec<String>) -> GeocodeError {
 /// Exact lookups over the gazetteer, built once.
 pub struct Geocoder<'g> {
     g: &'g Gazetteer,
+    /// Folded name of every row, folded once.
+    folded: Vec<String>,
     by_name: HashMap<String, Vec<u32>>,
     by_postal: HashMap<String, Vec<u32>>,
 }
@@ -97,13 +99,14 @@ impl<'g> Geocoder<'g> {
     pub fn new(g: &'g Gazetteer) -> Self {
         let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
         let mut by_postal: HashMap<String, Vec<u32>> = HashMap::new();
+        let folded: Vec<String> = g.communes().iter().map(|c| fold(&c.name)).collect();
         for (i, c) in g.communes().iter().enumerate() {
-            by_name.entry(fold(&c.name)).or_default().push(i as u32);
+            by_name.entry(folded[i].clone()).or_default().push(i as u32);
             for p in &c.postal_codes {
                 by_postal.entry(p.clone()).or_default().push(i as u32);
             }
         }
-        Geocoder { g, by_name, by_postal }
+        Geocoder { g, folded, by_name, by_postal }
     }
 
     fn row(&self, i: u32) -> &'g Commune {
@@ -184,7 +187,7 @@ impl<'g> Geocoder<'g> {
             };
         };
         let key = fold(name);
-        let same: Vec<u32> = rows.iter().copied().filter(|&i| fold(&self.row(i).name) == key).collect();
+        let same: Vec<u32> = rows.iter().copied().filter(|&i| self.folded[i as usize] == key).collect();
         // "75011 Paris": the arrondissement of the city that has this postal code.
         let arrondissement: Vec<u32> = rows
             .iter()
@@ -207,8 +210,8 @@ impl<'g> Geocoder<'g> {
                     .iter()
                     .copied()
                     .filter(|&i| {
-                        let k = fold(&self.row(i).name);
-                        k.starts_with(&key) || key.starts_with(&k)
+                        let k = &self.folded[i as usize];
+                        k.starts_with(&key) || key.starts_with(k.as_str())
                     })
                     .collect();
                 match self.best(&near).as_slice() {
