@@ -2,34 +2,23 @@
 //! at 12k sheets (the 2020 edition) and 1M sheets. Separate "build" and "query" benches; the
 //! dataset size is in each bench's name.
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::Arc;
 
 use atlaas::index::{Filter, SpatialIndex};
-use atlaas::model::Initiative;
 use atlaas::referential::Referential;
-use atlaas::sample;
 use atlaas::service::{default_data_dir, load_gazetteer};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-fn sheets(g: &atlaas::gazetteer::Gazetteer, r: &Referential, count: usize) -> (Vec<atlaas::model::Authority>, Vec<Initiative>) {
-    let s = sample::generate(g, r, count, 42);
-    let initiatives = s
-        .initiatives
-        .into_iter()
-        .enumerate()
-        .map(|(i, sheet)| Initiative { id: i as i64 + 1, sheet, created_at: String::new(), updated_at: String::new() })
-        .collect();
-    (s.authorities, initiatives)
-}
-
 fn index(c: &mut Criterion) {
     let g = Arc::new(load_gazetteer(&default_data_dir()).unwrap());
     let r = Arc::new(Referential::load(&default_data_dir().join("referential-2024.json")).unwrap());
     for (label, count) in [("12k", 12_000), ("1M", 1_000_000)] {
-        let (authorities, initiatives) = sheets(&g, &r, count);
+        let (authorities, initiatives) = common::sheets(&g, &r, count);
         let mut build = c.benchmark_group("index/build");
         build.sample_size(10);
         build.bench_function(BenchmarkId::from_parameter(label), |b| {

@@ -4,28 +4,17 @@
 //! boundaries made afresh. Tiles cycle through the tiles of those zooms that
 //! cover metropolitan France's main towns; the dataset size is in each bench's name.
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::Arc;
 
 use atlaas::index::zorder::{ZOrder, ZPoint};
 use atlaas::index::{Filter, SpatialIndex};
-use atlaas::model::Initiative;
 use atlaas::referential::Referential;
-use atlaas::sample;
 use atlaas::service::{default_data_dir, load_gazetteer};
 use atlaas::tiles::{self, Boundaries, TileId, Tiles};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-
-fn sheets(g: &atlaas::gazetteer::Gazetteer, r: &Referential, count: usize) -> (Vec<atlaas::model::Authority>, Vec<Initiative>) {
-    let s = sample::generate(g, r, count, 42);
-    let initiatives = s
-        .initiatives
-        .into_iter()
-        .enumerate()
-        .map(|(i, sheet)| Initiative { id: i as i64 + 1, sheet, created_at: String::new(), updated_at: String::new() })
-        .collect();
-    (s.authorities, initiatives)
-}
 
 /// Tiles of a zoom over the 100 most populated communes: where people look.
 fn busy_tiles(g: &atlaas::gazetteer::Gazetteer, z: u8) -> Vec<TileId> {
@@ -42,7 +31,7 @@ fn bench(c: &mut Criterion) {
     let r = Arc::new(Referential::load(&default_data_dir().join("referential-2024.json")).unwrap());
     let boundaries = Boundaries::build(&g);
     for (label, count) in [("12k", 12_000), ("1M", 1_000_000)] {
-        let (authorities, initiatives) = sheets(&g, &r, count);
+        let (authorities, initiatives) = common::sheets(&g, &r, count);
         let index = SpatialIndex::build(g.clone(), r.clone(), authorities, initiatives);
 
         // Clustering every zoom is sorting the places in Z-order.

@@ -26,14 +26,8 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
     p.finish()?;
     let page = match &state.postgis {
         Some(pg) => {
-            let mut ids = pg.find(&SqlFilter::new(&filter, &state.gazetteer, &state.referential), after, limit + 1).await?;
-            let next_after = if ids.len() > limit {
-                ids.truncate(limit);
-                ids.last().copied()
-            } else {
-                None
-            };
-            Page { ids, next_after }
+            let sql = SqlFilter::new(&filter, &state.gazetteer, &state.referential);
+            Page::from_overfetch(pg.find(&sql, after, limit + 1).await?, limit)
         }
         None => state.index().page(&filter, after, limit),
     };

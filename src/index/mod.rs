@@ -124,6 +124,19 @@ pub struct Page {
     pub next_after: Option<SheetId>,
 }
 
+impl Page {
+    /// A page from up to `limit + 1` ids in order: the extra one only says that more follow.
+    pub fn from_overfetch(mut ids: Vec<SheetId>, limit: usize) -> Page {
+        let next_after = if ids.len() > limit {
+            ids.truncate(limit);
+            ids.last().copied()
+        } else {
+            None
+        };
+        Page { ids, next_after }
+    }
+}
+
 pub struct SpatialIndex {
     pub(crate) gazetteer: Arc<Gazetteer>,
     referential: Arc<Referential>,
@@ -330,7 +343,7 @@ impl SpatialIndex {
     /// Matching sheets in id order, `limit` at most, after the id `after`.
     pub fn page(&self, filter: &Filter, after: Option<SheetId>, limit: usize) -> Page {
         let start = after.map_or(SheetId::MIN, |a| a.saturating_add(1));
-        let mut ids: Vec<SheetId> = match &filter.bbox {
+        let ids: Vec<SheetId> = match &filter.bbox {
             Some(b) => {
                 // The envelope narrows to the sheets with a place in the bbox; sort for paging.
                 let envelope = AABB::from_corners([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]);
@@ -342,13 +355,7 @@ impl SpatialIndex {
             }
             None => self.sheets.range(start..).filter(|(_, s)| filter.matches(self, s)).map(|(&id, _)| id).take(limit + 1).collect(),
         };
-        let next_after = if ids.len() > limit {
-            ids.truncate(limit);
-            ids.last().copied()
-        } else {
-            None
-        };
-        Page { ids, next_after }
+        Page::from_overfetch(ids, limit)
     }
 }
 
