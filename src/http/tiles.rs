@@ -173,7 +173,7 @@ pub fn tilejson_document(state: &AppState, tiles_url: &str) -> Value {
         "tiles": [tiles_url],
         "minzoom": min_zoom,
         "maxzoom": max_zoom,
-        "bounds": metadata::france_bounds(&state.gazetteer),
+        "bounds": state.tiles.bounds,
         "center": [2.35, 46.6, 5],
         "vector_layers": layers,
     })

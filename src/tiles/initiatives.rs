@@ -65,6 +65,8 @@ pub(super) fn layer(tile: &Tile, index: &SpatialIndex, t: TileId, filter: &Filte
         return points.into_iter().fold(layer, |layer, (p, x, y)| add_place(layer, index, p, x, y));
     }
     let themes = index.referential().file().themes.len();
+    // The per-theme tag names, made once per tile rather than once per cluster.
+    let theme_keys: Vec<String> = index.referential().file().themes.iter().map(|t| format!("theme_{}", t.code)).collect();
     let mut layer = layer;
     for (cz, cx, cy) in cells_around(t) {
         let Some(cell) = gather(index, filter, index.zorder().in_square(cz, cx, cy), themes) else { continue };
@@ -73,7 +75,11 @@ pub(super) fn layer(tile: &Tile, index: &SpatialIndex, t: TileId, filter: &Filte
         if !TileId::in_buffer(x, y) {
             continue;
         }
-        layer = if cell.count == 1 { add_place(layer, index, cell.first, x, y) } else { add_cluster(layer, index, t, &cell, x, y) };
+        layer = if cell.count == 1 {
+            add_place(layer, index, cell.first, x, y)
+        } else {
+            add_cluster(layer, index, t, &cell, &theme_keys, x, y)
+        };
     }
     layer
 }
@@ -116,7 +122,7 @@ fn add_place(layer: Layer, index: &SpatialIndex, p: &ZPoint, x: f64, y: f64) -> 
     f.into_layer()
 }
 
-fn add_cluster(layer: Layer, index: &SpatialIndex, t: TileId, cell: &Cell, x: f64, y: f64) -> Layer {
+fn add_cluster(layer: Layer, index: &SpatialIndex, t: TileId, cell: &Cell, theme_keys: &[String], x: f64, y: f64) -> Layer {
     // Members split where their first and last codes stop sharing a cell; identical points
     // never split, and single points take over past CLUSTER_MAX_ZOOM.
     let split = zorder::common_zoom(cell.first.code, cell.last.code).saturating_add(1).saturating_sub(CELL_BITS);
@@ -129,7 +135,7 @@ fn add_cluster(layer: Layer, index: &SpatialIndex, t: TileId, cell: &Cell, x: f6
     let themes = &index.referential().file().themes;
     let mut dominant: Option<(usize, u32)> = None;
     for (i, &n) in cell.themes.iter().enumerate() {
-        f.add_tag_uint(&format!("theme_{}", themes[i].code), n as u64);
+        f.add_tag_uint(&theme_keys[i], n as u64);
         if n > 0 && dominant.is_none_or(|(_, best)| n > best) {
             dominant = Some((i, n));
         }

@@ -44,6 +44,8 @@ const BOUNDARY_CACHE_BYTES: usize = 128 * 1024 * 1024;
 /// ahead of it by [`Tiles::prepare`]).
 pub struct Tiles {
     pub cache: TileCache,
+    /// `[west, south, east, north]` of the gazetteer's communes, for TileJSON.
+    pub bounds: [f64; 4],
     boundary_layers: TileCache,
     gazetteer: Arc<Gazetteer>,
     boundaries: OnceLock<Boundaries>,
@@ -53,6 +55,7 @@ impl Tiles {
     pub fn new(gazetteer: Arc<Gazetteer>, cache_bytes: usize) -> Self {
         Tiles {
             cache: TileCache::new(cache_bytes),
+            bounds: metadata::france_bounds(&gazetteer),
             boundary_layers: TileCache::new(BOUNDARY_CACHE_BYTES),
             gazetteer,
             boundaries: OnceLock::new(),
