@@ -49,9 +49,9 @@ fn bench(c: &mut Criterion) {
         eprintln!("loading {SHEETS} sample sheets into {DATABASE} (once)...");
         let s = sample::generate(&g, &r, SHEETS, 42);
         rt.block_on(store.save_referential(&r)).unwrap();
-        rt.block_on(store.write(WriteBatch { authorities: s.authorities, initiatives: vec![] })).unwrap();
+        rt.block_on(store.write(WriteBatch { authorities: s.authorities, initiatives: vec![], ..Default::default() })).unwrap();
         for chunk in s.initiatives.chunks(50_000) {
-            rt.block_on(store.write(WriteBatch { authorities: vec![], initiatives: chunk.to_vec() })).unwrap();
+            rt.block_on(store.write(WriteBatch { authorities: vec![], initiatives: chunk.to_vec(), ..Default::default() })).unwrap();
         }
     }
     let index = rt.block_on(build_index(&store, g.clone(), r.clone())).unwrap();

@@ -1,4 +1,4 @@
-//! Command line and environment: `atlaas serve`, `atlaas sample`, `atlaas gazetteer build`.
+//! Command line and environment: `atlaas serve`, `import`, `sample`, `gazetteer build`, `tiles export`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,6 +16,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the HTTP server.
     Serve(ServeArgs),
+    /// Import initiative sheets from a CSV, JSON, GeoJSON or mediation-places file.
+    Import(ImportArgs),
     /// Generate sample initiative sheets over real communes (deterministic for a seed).
     Sample(SampleArgs),
     /// Work on the gazetteer of French communes.
@@ -123,12 +125,45 @@ pub struct SampleArgs {
     /// Seed: the same seed gives the same sheets.
     #[arg(long, default_value_t = 2020)]
     pub seed: u64,
-    /// Write the sheets and authorities as JSON to this file (`-` for standard output) instead
-    /// of into the store.
+    /// Write the sheets to this file instead of into the store: an import CSV if its name ends
+    /// in `.csv`, else JSON with the authorities (`-` for JSON on standard output).
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub data: DataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import (`-` for standard input).
+    pub file: PathBuf,
+    /// Detected from the file name and content when not given.
+    #[arg(long, value_enum)]
+    pub format: Option<crate::import::Format>,
+    /// Where the sheets come from: with each sheet's id, what makes importing the same file
+    /// again update instead of duplicate. Default: the file's name (`mednum` for that format).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Character encoding of a CSV file; detected when not given (UTF-8, else Windows-1252).
+    #[arg(long, value_enum)]
+    pub encoding: Option<crate::import::Encoding>,
+    /// Check and geocode everything and report what would change, writing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write the valid rows and report the others (by default one bad row stops the import).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub report: ReportFormat,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

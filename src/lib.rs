@@ -12,6 +12,7 @@ pub mod config;
 pub mod gazetteer;
 pub mod geocode;
 pub mod http;
+pub mod import;
 pub mod index;
 pub mod model;
 pub mod referential;

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use atlaas::config::{Cli, Command, GazetteerCommand, SampleArgs, ServeArgs, TilesCommand, TilesExportArgs};
+use atlaas::config::{Cli, Command, GazetteerCommand, ImportArgs, ReportFormat, SampleArgs, ServeArgs, TilesCommand, TilesExportArgs};
 use atlaas::gazetteer::build::{BuildOptions, build};
 use atlaas::referential::Referential;
 use atlaas::service::{SampleOptions, StartOptions, build_index, load_gazetteer, start};
@@ -25,6 +25,7 @@ async fn main() -> Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
+        Command::Import(args) => import(args).await,
         Command::Sample(args) => sample(args).await,
         Command::Tiles(TilesCommand::Export(args)) => export_tiles(args).await,
         Command::Gazetteer(GazetteerCommand::Build(args)) => {
@@ -93,6 +94,11 @@ async fn sample(args: SampleArgs) -> Result<()> {
     let referential = Referential::load(&args.data.referential_path())?;
     let generated = sample::generate(&gazetteer, &referential, args.count, args.seed);
     match &args.out {
+        Some(path) if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
+            let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            atlaas::import::export::write_csv(std::io::BufWriter::new(file), &generated.initiatives, &gazetteer)?;
+            eprintln!("{} sample sheets written to {} (an import file)", generated.initiatives.len(), path.display());
+        }
         Some(path) => {
             let json = serde_json::json!({ "sample": true, "seed": args.seed, "authorities": generated.authorities, "initiatives": generated.initiatives });
             if path.as_os_str() == "-" {
@@ -108,9 +114,53 @@ async fn sample(args: SampleArgs) -> Result<()> {
             let store = store::open(&args.data.database_url).await?;
             store.save_referential(&referential).await?;
             let n = generated.initiatives.len();
-            let stored = store.write(WriteBatch { authorities: generated.authorities, initiatives: generated.initiatives }).await?;
+            let stored = store
+                .write(WriteBatch { authorities: generated.authorities, initiatives: generated.initiatives, ..Default::default() })
+                .await?;
             eprintln!("{n} sample sheets written to {} ({} stored)", args.data.database_url, stored.len());
         }
+    }
+    Ok(())
+}
+
+/// `atlaas import`: exit status 1 when the file is refused or, in a dry run, would be.
+async fn import(args: ImportArgs) -> Result<()> {
+    let bytes = if args.file.as_os_str() == "-" {
+        let mut buf = vec![];
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)?;
+        buf
+    } else {
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?
+    };
+    let file_name = args.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "stdin".into());
+    let source = args.source.clone().unwrap_or_else(|| match args.format {
+        Some(atlaas::import::Format::Mednum) => "mednum".to_owned(),
+        _ => file_name.clone(),
+    });
+    let gazetteer = load_gazetteer(&args.data.data_dir)?;
+    let referential = Referential::load(&args.data.referential_path())?;
+    prepare_sqlite_dir(&args.data.database_url)?;
+    let store = store::open(&args.data.database_url).await.with_context(|| format!("opening the store {}", args.data.database_url))?;
+    store.save_referential(&referential).await?;
+    let options = atlaas::import::ImportOptions {
+        format: args.format,
+        encoding: args.encoding,
+        source,
+        dry_run: args.dry_run,
+        skip_invalid: args.skip_invalid,
+        updated_by: format!("atlaas import {file_name}"),
+        file_name,
+        default_year: time::OffsetDateTime::now_utc().year().clamp(1999, 2100) as u16,
+    };
+    let outcome = atlaas::import::import(store.as_ref(), &gazetteer, &referential, &bytes, &options).await?;
+    let report = &outcome.report;
+    match args.report {
+        ReportFormat::Human => eprint!("{report}"),
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(report)?),
+    }
+    let refused = !report.errors.is_empty() && !args.skip_invalid;
+    if refused {
+        std::process::exit(1);
     }
     Ok(())
 }

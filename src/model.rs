@@ -1,5 +1,7 @@
 //! The domain's records: initiative sheets, their places, and the authorities that own them.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Identifier of a stored sheet.
@@ -160,6 +162,10 @@ pub struct NewInitiative {
     pub sample: bool,
     /// Who made the change.
     pub updated_by: String,
+    /// What the source said that has no field here (unknown columns of an imported file, the
+    /// original services of a mediation place), kept as given so that an import loses nothing.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub source_data: BTreeMap<String, String>,
 }
 
 /// A stored sheet.

@@ -82,7 +82,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         let t = Instant::now();
         let generated = sample::generate(&gazetteer, &referential, s.count, s.seed);
         store
-            .write(WriteBatch { authorities: generated.authorities, initiatives: generated.initiatives })
+            .write(WriteBatch { authorities: generated.authorities, initiatives: generated.initiatives, ..Default::default() })
             .await
             .context("loading sample sheets")?;
         tracing::info!(count = s.count, seed = s.seed, elapsed_ms = t.elapsed().as_millis() as u64, "empty store: sample sheets loaded");

@@ -69,6 +69,7 @@ fn sheet_at_sein() -> NewInitiative {
         status: Status::Published,
         sample: false,
         updated_by: "test".into(),
+        source_data: Default::default(),
     }
 }
 
@@ -93,7 +94,7 @@ async fn replicas_follow_every_writer_and_survive_a_database_restart() {
     // A writes and applies, as a writing replica does; B learns of it from the database.
     let authority = a.state.store.authority("dep-29").await.unwrap();
     let authorities = if authority.is_some() { vec![] } else { vec![departement_29()] };
-    let written = a.state.store.write(WriteBatch { authorities, initiatives: vec![sheet_at_sein()] }).await.unwrap();
+    let written = a.state.store.write(WriteBatch { authorities, initiatives: vec![sheet_at_sein()], ..Default::default() }).await.unwrap();
     a.state.apply_written(&written);
     let id = written[0].id;
     assert_ne!(before, Some(id));

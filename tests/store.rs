@@ -58,6 +58,7 @@ fn sheet(external_id: &str, status: Status) -> NewInitiative {
         status,
         sample: false,
         updated_by: "test".into(),
+        source_data: Default::default(),
     }
 }
 
@@ -97,8 +98,10 @@ on_both_backends!(
 
 async fn writes_read_back_whole(backend: &str) {
     let (_dir, store) = fresh(backend).await;
-    let written =
-        store.write(WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published)] }).await.unwrap();
+    let written = store
+        .write(WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published)], ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(written.len(), 1);
     let back = store.initiative(written[0].id).await.unwrap().unwrap();
     assert_eq!(back.sheet, sheet("a", Status::Published));
@@ -110,11 +113,14 @@ async fn writes_read_back_whole(backend: &str) {
 
 async fn rewriting_the_same_source_and_external_id_updates_in_place(backend: &str) {
     let (_dir, store) = fresh(backend).await;
-    let first = store.write(WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published)] }).await.unwrap();
+    let first = store
+        .write(WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published)], ..Default::default() })
+        .await
+        .unwrap();
     let mut changed = sheet("a", Status::Published);
     changed.title = "Budget participatif, deuxième édition".into();
     changed.places.truncate(1);
-    let second = store.write(WriteBatch { authorities: vec![], initiatives: vec![changed.clone()] }).await.unwrap();
+    let second = store.write(WriteBatch { authorities: vec![], initiatives: vec![changed.clone()], ..Default::default() }).await.unwrap();
     assert_eq!(first[0].id, second[0].id);
     assert_eq!(store.count_initiatives().await.unwrap(), 1);
     let back = store.initiative(first[0].id).await.unwrap().unwrap();
@@ -127,6 +133,7 @@ async fn only_published_sheets_are_loaded_for_the_index(backend: &str) {
     let batch = WriteBatch {
         authorities: vec![authority()],
         initiatives: vec![sheet("p", Status::Published), sheet("d", Status::Draft), sheet("x", Status::Archived)],
+        ..Default::default()
     };
     store.write(batch).await.unwrap();
     let published = store.published_initiatives(None, 10).await.unwrap();
@@ -139,7 +146,7 @@ async fn only_published_sheets_are_loaded_for_the_index(backend: &str) {
 async fn published_sheets_come_in_pages_in_id_order(backend: &str) {
     let (_dir, store) = fresh(backend).await;
     let sheets = (0..7).map(|i| sheet(&i.to_string(), if i == 3 { Status::Draft } else { Status::Published })).collect();
-    store.write(WriteBatch { authorities: vec![authority()], initiatives: sheets }).await.unwrap();
+    store.write(WriteBatch { authorities: vec![authority()], initiatives: sheets, ..Default::default() }).await.unwrap();
     let mut seen = vec![];
     let mut after = None;
     loop {
@@ -158,18 +165,23 @@ async fn published_sheets_come_in_pages_in_id_order(backend: &str) {
 async fn bad_writes_are_refused_and_leave_nothing_behind(backend: &str) {
     let (_dir, store) = fresh(backend).await;
     // Unknown authority: the foreign key refuses it.
-    let orphan = WriteBatch { authorities: vec![], initiatives: vec![sheet("a", Status::Published)] };
+    let orphan = WriteBatch { authorities: vec![], initiatives: vec![sheet("a", Status::Published)], ..Default::default() };
     assert!(matches!(store.write(orphan).await, Err(StoreError::Invalid(_))));
     // A good sheet and a bad one in one batch: neither is written.
     let mut nan = sheet("b", Status::Published);
     nan.places[0].lat = f64::NAN;
-    let mixed = WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published), nan] };
+    let mixed = WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published), nan], ..Default::default() };
     assert!(matches!(store.write(mixed).await, Err(StoreError::Invalid(_))));
     let mut empty_title = sheet("c", Status::Published);
     empty_title.title.clear();
-    let check = WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published), empty_title] };
+    let check =
+        WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published), empty_title], ..Default::default() };
     assert!(matches!(store.write(check).await, Err(StoreError::Invalid(_))));
-    let twice = WriteBatch { authorities: vec![authority()], initiatives: vec![sheet("a", Status::Published), sheet("a", Status::Draft)] };
+    let twice = WriteBatch {
+        authorities: vec![authority()],
+        initiatives: vec![sheet("a", Status::Published), sheet("a", Status::Draft)],
+        ..Default::default()
+    };
     assert!(matches!(store.write(twice).await, Err(StoreError::Conflict(_))));
     assert_eq!(store.count_initiatives().await.unwrap(), 0);
     assert!(store.authorities().await.unwrap().is_empty());
@@ -200,7 +212,8 @@ async fn large_batches_keep_each_sheet_with_its_id(backend: &str) {
             s
         })
         .collect();
-    let written = store.write(WriteBatch { authorities: vec![authority()], initiatives: sheets.clone() }).await.unwrap();
+    let written =
+        store.write(WriteBatch { authorities: vec![authority()], initiatives: sheets.clone(), ..Default::default() }).await.unwrap();
     assert_eq!(written.len(), sheets.len());
     let ids: std::collections::HashSet<i64> = written.iter().map(|w| w.id).collect();
     assert_eq!(ids.len(), sheets.len());

@@ -238,6 +238,7 @@ async fn a_write_changes_the_tile_that_holds_it_and_no_other_cached_tile() {
         status: Status::Published,
         sample: false,
         updated_by: "test".into(),
+        source_data: Default::default(),
     };
     let authority = Authority {
         code: "62548".into(),
@@ -251,7 +252,7 @@ async fn a_write_changes_the_tile_that_holds_it_and_no_other_cached_tile() {
     };
     let existing = app.state.store.authority("62548").await.unwrap();
     let authorities = if existing.is_some() { vec![] } else { vec![authority] };
-    let written = app.state.store.write(WriteBatch { authorities, initiatives: vec![sheet] }).await.unwrap();
+    let written = app.state.store.write(WriteBatch { authorities, initiatives: vec![sheet], ..Default::default() }).await.unwrap();
     app.state.apply_written(&written);
 
     let (_, headers, body) = app.get_bytes(&marck, &[]).await;

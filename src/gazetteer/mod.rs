@@ -4,6 +4,7 @@
 //! It answers lookups by INSEE code, name and postal code ([`search`]) and point-in-polygon
 //! reverse geocoding ([`Gazetteer::reverse`]) through an R-tree of boundary envelopes.
 
+pub mod authorities;
 pub mod build;
 mod files;
 pub mod names;

@@ -401,6 +401,7 @@ mod tests {
             status,
             sample: false,
             updated_by: "t".into(),
+            source_data: Default::default(),
         };
         Initiative { id, sheet, created_at: String::new(), updated_at: String::new() }
     }

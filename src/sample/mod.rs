@@ -14,7 +14,7 @@ use rand::distr::weighted::WeightedIndex;
 use rand::prelude::*;
 use rand_chacha::ChaCha8Rng;
 
-use crate::gazetteer::{Commune, CommuneKind, Gazetteer, names};
+use crate::gazetteer::{Commune, CommuneKind, Gazetteer, authorities, names};
 use crate::model::{Authority, AuthorityKind, GeocodeMethod, LabelAward, NewInitiative, Place, Precision, Status};
 use crate::referential::Referential;
 use text::SheetWords;
@@ -71,16 +71,7 @@ fn draw_territories(rng: &mut ChaCha8Rng, g: &Gazetteer, wanted: usize) -> Vec<T
         .map(|i| {
             let c = &communes[cities[i] as usize];
             let members = arrondissements.get(c.code.as_str()).cloned().unwrap_or_else(|| vec![cities[i]]);
-            let authority = Authority {
-                code: c.code.clone(),
-                kind: AuthorityKind::Commune,
-                name: c.name.clone(),
-                commune: Some(c.code.clone()),
-                departement: Some(c.departement.clone()),
-                region: Some(c.region.clone()),
-                population: c.population,
-                awards: vec![],
-            };
+            let authority = authorities::of_commune(c);
             territory(communes, authority, members)
         })
         .collect();
@@ -139,17 +130,7 @@ fn add_groupings(rng: &mut ChaCha8Rng, g: &Gazetteer, territories: &mut Vec<Terr
 }
 
 fn grouping(communes: &[Commune], code: String, kind: AuthorityKind, name: String, members: Vec<u32>) -> Territory {
-    let seat = &communes[*members.iter().max_by_key(|&&i| communes[i as usize].population).expect("not empty") as usize];
-    let authority = Authority {
-        code,
-        kind,
-        name,
-        commune: Some(seat.code.clone()),
-        departement: Some(seat.departement.clone()),
-        region: Some(seat.region.clone()),
-        population: members.iter().map(|&i| communes[i as usize].population).sum(),
-        awards: vec![],
-    };
+    let authority = authorities::grouping(communes, code, kind, name, &members).expect("groupings have members");
     territory(communes, authority, members)
 }
 
@@ -257,6 +238,7 @@ fn sheet(rng: &mut ChaCha8Rng, g: &Gazetteer, r: &Referential, t: &Territory, ex
         status: if rng.random_bool(0.96) { Status::Published } else { Status::Draft },
         sample: true,
         updated_by: "atlaas sample".into(),
+        source_data: Default::default(),
     }
 }
 

@@ -61,6 +61,9 @@ impl From<sqlx::Error> for StoreError {
 pub struct WriteBatch {
     /// Inserted or updated by code; their awards replace the stored ones.
     pub authorities: Vec<Authority>,
+    /// Inserted when no authority has their code; stored ones are left as they are (an import
+    /// brings the authorities its sheets need, never their label history).
+    pub new_authorities: Vec<Authority>,
     /// Inserted, or updated when their source + external id exist.
     pub initiatives: Vec<NewInitiative>,
 }
@@ -119,6 +122,10 @@ pub trait Store: Send + Sync + 'static {
     async fn published_initiatives(&self, after: Option<SheetId>, limit: usize) -> Result<Vec<Initiative>, StoreError>;
 
     async fn initiative(&self, id: SheetId) -> Result<Option<Initiative>, StoreError>;
+
+    /// Every sheet of a source, whatever its status, in id order: what an import compares a
+    /// file with.
+    async fn initiatives_of_source(&self, source: &str) -> Result<Vec<Initiative>, StoreError>;
 
     /// Writes a batch atomically and returns the stored sheets, in the batch's order.
     async fn write(&self, batch: WriteBatch) -> Result<Vec<Initiative>, StoreError>;

@@ -47,6 +47,8 @@ pub struct InitiativeRow {
     created_at: String,
     updated_at: String,
     updated_by: String,
+    /// JSON object of strings.
+    source_data: String,
     /// JSON array of service codes, in order.
     services: String,
     /// JSON array of arrays in the column order of `places`.
@@ -62,6 +64,7 @@ impl TryFrom<InitiativeRow> for Initiative {
             sheet: NewInitiative {
                 services: serde_json::from_str(&r.services).map_err(|_| corrupt("services", &r.services))?,
                 places: places_from_json(&r.places)?,
+                source_data: serde_json::from_str(&r.source_data).map_err(|_| corrupt("source data", &r.source_data))?,
                 year: u16::try_from(r.year).map_err(|_| corrupt("year", &r.year.to_string()))?,
                 status: Status::parse(&r.status).ok_or_else(|| corrupt("status", &r.status))?,
                 source: r.source,

@@ -3,7 +3,7 @@
 //! instantiates it for a backend's types (generic sqlx code would need a wall of higher-ranked
 //! bounds instead). A backend brings its pool, its migrations and its `initiatives.sql`.
 
-/// Rows a multi-row INSERT carries: at most 13 columns × 500 stays well under the bound-parameter
+/// Rows a multi-row INSERT carries: at most 14 columns × 500 stays well under the bound-parameter
 /// limits of SQLite (32,766) and PostgreSQL (65,535).
 pub(crate) const CHUNK: usize = 500;
 
@@ -32,17 +32,18 @@ macro_rules! sql_store {
             }
 
             /// Sheets with their services and places aggregated into the same row (one row a
-            /// sheet keeps start-up reads short): one by id, or published ones after an id.
+            /// sheet keeps start-up reads short), in id order.
             async fn initiatives_where(
                 &self,
-                one: Option<$crate::model::SheetId>,
-                after: $crate::model::SheetId,
+                which: $crate::store::sql::Which<'_>,
                 limit: usize,
             ) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
+                use $crate::store::sql::Which;
                 let mut q = sqlx::QueryBuilder::<$db>::new($initiatives_sql);
-                match one {
-                    Some(id) => q.push(" WHERE i.id = ").push_bind(id),
-                    None => q.push(" WHERE i.status = 'published' AND i.id > ").push_bind(after),
+                match which {
+                    Which::One(id) => q.push(" WHERE i.id = ").push_bind(id),
+                    Which::PublishedAfter(after) => q.push(" WHERE i.status = 'published' AND i.id > ").push_bind(after),
+                    Which::Source(source) => q.push(" WHERE i.source = ").push_bind(source.to_owned()),
                 };
                 q.push(" ORDER BY i.id LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
                 let rows: Vec<$crate::store::rows::InitiativeRow> = q.build_query_as().fetch_all(&self.pool).await?;
@@ -102,11 +103,15 @@ macro_rules! sql_store {
                 after: Option<$crate::model::SheetId>,
                 limit: usize,
             ) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
-                self.initiatives_where(None, after.unwrap_or($crate::model::SheetId::MIN), limit).await
+                self.initiatives_where($crate::store::sql::Which::PublishedAfter(after.unwrap_or($crate::model::SheetId::MIN)), limit).await
             }
 
             async fn initiative(&self, id: $crate::model::SheetId) -> Result<Option<$crate::model::Initiative>, $crate::store::StoreError> {
-                Ok(self.initiatives_where(Some(id), 0, 1).await?.pop())
+                Ok(self.initiatives_where($crate::store::sql::Which::One(id), 1).await?.pop())
+            }
+
+            async fn initiatives_of_source(&self, source: &str) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
+                self.initiatives_where($crate::store::sql::Which::Source(source), usize::MAX).await
             }
 
             async fn write(&self, batch: $crate::store::WriteBatch) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
@@ -114,6 +119,9 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin().await?;
                 for authority in &batch.authorities {
                     upsert_authority(&mut tx, authority).await?;
+                }
+                for chunk in batch.new_authorities.chunks($crate::store::sql::CHUNK) {
+                    insert_missing_authorities(&mut tx, chunk).await?;
                 }
                 let stamp = $crate::store::now();
                 let mut stored = Vec::with_capacity(batch.initiatives.len());
@@ -164,6 +172,27 @@ macro_rules! sql_store {
             Ok(())
         }
 
+        /// Inserts authorities whose code is not stored yet; stored ones keep their name and awards.
+        async fn insert_missing_authorities(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            authorities: &[$crate::model::Authority],
+        ) -> Result<(), $crate::store::StoreError> {
+            let mut insert =
+                sqlx::QueryBuilder::<$db>::new("INSERT INTO authorities (code, kind, name, commune, departement, region, population) ");
+            insert.push_values(authorities, |mut b, a| {
+                b.push_bind(&a.code)
+                    .push_bind(a.kind.as_str())
+                    .push_bind(&a.name)
+                    .push_bind(&a.commune)
+                    .push_bind(&a.departement)
+                    .push_bind(&a.region)
+                    .push_bind(i64::from(a.population));
+            });
+            insert.push(" ON CONFLICT (code) DO NOTHING");
+            insert.build().execute(&mut **tx).await?;
+            Ok(())
+        }
+
         /// Inserts or updates a chunk of sheets in one statement; ids come back by source and
         /// external id (the order of RETURNING rows is not guaranteed).
         async fn upsert_initiatives(
@@ -174,7 +203,7 @@ macro_rules! sql_store {
             use sqlx::Row;
             let mut upsert = sqlx::QueryBuilder::<$db>::new(
                 "INSERT INTO initiatives (source, external_id, authority, title, summary, body, year, website, status, sample, \
-                 created_at, updated_at, updated_by) ",
+                 created_at, updated_at, updated_by, source_data) ",
             );
             upsert.push_values(&sheets, |mut b, s| {
                 b.push_bind(&s.source)
@@ -189,13 +218,14 @@ macro_rules! sql_store {
                     .push_bind(s.sample)
                     .push_bind(stamp)
                     .push_bind(stamp)
-                    .push_bind(&s.updated_by);
+                    .push_bind(&s.updated_by)
+                    .push_bind(serde_json::to_string(&s.source_data).expect("strings serialize"));
             });
             upsert.push(
                 " ON CONFLICT (source, external_id) DO UPDATE SET authority = excluded.authority, title = excluded.title, \
                  summary = excluded.summary, body = excluded.body, year = excluded.year, website = excluded.website, \
                  status = excluded.status, sample = excluded.sample, updated_at = excluded.updated_at, \
-                 updated_by = excluded.updated_by RETURNING id, created_at, source, external_id",
+                 updated_by = excluded.updated_by, source_data = excluded.source_data RETURNING id, created_at, source, external_id",
             );
             let rows = upsert.build().fetch_all(&mut **tx).await?;
             let mut stored = std::collections::HashMap::with_capacity(rows.len());
@@ -264,3 +294,12 @@ macro_rules! sql_store {
 }
 
 pub(super) use sql_store;
+
+/// Which sheets `initiatives_where` reads.
+pub(crate) enum Which<'a> {
+    One(crate::model::SheetId),
+    /// Published sheets after this id (start-up loads them page by page).
+    PublishedAfter(crate::model::SheetId),
+    /// Every sheet of a source, whatever its status.
+    Source(&'a str),
+}
