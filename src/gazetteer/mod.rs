@@ -126,6 +126,8 @@ pub struct Gazetteer {
     regions: HashMap<String, Region>,
     epcis: HashMap<String, Epci>,
     search: SearchIndex,
+    /// Member communes of each EPCI, département and région by authority code, made on first use.
+    groupings: std::sync::OnceLock<HashMap<String, Vec<u32>>>,
 }
 
 /// The answer of [`Gazetteer::reverse`].
@@ -172,6 +174,7 @@ impl Gazetteer {
             regions: regions.into_iter().map(|r| (r.code.clone(), r)).collect(),
             epcis: epcis.into_iter().map(|e| (e.code.clone(), e)).collect(),
             search,
+            groupings: std::sync::OnceLock::new(),
             communes,
         }
     }

@@ -289,10 +289,14 @@ pub async fn import(
     bytes: &[u8],
     options: &ImportOptions,
 ) -> Result<Outcome, ImportError> {
+    let started = std::time::Instant::now();
     let Prepared { mut report, sheets } = prepare(gazetteer, referential, bytes, options)?;
+    tracing::debug!("{} rows read, checked and geocoded in {:?}", report.rows, started.elapsed());
+    let started = std::time::Instant::now();
     let stored_authorities: HashSet<String> = store.authorities().await?.into_iter().map(|a| a.code).collect();
     let existing: HashMap<String, Initiative> =
         store.initiatives_of_source(&options.source).await?.into_iter().map(|s| (s.sheet.external_id.clone(), s)).collect();
+    tracing::debug!("{} stored sheets of source {:?} read in {:?}", existing.len(), options.source, started.elapsed());
     let mut from_gazetteer: BTreeMap<String, Option<Authority>> = BTreeMap::new();
     let mut to_write = vec![];
     let mut seen = HashSet::new();
@@ -344,7 +348,9 @@ pub async fn import(
     if options.dry_run || refused || to_write.is_empty() {
         return Ok(Outcome { report, written: vec![] });
     }
+    let started = std::time::Instant::now();
     let written = store.write(WriteBatch { authorities: vec![], new_authorities, initiatives: to_write }).await?;
+    tracing::debug!("{} sheets written in {:?}", written.len(), started.elapsed());
     report.written = true;
     Ok(Outcome { report, written })
 }

@@ -36,13 +36,14 @@ impl Record {
     }
 
     fn push(&mut self, column: &str, value: &str) {
+        self.push_known(column, field_of(column), value);
+    }
+
+    /// Like `push` for a column whose field is already known (resolved once a file).
+    fn push_known(&mut self, column: &str, field: Option<Field>, value: &str) {
         let value = value.trim();
         if !value.is_empty() {
-            self.cells.push(Cell {
-                column: column.trim().trim_start_matches('\u{feff}').to_owned(),
-                field: field_of(column),
-                value: value.to_owned(),
-            });
+            self.cells.push(Cell { column: column.to_owned(), field, value: value.to_owned() });
         }
     }
 }
@@ -60,6 +61,7 @@ pub fn csv(text: &str, separator: u8) -> Result<(Vec<String>, Vec<Record>), Impo
     if headers.iter().all(String::is_empty) {
         return Err(ImportError::Malformed("the file is empty: its first row must name the columns".into()));
     }
+    let fields: Vec<Option<Field>> = headers.iter().map(|h| field_of(h)).collect();
     let mut records = vec![];
     for (i, result) in reader.records().enumerate() {
         let row = result.map_err(|e| ImportError::Malformed(format!("row {}: {e}", i + 2)))?;
@@ -80,8 +82,8 @@ pub fn csv(text: &str, separator: u8) -> Result<(Vec<String>, Vec<Record>), Impo
             record.problem =
                 Some(format!("the row has {} fields but the header names {} columns: is it cut short?", row.len(), headers.len()));
         }
-        for (header, value) in headers.iter().zip(row.iter()) {
-            record.push(header, value);
+        for ((header, field), value) in headers.iter().zip(&fields).zip(row.iter()) {
+            record.push_known(header, *field, value);
         }
         records.push(record);
     }
@@ -105,14 +107,29 @@ fn parse_json(text: &str) -> Result<Value, ImportError> {
         .map_err(|e| ImportError::Malformed(format!("not valid JSON at line {}, column {}: {e}", e.line(), e.column())))
 }
 
-fn object_record(row: usize, object: &serde_json::Map<String, Value>, columns: &mut Vec<String>) -> Record {
+/// The keys met in a JSON file, in order, with the field each means (resolved once a key).
+#[derive(Default)]
+struct Keys {
+    names: Vec<String>,
+    fields: std::collections::HashMap<String, Option<Field>>,
+}
+
+impl Keys {
+    fn field(&mut self, key: &str) -> Option<Field> {
+        if let Some(f) = self.fields.get(key) {
+            return *f;
+        }
+        self.names.push(key.to_owned());
+        *self.fields.entry(key.to_owned()).or_insert_with(|| field_of(key))
+    }
+}
+
+fn object_record(row: usize, object: &serde_json::Map<String, Value>, keys: &mut Keys) -> Record {
     let mut record = Record::new(row, None);
     for (key, value) in object {
-        if !columns.contains(key) {
-            columns.push(key.clone());
-        }
+        let field = keys.field(key);
         if let Some(text) = text_of(value) {
-            record.push(key, &text);
+            record.push_known(key, field, &text);
         }
     }
     record
@@ -125,12 +142,12 @@ pub fn json(text: &str) -> Result<(Vec<String>, Vec<Record>), ImportError> {
             "a JSON import is an array of objects, one per row (a GeoJSON file takes --format geojson)".into(),
         ));
     };
-    let mut columns = vec![];
+    let mut keys = Keys::default();
     let records = items
         .iter()
         .enumerate()
         .map(|(i, item)| match item {
-            Value::Object(object) => object_record(i + 1, object, &mut columns),
+            Value::Object(object) => object_record(i + 1, object, &mut keys),
             _ => {
                 let mut record = Record::new(i + 1, None);
                 record.problem = Some("this item is not an object".into());
@@ -138,7 +155,7 @@ pub fn json(text: &str) -> Result<(Vec<String>, Vec<Record>), ImportError> {
             }
         })
         .collect();
-    Ok((columns, records))
+    Ok((keys.names, records))
 }
 
 /// Reads a GeoJSON FeatureCollection: properties are the columns, a Point or MultiPoint
@@ -147,14 +164,14 @@ pub fn json(text: &str) -> Result<(Vec<String>, Vec<Record>), ImportError> {
 pub fn geojson(text: &str) -> Result<(Vec<String>, Vec<Record>), ImportError> {
     let collection = geojson::FeatureCollection::from_json_value(parse_json(text)?)
         .map_err(|e| ImportError::Malformed(format!("not a GeoJSON FeatureCollection: {e}")))?;
-    let mut columns = vec![];
+    let mut keys = Keys::default();
     let records = collection
         .features
         .iter()
         .enumerate()
         .map(|(i, feature)| {
             let empty = serde_json::Map::new();
-            let mut record = object_record(i + 1, feature.properties.as_ref().unwrap_or(&empty), &mut columns);
+            let mut record = object_record(i + 1, feature.properties.as_ref().unwrap_or(&empty), &mut keys);
             if let Some(id) = &feature.id
                 && !record.cells.iter().any(|c| c.field == Some(Field::Id))
             {
@@ -176,7 +193,7 @@ pub fn geojson(text: &str) -> Result<(Vec<String>, Vec<Record>), ImportError> {
             record
         })
         .collect();
-    Ok((columns, records))
+    Ok((keys.names, records))
 }
 
 #[cfg(test)]
