@@ -125,6 +125,13 @@ async fn sample(args: SampleArgs) -> Result<()> {
 
 /// `atlaas import`: exit status 1 when the file is refused or, in a dry run, would be.
 async fn import(args: ImportArgs) -> Result<()> {
+    // Reading, checking and geocoding hold the whole file in memory a few times over.
+    const MAX_FILE_BYTES: u64 = 1 << 30;
+    if let Ok(meta) = std::fs::metadata(&args.file)
+        && meta.len() > MAX_FILE_BYTES
+    {
+        anyhow::bail!("{} is over 1 GB: split it into several files (each import is one transaction)", args.file.display());
+    }
     let bytes = if args.file.as_os_str() == "-" {
         let mut buf = vec![];
         std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)?;

@@ -331,3 +331,18 @@ async fn postgis_takes_the_same_sheets_as_sqlite() {
     assert_eq!(content(&sheets(pg.as_ref()).await), content(&sheets(lite.as_ref()).await));
     assert_eq!(pg.authorities().await.unwrap(), lite.authorities().await.unwrap());
 }
+
+#[tokio::test]
+async fn imported_places_reach_a_running_server_once_applied() {
+    let app = common::TestApp::spawn_with(None).await;
+    let mednum = ImportOptions { format: Some(Format::Mednum), source: "mednum".into(), ..options("lieux.csv") };
+    let outcome = run(app.state.store.as_ref(), &fixture("lieux-mediation-numerique.csv"), &mednum).await.unwrap();
+    app.state.apply_changes(&outcome.written, &[], &outcome.new_authorities);
+    let calais = outcome.written.iter().find(|s| s.sheet.external_id == "exemple-1").unwrap();
+    let sheet = app.ok(&format!("/api/initiatives/{}", calais.id)).await;
+    let p = &sheet["properties"];
+    assert_eq!(p["authority"]["name"], "Calais");
+    assert_eq!(p["source_data"]["horaires"], "Mo-Fr 09:00-12:00", "what the schema says beyond our fields is shown");
+    let near = app.ok("/api/nearby?commune=62193&limit=3").await;
+    assert_eq!(near["features"][0]["id"], calais.id);
+}

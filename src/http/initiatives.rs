@@ -103,7 +103,7 @@ fn full_feature(state: &AppState, sheet: &Initiative, authority: Option<crate::m
                 "awards": a.awards,
             })),
             "status": s.status, "sample": s.sample,
-            "source": s.source, "external_id": s.external_id,
+            "source": s.source, "external_id": s.external_id, "source_data": s.source_data,
             "created_at": sheet.created_at, "updated_at": sheet.updated_at, "updated_by": s.updated_by,
         }
     })

@@ -101,6 +101,8 @@ pub struct Outcome {
     pub report: Report,
     /// The sheets written, as stored (empty for a dry run or a refused file).
     pub written: Vec<Initiative>,
+    /// The authorities added with them: a server shows both once it applies them to its index.
+    pub new_authorities: Vec<Authority>,
 }
 
 /// The format a file's name or first bytes suggest.
@@ -128,6 +130,7 @@ pub fn prepare(gazetteer: &Gazetteer, referential: &Referential, bytes: &[u8], o
         format: Some(format),
         source: options.source.clone(),
         dry_run: options.dry_run,
+        skip_invalid: options.skip_invalid,
         ..Report::default()
     };
     let (text, encoding) = decode::decode(bytes, options.encoding)?;
@@ -346,13 +349,14 @@ pub async fn import(
     report.new_authorities = new_authorities.iter().map(|a| a.code.clone()).collect();
     let refused = !report.errors.is_empty() && !options.skip_invalid;
     if options.dry_run || refused || to_write.is_empty() {
-        return Ok(Outcome { report, written: vec![] });
+        return Ok(Outcome { report, written: vec![], new_authorities: vec![] });
     }
     let started = std::time::Instant::now();
-    let written = store.write(WriteBatch { authorities: vec![], new_authorities, initiatives: to_write }).await?;
+    let batch = WriteBatch { authorities: vec![], new_authorities: new_authorities.clone(), initiatives: to_write };
+    let written = store.write(batch).await?;
     tracing::debug!("{} sheets written in {:?}", written.len(), started.elapsed());
     report.written = true;
-    Ok(Outcome { report, written })
+    Ok(Outcome { report, written, new_authorities })
 }
 
 fn new_initiative(pending: Pending, authority: String, options: &ImportOptions) -> NewInitiative {

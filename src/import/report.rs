@@ -34,6 +34,7 @@ pub struct Report {
     pub separator: Option<String>,
     pub source: String,
     pub dry_run: bool,
+    pub skip_invalid: bool,
     /// Rows read (blank rows left out).
     pub rows: usize,
     /// Sheets the valid rows make (rows sharing an id are places of one sheet).
@@ -126,11 +127,14 @@ impl fmt::Display for Report {
         list(f, "warnings", &self.warnings)?;
         list(f, "errors", &self.errors)?;
         let outcome = match (self.dry_run, self.written, self.errors.is_empty()) {
+            _ if self.rows == 0 => "the file has no rows: nothing written",
             (true, _, true) => "dry run: nothing written; the file would import as above",
+            (true, _, false) if self.skip_invalid => "dry run: nothing written; the rows without errors would import",
             (true, _, false) => "dry run: nothing written; as it stands the file would be refused (or use --skip-invalid)",
             (false, true, true) => "written",
             (false, true, false) => "written without the rejected rows (--skip-invalid)",
             (false, false, true) => "nothing to write: the store already holds these sheets",
+            (false, false, false) if self.skip_invalid => "nothing written: no row is valid, or the valid ones are already stored",
             (false, false, false) => "nothing written: fix the rows above, or import the others with --skip-invalid",
         };
         writeln!(f, "{outcome}")
