@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use atlaas::import::{self, Encoding, Format, ImportError, ImportOptions, Outcome};
-use atlaas::model::{Authority, AuthorityKind, GeocodeMethod, Initiative, LabelAward, NewInitiative};
+use atlaas::model::{AuthorityKind, GeocodeMethod, Initiative, LabelAward, NewInitiative};
 use atlaas::referential::Referential;
 use atlaas::store::{self, Store, WriteBatch};
 
@@ -301,16 +301,8 @@ async fn mediation_places_map_their_services_and_keep_the_originals() {
 #[tokio::test]
 async fn an_import_leaves_the_label_history_of_stored_authorities_alone() {
     let (_dir, store) = sqlite().await;
-    let marck = Authority {
-        code: "62548".into(),
-        kind: AuthorityKind::Commune,
-        name: "Marck".into(),
-        commune: Some("62548".into()),
-        departement: Some("62".into()),
-        region: Some("32".into()),
-        population: 10_676,
-        awards: vec![LabelAward { year: 2019, arobases: 4, mentions: vec!["education".into()] }],
-    };
+    let mut marck = common::gazetteer().authority("62548").unwrap();
+    marck.awards = vec![LabelAward { year: 2019, arobases: 4, mentions: vec!["education".into()] }];
     store.write(WriteBatch { authorities: vec![marck.clone()], ..Default::default() }).await.unwrap();
     let outcome = run(store.as_ref(), &fixture("initiatives.csv"), &options("initiatives.csv")).await.unwrap();
     assert!(!outcome.report.new_authorities.contains(&"62548".to_owned()));

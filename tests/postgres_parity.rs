@@ -27,7 +27,7 @@ fn assert_same(what: &str, index: &[(i64, f64)], postgis: &[SpatialHit]) {
 }
 
 /// Filters as the API takes them, from none to combinations of sheet and place constraints.
-const FILTERS: [&str; 9] = [
+const FILTERS: [&str; 11] = [
     "",
     "theme=2",
     "service=1.a.1.1,3.d.1.3,2.b.1.1&year=2010-2024",
@@ -37,6 +37,8 @@ const FILTERS: [&str; 9] = [
     "region=84&theme=1,4",
     "challenge=1.b&arobases=2&population=10000-",
     "commune=75056,13055,62548",
+    "q=numériques",
+    "q=ordinateurs&theme=2",
 ];
 
 #[tokio::test]
@@ -49,7 +51,7 @@ async fn the_r_tree_and_postgis_agree() {
     for q in 0..120 {
         let query = FILTERS[q % FILTERS.len()];
         let filter = atlaas::http::parse_filter(query, g, r).unwrap();
-        let sql = SqlFilter::new(&filter, g, r);
+        let sql = SqlFilter::new(&filter, g, r).with_text_of(&filter, &app.state.index());
         // Bounding boxes from a town's size to a region's.
         let [lon, lat] = origin(&mut rng);
         let (w, h) = (rng.random_range(0.05..3.0), rng.random_range(0.05..2.0));
@@ -57,7 +59,8 @@ async fn the_r_tree_and_postgis_agree() {
         let in_box = Filter { bbox: Some(b), ..filter.clone() };
         let ids = app.state.index().page(&in_box, None, 100_000).ids;
         let expected: Vec<(i64, f64)> = ids.into_iter().map(|id| (id, 0.0)).collect();
-        let found = postgis.find(&SqlFilter::new(&in_box, g, r), None, 100_000).await.unwrap();
+        let in_box_sql = SqlFilter::new(&in_box, g, r).with_text_of(&in_box, &app.state.index());
+        let found = postgis.find(&in_box_sql, None, 100_000).await.unwrap();
         let found: Vec<SpatialHit> = found.into_iter().map(|id| SpatialHit { id, distance_m: 0.0 }).collect();
         assert_same(&format!("bbox #{q} {b:?} {query}"), &expected, &found);
         if query.is_empty() {

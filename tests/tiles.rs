@@ -7,7 +7,7 @@ mod common;
 use std::io::Read;
 
 use atlaas::index::Filter;
-use atlaas::model::{Authority, AuthorityKind, GeocodeMethod, NewInitiative, Place, Precision, Status};
+use atlaas::model::{GeocodeMethod, NewInitiative, Place, Precision, Status};
 use atlaas::store::WriteBatch;
 use common::TestApp;
 use common::mvt::{self, EXTENT, is_cluster, string, tile_of, to_lon_lat, to_tile, uint};
@@ -240,16 +240,7 @@ async fn a_write_changes_the_tile_that_holds_it_and_no_other_cached_tile() {
         updated_by: "test".into(),
         source_data: Default::default(),
     };
-    let authority = Authority {
-        code: "62548".into(),
-        kind: AuthorityKind::Commune,
-        name: "Marck".into(),
-        commune: Some("62548".into()),
-        departement: Some("62".into()),
-        region: Some("32".into()),
-        population: 10_000,
-        awards: vec![],
-    };
+    let authority = common::gazetteer().authority("62548").expect("Marck is a commune");
     let existing = app.state.store.authority("62548").await.unwrap();
     let authorities = if existing.is_some() { vec![] } else { vec![authority] };
     let written = app.state.store.write(WriteBatch { authorities, initiatives: vec![sheet], ..Default::default() }).await.unwrap();

@@ -60,6 +60,9 @@ struct SheetProperties<'a> {
     sample: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     distance_m: Option<f64>,
+    /// Relevance to the text query `q` (BM25), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f32>,
 }
 
 /// A sheet as a listing shows it, located at one of its places.
@@ -97,8 +100,15 @@ impl<'a> SheetFeature<'a> {
                 commune: index.gazetteer().communes().get(p.commune as usize).map(CommuneRef::from),
                 sample: sheet.sample,
                 distance_m: distance_m.map(|d| (d * 100.0).round() / 100.0),
+                score: None,
             },
         }
+    }
+
+    /// Adds the relevance to a text query, to three decimals.
+    pub fn with_score(mut self, score: Option<f32>) -> Self {
+        self.properties.score = score.map(|s| (s * 1000.0).round() / 1000.0);
+        self
     }
 }
 

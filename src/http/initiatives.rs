@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::{Error, Result};
 use super::features::{CommuneRef, PointGeometry, SheetCollection, SheetFeature, coord};
-use super::params::{MAX_LIMIT, Params, check_position, encode_cursor, take_filter};
+use super::params::{Cursor, MAX_LIMIT, Params, check_position, take_filter};
 use crate::index::Page;
 use crate::model::{Initiative, Status};
 use crate::store::postgres::SqlFilter;
@@ -22,30 +22,61 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
     let mut p = Params::parse(query.as_deref())?;
     let filter = take_filter(&mut p, &state.gazetteer, &state.referential, true)?;
     let limit = p.take_limit(100, MAX_LIMIT)?;
-    let after = p.take_cursor()?;
+    let by_relevance = match p.take("order").as_deref() {
+        None => filter.text.is_some(),
+        Some("id") => false,
+        Some("relevance") if filter.text.is_some() => true,
+        Some("relevance") => return Err(Error::bad_request("order=relevance needs a text query q")),
+        Some(other) => return Err(Error::bad_request(format!("order must be id or relevance, not {other:?}"))),
+    };
+    let cursor = p.take_cursor()?;
     p.finish()?;
-    let page = match &state.postgis {
-        Some(pg) => {
-            let sql = SqlFilter::new(&filter, &state.gazetteer, &state.referential);
-            Page::from_overfetch(pg.find(&sql, after, limit + 1).await?, limit)
+    let (ids, next) = match (by_relevance, cursor) {
+        // Relevance comes from the in-memory text index, whichever backend answers the rest.
+        (true, None | Some(Cursor::Rank(_))) => {
+            let offset = match cursor {
+                Some(Cursor::Rank(n)) => n,
+                _ => 0,
+            };
+            let (ids, next) = state.index().page_by_relevance(&filter, offset, limit);
+            (ids, next.map(Cursor::Rank))
         }
-        None => state.index().page(&filter, after, limit),
+        (false, None | Some(Cursor::After(_))) => {
+            let after = match cursor {
+                Some(Cursor::After(id)) => Some(id),
+                _ => None,
+            };
+            let page = match &state.postgis {
+                Some(pg) => {
+                    let sql = sql_filter(&state, &filter);
+                    Page::from_overfetch(pg.find(&sql, after, limit + 1).await?, limit)
+                }
+                None => state.index().page(&filter, after, limit),
+            };
+            (page.ids, page.next_after.map(Cursor::After))
+        }
+        _ => return Err(Error::bad_request("this cursor belongs to a listing in another order")),
     };
     let index = state.index();
-    let features = page
-        .ids
+    let hits = filter.text_hits(&index);
+    let features = ids
         .iter()
         // From PostGIS, a sheet the change feed has not brought into memory yet is left out.
         .filter_map(|&id| index.sheet(id).map(|sheet| (id, sheet)))
         .map(|(id, sheet)| {
             // Shown at its first place that matches the filter (the main place when unfiltered).
             let place = filter.first_matching_place(&index, sheet).unwrap_or(0);
-            SheetFeature::new(&index, id, sheet, place, None)
+            SheetFeature::new(&index, id, sheet, place, None).with_score(hits.and_then(|h| h.score(id)))
         })
         .collect();
     let mut collection = SheetCollection::new(features, index.all_sample());
-    collection.next_cursor = Some(page.next_after.map(encode_cursor));
+    collection.next_cursor = Some(next.map(Cursor::encode));
     Ok(collection.into_response())
+}
+
+/// The filter as SQL; a text query becomes the ids of the sheets the text index matches.
+fn sql_filter(state: &AppState, filter: &crate::index::Filter) -> SqlFilter {
+    SqlFilter::new(filter, &state.gazetteer, &state.referential).with_text_of(filter, &state.index())
 }
 
 async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>> {
@@ -134,18 +165,19 @@ async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
     p.finish()?;
     let found = match &state.postgis {
         Some(pg) => {
-            let hits = pg.nearest(origin, radius_m, limit, &SqlFilter::new(&filter, &state.gazetteer, &state.referential)).await?;
+            let hits = pg.nearest(origin, radius_m, limit, &sql_filter(&state, &filter)).await?;
             let index = state.index();
             hits.iter().filter_map(|h| index.closest_place(h.id, origin, &filter)).collect()
         }
         None => state.index().nearby(origin, radius_m, limit, &filter),
     };
     let index = state.index();
+    let hits = filter.text_hits(&index);
     let features = found
         .iter()
         .map(|n| {
             let sheet = index.sheet(n.sheet).expect("found sheets are indexed");
-            SheetFeature::new(&index, n.sheet, sheet, n.place as usize, Some(n.distance_m))
+            SheetFeature::new(&index, n.sheet, sheet, n.place as usize, Some(n.distance_m)).with_score(hits.and_then(|h| h.score(n.sheet)))
         })
         .collect();
     let mut collection = SheetCollection::new(features, index.all_sample());

@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::error::{Error, Result};
 use crate::gazetteer::Gazetteer;
+use crate::index::filter::TextQuery;
 use crate::index::{Bbox, Filter, ServiceSet};
 use crate::model::SheetId;
 use crate::referential::{Level, Referential};
@@ -71,18 +72,35 @@ impl Params {
         }
     }
 
-    /// The opaque paging cursor, decoded to the last id of the previous page.
-    pub fn take_cursor(&mut self) -> Result<Option<SheetId>> {
+    /// The opaque paging cursor of a previous page.
+    pub fn take_cursor(&mut self) -> Result<Option<Cursor>> {
         let Some(v) = self.take("cursor") else { return Ok(None) };
         let bad = || Error::bad_request("cursor is not one this server gave: pass the next_cursor of a previous page unchanged");
         let bytes = URL_SAFE_NO_PAD.decode(v.as_bytes()).map_err(|_| bad())?;
         let text = String::from_utf8(bytes).map_err(|_| bad())?;
-        text.strip_prefix("after:").and_then(|id| id.parse().ok()).map(Some).ok_or_else(bad)
+        if let Some(id) = text.strip_prefix("after:") {
+            return id.parse().map(|id| Some(Cursor::After(id))).map_err(|_| bad());
+        }
+        text.strip_prefix("rank:").and_then(|n| n.parse().ok()).map(|n| Some(Cursor::Rank(n))).ok_or_else(bad)
     }
 }
 
-pub fn encode_cursor(after: SheetId) -> String {
-    URL_SAFE_NO_PAD.encode(format!("after:{after}"))
+/// Where the previous page of a listing stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    /// In id order: the last id shown.
+    After(SheetId),
+    /// In relevance order: how many sheets were shown.
+    Rank(usize),
+}
+
+impl Cursor {
+    pub fn encode(self) -> String {
+        match self {
+            Cursor::After(id) => URL_SAFE_NO_PAD.encode(format!("after:{id}")),
+            Cursor::Rank(n) => URL_SAFE_NO_PAD.encode(format!("rank:{n}")),
+        }
+    }
 }
 
 pub fn parse_f64(key: &str, v: &str) -> Result<f64> {
@@ -158,6 +176,9 @@ fn service_set(r: &Referential, key: &str, level: Level, v: &str) -> Result<Serv
 
 /// Takes the filters from the parameters. `with_commune` is false where `commune` means
 /// something else (the origin of `/api/nearby`).
+/// Longest full-text query.
+pub const MAX_QUERY_CHARS: usize = 200;
+
 pub fn take_filter(p: &mut Params, g: &Gazetteer, r: &Referential, with_commune: bool) -> Result<Filter> {
     let mut f = Filter { bbox: p.take("bbox").map(|v| parse_bbox(&v)).transpose()?, ..Filter::default() };
     for (key, level) in [("theme", Level::Theme), ("challenge", Level::Challenge), ("use", Level::Use), ("service", Level::Service)] {
@@ -173,6 +194,13 @@ pub fn take_filter(p: &mut Params, g: &Gazetteer, r: &Referential, with_commune:
         }
     }
     f.population = p.take("population").map(|v| parse_population(&v)).transpose()?;
+    // Blank, like every other empty parameter, means no constraint.
+    if let Some(q) = p.take("q").filter(|q| !q.trim().is_empty()) {
+        if q.chars().count() > MAX_QUERY_CHARS {
+            return Err(Error::bad_request(format!("q is limited to {MAX_QUERY_CHARS} characters")));
+        }
+        f.text = Some(TextQuery::new(q.trim()));
+    }
     if with_commune && let Some(v) = p.take("commune") {
         let rows = codes(&v)
             .map(|c| g.index_of(c).ok_or_else(|| Error::bad_request(format!("commune {c:?} is not an INSEE code of the gazetteer"))))

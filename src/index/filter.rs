@@ -2,8 +2,9 @@
 //! request so that testing a place is a few integer comparisons.
 
 use std::ops::RangeInclusive;
+use std::sync::{Arc, OnceLock};
 
-use super::{IndexedPlace, IndexedSheet, SpatialIndex};
+use super::{IndexedPlace, IndexedSheet, SpatialIndex, TextHits};
 
 /// A bounding box in WGS 84, `min_lon <= max_lon` and `min_lat <= max_lat`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -68,12 +69,27 @@ pub struct Filter {
     pub communes: Option<Vec<u32>>,
     pub departements: Option<Vec<String>>,
     pub regions: Option<Vec<String>>,
+    /// Full-text query (`q`): every word must be in the sheet's text.
+    pub text: Option<TextQuery>,
+}
+
+/// A text query, searched once in the index the filter is first used with.
+#[derive(Debug, Clone, Default)]
+pub struct TextQuery {
+    pub query: String,
+    hits: OnceLock<Arc<TextHits>>,
+}
+
+impl TextQuery {
+    pub fn new(query: impl Into<String>) -> Self {
+        TextQuery { query: query.into(), hits: OnceLock::new() }
+    }
 }
 
 impl Filter {
     /// Whether the filter lets everything through.
     pub fn is_empty(&self) -> bool {
-        let Filter { bbox, services, years, min_arobases, population, communes, departements, regions } = self;
+        let Filter { bbox, services, years, min_arobases, population, communes, departements, regions, text } = self;
         bbox.is_none()
             && services.is_empty()
             && years.is_none()
@@ -82,6 +98,13 @@ impl Filter {
             && communes.is_none()
             && departements.is_none()
             && regions.is_none()
+            && text.is_none()
+    }
+
+    /// The sheets the text query matches, searched on first use (a filter lives for one
+    /// request, over one state of the index).
+    pub fn text_hits(&self, index: &SpatialIndex) -> Option<&TextHits> {
+        self.text.as_ref().map(|t| t.hits.get_or_init(|| Arc::new(index.search(&t.query))).as_ref())
     }
 
     pub(super) fn sheet_matches(&self, index: &SpatialIndex, sheet: &IndexedSheet) -> bool {
@@ -98,6 +121,11 @@ impl Filter {
         }
         if let Some(population) = &self.population
             && !population.contains(&authority.population)
+        {
+            return false;
+        }
+        if let Some(hits) = self.text_hits(index)
+            && !hits.contains(sheet.doc)
         {
             return false;
         }

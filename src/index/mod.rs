@@ -7,6 +7,7 @@
 
 pub mod filter;
 mod nearby;
+pub mod text;
 pub mod zorder;
 
 use std::collections::{BTreeMap, HashMap};
@@ -19,6 +20,8 @@ use crate::model::{Authority, AuthorityKind, Initiative, SheetId, Status};
 use crate::referential::Referential;
 pub use filter::{Bbox, Filter, ServiceSet};
 pub use nearby::{Near, geodesic_distance};
+pub use text::TextHits;
+use text::{DocText, TextIndex};
 use zorder::{ZOrder, ZPoint};
 
 /// Where a point of the trees comes from: a sheet and the position of the place in it.
@@ -57,6 +60,8 @@ pub struct IndexedSheet {
     pub theme: u8,
     pub places: Box<[IndexedPlace]>,
     pub sample: bool,
+    /// Document number in the text index.
+    pub doc: u32,
 }
 
 /// What listings show of an authority.
@@ -146,6 +151,7 @@ pub struct SpatialIndex {
     flat: RTree<FlatPoint>,
     sphere: RTree<SpherePoint>,
     zorder: ZOrder,
+    text: TextIndex,
     /// Indexed sheets that are not sample data, so that every response can say cheaply
     /// whether it shows sample data only.
     real_sheets: usize,
@@ -188,6 +194,7 @@ impl SpatialIndex {
             flat: RTree::new(),
             sphere: RTree::new(),
             zorder: ZOrder::default(),
+            text: TextIndex::default(),
             real_sheets: 0,
         };
         index.upsert_authorities(authorities);
@@ -200,6 +207,8 @@ impl SpatialIndex {
             return None;
         }
         let authority = self.authority_row(&s.authority);
+        let text = DocText { title: &s.title, authority: &self.authorities[authority as usize].name, summary: &s.summary, body: &s.body };
+        let doc = self.text.add(sheet.id, &text);
         let services: Box<[u16]> = s.services.iter().filter_map(|c| self.referential.service_index(c)).collect();
         Some(IndexedSheet {
             title: s.title.as_str().into(),
@@ -214,6 +223,7 @@ impl SpatialIndex {
                 .map(|p| IndexedPlace { lon: p.lon, lat: p.lat, commune: self.gazetteer.index_of(&p.commune).unwrap_or(NO_COMMUNE) })
                 .collect(),
             sample: s.sample,
+            doc,
         })
     }
 
@@ -281,6 +291,7 @@ impl SpatialIndex {
     pub fn remove(&mut self, id: SheetId) -> Vec<[f64; 2]> {
         let Some(old) = self.sheets.remove(&id) else { return vec![] };
         self.real_sheets -= usize::from(!old.sample);
+        self.text.remove(old.doc);
         let mut touched = vec![];
         for (flat, sphere, z) in tree_points(id, &old) {
             touched.push(*flat.geom());
@@ -338,6 +349,28 @@ impl SpatialIndex {
     /// Whether every indexed sheet is generated sample data (and there is at least one).
     pub fn all_sample(&self) -> bool {
         !self.sheets.is_empty() && self.real_sheets == 0
+    }
+
+    /// Sheets whose text has every word of `query` (see [`text`]), with their relevance.
+    pub fn search(&self, query: &str) -> TextHits {
+        self.text.search(query)
+    }
+
+    /// Matching sheets most relevant first (the filter must have a text query), `limit` at
+    /// most after the first `offset`; the offset of the next page when more follow.
+    pub fn page_by_relevance(&self, filter: &Filter, offset: usize, limit: usize) -> (Vec<SheetId>, Option<usize>) {
+        let Some(hits) = filter.text_hits(self) else { return (vec![], None) };
+        let mut ids: Vec<SheetId> = hits
+            .ranked()
+            .into_iter()
+            .filter(|(id, _)| self.sheets.get(id).is_some_and(|s| filter.matches(self, s)))
+            .map(|(id, _)| id)
+            .skip(offset)
+            .take(limit + 1)
+            .collect();
+        let more = ids.len() > limit;
+        ids.truncate(limit);
+        (ids, more.then_some(offset + limit))
     }
 
     /// Matching sheets in id order, `limit` at most, after the id `after`.

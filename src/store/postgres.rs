@@ -8,7 +8,7 @@ use sqlx::{Postgres, QueryBuilder};
 
 use super::StoreError;
 use crate::gazetteer::Gazetteer;
-use crate::index::{Bbox, Filter};
+use crate::index::{Bbox, Filter, SpatialIndex};
 use crate::model::SheetId;
 use crate::referential::Referential;
 
@@ -53,6 +53,8 @@ pub struct SqlFilter {
     pub communes: Option<Vec<String>>,
     pub departements: Option<Vec<String>>,
     pub regions: Option<Vec<String>>,
+    /// Sheet ids a sheet must be among: what the in-memory text index matched for `q`.
+    pub sheets: Option<Vec<i64>>,
 }
 
 impl SqlFilter {
@@ -72,11 +74,23 @@ impl SqlFilter {
             }),
             departements: f.departements.as_ref().map(|d| codes_where(&|c| d.contains(&c.departement))),
             regions: f.regions.as_ref().map(|r| codes_where(&|c| r.contains(&c.region))),
+            sheets: None,
         }
+    }
+
+    /// Adds the sheets the in-memory text index matches for the filter's text query, if any:
+    /// PostgreSQL has no French stemming that gives the index's results, so the index answers
+    /// `q` and PostGIS the rest.
+    pub fn with_text_of(mut self, f: &Filter, index: &SpatialIndex) -> Self {
+        self.sheets = f.text_hits(index).map(|h| h.ranked().into_iter().map(|(id, _)| id).collect());
+        self
     }
 
     /// ` AND …` conditions on the sheet `i`.
     fn push_sheet(&self, q: &mut QueryBuilder<'_, Postgres>) {
+        if let Some(ids) = &self.sheets {
+            q.push(" AND i.id = ANY(").push_bind(ids.clone()).push(")");
+        }
         for set in &self.services {
             q.push(" AND EXISTS (SELECT 1 FROM initiative_services s WHERE s.initiative = i.id AND s.service = ANY(");
             q.push_bind(set.clone()).push("))");

@@ -142,17 +142,7 @@ macro_rules! sql_store {
             tx: &mut sqlx::Transaction<'_, $db>,
             a: &$crate::model::Authority,
         ) -> Result<(), $crate::store::StoreError> {
-            let mut upsert =
-                sqlx::QueryBuilder::<$db>::new("INSERT INTO authorities (code, kind, name, commune, departement, region, population) ");
-            upsert.push_values([a], |mut b, a| {
-                b.push_bind(&a.code)
-                    .push_bind(a.kind.as_str())
-                    .push_bind(&a.name)
-                    .push_bind(&a.commune)
-                    .push_bind(&a.departement)
-                    .push_bind(&a.region)
-                    .push_bind(i64::from(a.population));
-            });
+            let mut upsert = insert_authorities(std::slice::from_ref(a));
             upsert.push(
                 " ON CONFLICT (code) DO UPDATE SET kind = excluded.kind, name = excluded.name, commune = excluded.commune, \
                  departement = excluded.departement, region = excluded.region, population = excluded.population",
@@ -172,11 +162,8 @@ macro_rules! sql_store {
             Ok(())
         }
 
-        /// Inserts authorities whose code is not stored yet; stored ones keep their name and awards.
-        async fn insert_missing_authorities(
-            tx: &mut sqlx::Transaction<'_, $db>,
-            authorities: &[$crate::model::Authority],
-        ) -> Result<(), $crate::store::StoreError> {
+        /// `INSERT INTO authorities … VALUES …` for these authorities (their awards apart).
+        fn insert_authorities(authorities: &[$crate::model::Authority]) -> sqlx::QueryBuilder<'_, $db> {
             let mut insert =
                 sqlx::QueryBuilder::<$db>::new("INSERT INTO authorities (code, kind, name, commune, departement, region, population) ");
             insert.push_values(authorities, |mut b, a| {
@@ -188,6 +175,15 @@ macro_rules! sql_store {
                     .push_bind(&a.region)
                     .push_bind(i64::from(a.population));
             });
+            insert
+        }
+
+        /// Inserts authorities whose code is not stored yet; stored ones keep their name and awards.
+        async fn insert_missing_authorities(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            authorities: &[$crate::model::Authority],
+        ) -> Result<(), $crate::store::StoreError> {
+            let mut insert = insert_authorities(authorities);
             insert.push(" ON CONFLICT (code) DO NOTHING");
             insert.build().execute(&mut **tx).await?;
             Ok(())

@@ -69,11 +69,13 @@ async function setUpFilters() {
 
   const year = $('f-year');
   for (let y = new Date().getFullYear(); y >= 1999; y--) year.append(el('option', { value: String(y) }, String(y)));
-  for (const k of ['year', 'arobases', 'population']) form.elements[k].value = filters[k];
+  for (const k of ['q', 'year', 'arobases', 'population']) form.elements[k].value = filters[k];
 
+  // Enter in the keywords field applies them (the change event has done it) without leaving.
+  form.addEventListener('submit', (e) => e.preventDefault());
   form.addEventListener('change', (e) => {
     const name = e.target.name;
-    filters[name] = e.target.value;
+    filters[name] = e.target.value.trim();
     // A broader choice resets the narrower ones that may no longer belong to it.
     const i = levels.indexOf(name);
     if (i >= 0) levels.slice(i + 1).forEach((l) => { filters[l] = ''; fill(l); });
@@ -83,7 +85,7 @@ async function setUpFilters() {
     e.preventDefault();
     FILTER_KEYS.forEach((k) => { filters[k] = ''; });
     levels.forEach(fill);
-    for (const k of ['year', 'arobases', 'population']) form.elements[k].value = '';
+    for (const k of ['q', 'year', 'arobases', 'population']) form.elements[k].value = '';
     applyFilters();
   });
 }

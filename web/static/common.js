@@ -1,7 +1,7 @@
 // Helpers shared by the national map (app.js) and the embed page (embed.js).
 
 /** Filter parameters of the API that the pages set. */
-export const FILTER_KEYS = ['theme', 'challenge', 'use', 'service', 'year', 'arobases', 'population'];
+export const FILTER_KEYS = ['q', 'theme', 'challenge', 'use', 'service', 'year', 'arobases', 'population'];
 
 /** JSON from our API; errors carry the API's French-free `detail`, shown as is. */
 export async function getJSON(path) {

@@ -105,6 +105,30 @@ test('filters change what is drawn and land in the URL', async () => {
   await page.close();
 });
 
+test('keywords narrow the map and the list, and land in the URL', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/#carte=5/46.6/2.35`);
+  await mapIdle(page);
+  const before = await renderedTotal(page);
+  const redrawn = page.evaluate(() => new Promise((resolve) => window.atlaasMap.once('idle', resolve)));
+  await page.fill('#f-q', 'Médiathèques');
+  await page.press('#f-q', 'Enter');
+  await redrawn;
+  assert.match(page.url(), /q=M%C3%A9diath%C3%A8ques/);
+  const after = await renderedTotal(page);
+  assert.ok(after > 0 && after < before, `keywords show fewer places: ${after} of ${before}`);
+  // The list shows what the API finds for the same word without accent or plural, best first.
+  const ids = await page.$$eval('#list a[data-id]', (as) => as.map((a) => a.dataset.id));
+  const found = await getJSON(server.base, '/api/initiatives?q=mediatheque&limit=1000');
+  const foundIds = new Set(found.features.map((f) => String(f.id)));
+  assert.ok(ids.length > 0 && ids.every((id) => foundIds.has(id)), `${ids}`);
+  const first = await getJSON(server.base, `/api/initiatives/${ids[0]}`);
+  const text = `${first.properties.title} ${first.properties.summary} ${first.properties.body}`;
+  assert.match(text, /médiathèque/i);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('the list reaches every item with the keyboard alone', async () => {
   const page = await newPage(browser);
   await page.goto(`${server.base}/#carte=9/50.6/3.06`);
