@@ -66,7 +66,7 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
         .map(|(id, sheet)| {
             // Shown at its first place that matches the filter (the main place when unfiltered).
             let place = filter.first_matching_place(&index, sheet).unwrap_or(0);
-            SheetFeature::new(&index, id, sheet, place, None).with_score(hits.and_then(|h| h.score(id)))
+            SheetFeature::new(&index, id, sheet, place, None).with_score(hits.and_then(|h| h.score(sheet.doc)))
         })
         .collect();
     let mut collection = SheetCollection::new(features, index.all_sample());
@@ -177,7 +177,7 @@ async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
         .iter()
         .map(|n| {
             let sheet = index.sheet(n.sheet).expect("found sheets are indexed");
-            SheetFeature::new(&index, n.sheet, sheet, n.place as usize, Some(n.distance_m)).with_score(hits.and_then(|h| h.score(n.sheet)))
+            SheetFeature::new(&index, n.sheet, sheet, n.place as usize, Some(n.distance_m)).with_score(hits.and_then(|h| h.score(sheet.doc)))
         })
         .collect();
     let mut collection = SheetCollection::new(features, index.all_sample());

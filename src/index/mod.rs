@@ -360,14 +360,22 @@ impl SpatialIndex {
     /// most after the first `offset`; the offset of the next page when more follow.
     pub fn page_by_relevance(&self, filter: &Filter, offset: usize, limit: usize) -> (Vec<SheetId>, Option<usize>) {
         let Some(hits) = filter.text_hits(self) else { return (vec![], None) };
-        let mut ids: Vec<SheetId> = hits
-            .ranked()
-            .into_iter()
-            .filter(|(id, _)| self.sheets.get(id).is_some_and(|s| filter.matches(self, s)))
-            .map(|(id, _)| id)
-            .skip(offset)
-            .take(limit + 1)
-            .collect();
+        let wanted = offset + limit + 1;
+        // The best few hits, widened while the other filters reject too many of them.
+        let mut take = (wanted * 4).max(64);
+        let mut ids: Vec<SheetId> = loop {
+            let matching: Vec<SheetId> = hits
+                .top(take)
+                .into_iter()
+                .map(|(id, _)| id)
+                .filter(|id| self.sheets.get(id).is_some_and(|s| filter.matches(self, s)))
+                .collect();
+            if matching.len() >= wanted || take >= hits.len() {
+                break matching;
+            }
+            take *= 8;
+        };
+        ids.drain(..offset.min(ids.len()));
         let more = ids.len() > limit;
         ids.truncate(limit);
         (ids, more.then_some(offset + limit))

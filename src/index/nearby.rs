@@ -58,6 +58,13 @@ impl SpatialIndex {
         if limit == 0 {
             return vec![];
         }
+        // Walking the tree costs about limit / selectivity candidates, measuring the text
+        // query's hits costs one per hit: few hits are cheaper to measure one by one.
+        if let Some(hits) = filter.text_hits(self)
+            && (hits.len() as f64).powi(2) <= (limit * self.len()) as f64
+        {
+            return self.nearby_among(hits.sheets(), origin, radius_m, limit, filter);
+        }
         let query = unit_vector(origin[0], origin[1]);
         let mut found: Vec<Near> = Vec::with_capacity(limit + 1);
         // Places often share a point (a town hall holds many sheets): compute its distance once.
@@ -94,6 +101,27 @@ impl SpatialIndex {
             }
             insert_closest(&mut found, Near { sheet: r.sheet, place: r.place, distance_m }, limit);
         }
+        found
+    }
+}
+
+impl SpatialIndex {
+    /// [`Self::nearby`] over given sheets only, measuring each: the same answer, ties and all.
+    fn nearby_among(
+        &self,
+        sheets: impl Iterator<Item = SheetId>,
+        origin: [f64; 2],
+        radius_m: Option<f64>,
+        limit: usize,
+        filter: &Filter,
+    ) -> Vec<Near> {
+        let mut found: Vec<Near> = sheets
+            .filter(|id| self.sheets.get(id).is_some_and(|s| filter.sheet_matches(self, s)))
+            .filter_map(|id| self.closest_place(id, origin, filter))
+            .filter(|n| radius_m.is_none_or(|r| n.distance_m <= r))
+            .collect();
+        found.sort_unstable_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.sheet.cmp(&b.sheet)));
+        found.truncate(limit);
         found
     }
 }

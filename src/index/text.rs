@@ -36,22 +36,46 @@ fn stemmer() -> &'static Stemmer {
     S.get_or_init(|| Stemmer::create(Algorithm::French))
 }
 
+/// The term a lower-cased word stands for: `None` for a common word.
+fn term_of(lower: &str) -> Option<String> {
+    if STOP_WORDS.contains(&deunicode::deunicode(lower).as_str()) {
+        return None;
+    }
+    // The stemmer knows French accents: stem first, fold after.
+    let stem = deunicode::deunicode(&stemmer().stem(lower));
+    (!stem.is_empty()).then_some(stem)
+}
+
+/// The words of a text (anything between characters that are not letters or digits).
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    // ASCII first: the Unicode tables are only needed for accented letters.
+    text.split(|c: char| if c.is_ascii() { !c.is_ascii_alphanumeric() } else { !c.is_alphanumeric() }).filter(|w| !w.is_empty())
+}
+
+/// FNV-1a: word lookups hash short keys by the hundred million at start-up, where the default
+/// SipHash (built against hash flooding, which a store's own texts cannot mount) costs most.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
 /// The search terms of a text, in order, repeated as they occur.
 pub fn terms(text: &str) -> Vec<String> {
-    let mut out = vec![];
-    for word in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
-        let lower = word.to_lowercase();
-        let folded = deunicode::deunicode(&lower);
-        if STOP_WORDS.contains(&folded.as_str()) {
-            continue;
-        }
-        // The stemmer knows French accents: stem first, fold after.
-        let stem = deunicode::deunicode(&stemmer().stem(&lower));
-        if !stem.is_empty() {
-            out.push(stem);
-        }
-    }
-    out
+    words(text).filter_map(|w| term_of(&w.to_lowercase())).collect()
 }
 
 /// One term's documents: varint-encoded (delta of document number, weighted count).
@@ -120,8 +144,13 @@ pub struct DocText<'a> {
 pub struct TextHits {
     /// Bit per document number.
     bits: Vec<u64>,
-    /// BM25 score by sheet, for ordering by relevance.
-    scores: HashMap<SheetId, f32>,
+    /// (document, sheet, BM25 score), in document order.
+    scored: Vec<(u32, SheetId, f32)>,
+}
+
+/// Best first, then by sheet id: one order however the hits were gathered.
+fn by_relevance(a: &(u32, SheetId, f32), b: &(u32, SheetId, f32)) -> std::cmp::Ordering {
+    b.2.total_cmp(&a.2).then(a.1.cmp(&b.1))
 }
 
 impl TextHits {
@@ -129,23 +158,34 @@ impl TextHits {
         self.bits.get(doc as usize / 64).is_some_and(|w| w & (1 << (doc % 64)) != 0)
     }
 
-    pub fn score(&self, sheet: SheetId) -> Option<f32> {
-        self.scores.get(&sheet).copied()
+    /// The relevance of a matching document.
+    pub fn score(&self, doc: u32) -> Option<f32> {
+        self.scored.binary_search_by_key(&doc, |h| h.0).ok().map(|i| self.scored[i].2)
     }
 
     pub fn len(&self) -> usize {
-        self.scores.len()
+        self.scored.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.scores.is_empty()
+        self.scored.is_empty()
     }
 
-    /// Matching sheets, most relevant first (ties by id).
-    pub fn ranked(&self) -> Vec<(SheetId, f32)> {
-        let mut ranked: Vec<(SheetId, f32)> = self.scores.iter().map(|(&id, &s)| (id, s)).collect();
-        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked
+    /// The matching sheets, in no particular order.
+    pub fn sheets(&self) -> impl Iterator<Item = SheetId> + '_ {
+        self.scored.iter().map(|h| h.1)
+    }
+
+    /// The `n` most relevant sheets with their scores, best first (ties by id). Selecting
+    /// before sorting keeps a first page cheap when a common word matches most sheets.
+    pub fn top(&self, n: usize) -> Vec<(SheetId, f32)> {
+        let mut all = self.scored.clone();
+        if n < all.len() {
+            all.select_nth_unstable_by(n, by_relevance);
+            all.truncate(n);
+        }
+        all.sort_unstable_by(by_relevance);
+        all.into_iter().map(|(_, id, s)| (id, s)).collect()
     }
 }
 
@@ -154,7 +194,10 @@ const COMPACT_RATIO: usize = 1;
 
 #[derive(Debug, Default, Clone)]
 pub struct TextIndex {
-    term_ids: HashMap<Box<str>, u32>,
+    term_ids: FnvMap<Box<str>, u32>,
+    /// The term of each lower-cased word met so far (`None`: a common word). Stemming is the
+    /// costly step of indexing, and a vocabulary is far smaller than a text.
+    word_terms: FnvMap<Box<str>, Option<u32>>,
     postings: Vec<Postings>,
     /// Sheet of each document number; `None` once the document is dead.
     docs: Vec<Option<SheetId>>,
@@ -168,28 +211,51 @@ impl TextIndex {
     /// Indexes a sheet's text and returns its document number.
     pub fn add(&mut self, sheet: SheetId, text: &DocText) -> u32 {
         let doc = self.docs.len() as u32;
-        let mut counts: HashMap<String, u32> = HashMap::new();
+        let mut counts: Vec<(u32, u32)> = Vec::with_capacity(64);
+        let mut lower = String::new();
         for (part, weight) in [(text.title, 3), (text.authority, 2), (text.summary, 1), (text.body, 1)] {
-            for t in terms(part) {
-                *counts.entry(t).or_default() += weight;
+            for word in words(part) {
+                lower.clear();
+                if word.is_ascii() {
+                    lower.push_str(word);
+                    lower.make_ascii_lowercase();
+                } else {
+                    lower.extend(word.chars().flat_map(char::to_lowercase));
+                }
+                if let Some(term) = self.term_id(&lower) {
+                    counts.push((term, weight));
+                }
             }
         }
-        let length: u32 = counts.values().sum();
-        let mut counts: Vec<(String, u32)> = counts.into_iter().collect();
-        counts.sort_unstable();
-        for (term, count) in counts {
-            let next = self.postings.len() as u32;
-            let id = *self.term_ids.entry(term.into_boxed_str()).or_insert(next);
-            if id == next {
-                self.postings.push(Postings::default());
-            }
-            self.postings[id as usize].push(doc, count);
+        counts.sort_unstable_by_key(|c| c.0);
+        let mut length = 0;
+        for group in counts.chunk_by(|a, b| a.0 == b.0) {
+            let count: u32 = group.iter().map(|c| c.1).sum();
+            self.postings[group[0].0 as usize].push(doc, count);
+            length += count;
         }
         self.docs.push(Some(sheet));
         self.lengths.push(length);
         self.live += 1;
         self.live_length += u64::from(length);
         doc
+    }
+
+    /// The term id of a lower-cased word, creating the term on first sight.
+    fn term_id(&mut self, lower: &str) -> Option<u32> {
+        if let Some(&known) = self.word_terms.get(lower) {
+            return known;
+        }
+        let id = term_of(lower).map(|term| {
+            let next = self.postings.len() as u32;
+            let id = *self.term_ids.entry(term.into_boxed_str()).or_insert(next);
+            if id == next {
+                self.postings.push(Postings::default());
+            }
+            id
+        });
+        self.word_terms.insert(lower.into(), id);
+        id
     }
 
     /// Forgets a document (its postings are skipped from now on).
@@ -235,31 +301,46 @@ impl TextIndex {
         if lists.is_empty() {
             return TextHits::default();
         }
-        // Rarest term first: the candidates only shrink.
+        // Rarest term first: the candidates only shrink. Lists and candidates are both in
+        // document order, so each further term is a merge.
         lists.sort_by_key(|p| p.len);
         let n = self.live.max(1) as f32;
         let average = (self.live_length as f32 / n).max(1.0);
-        let mut scores: HashMap<u32, f32> = HashMap::new();
+        let mut found: Vec<(u32, f32)> = vec![];
         for (i, list) in lists.iter().enumerate() {
             let idf = ((n - list.len as f32 + 0.5) / (list.len as f32 + 0.5) + 1.0).ln();
-            let mut next: HashMap<u32, f32> = HashMap::with_capacity(if i == 0 { list.len as usize } else { scores.len() });
-            for (doc, count) in list.iter() {
-                if self.docs[doc as usize].is_none() || (i > 0 && !scores.contains_key(&doc)) {
-                    continue;
-                }
+            let score = |doc: u32, count: u32| {
                 let tf = count as f32;
-                let norm = K1 * (1.0 - B + B * self.lengths[doc as usize] as f32 / average);
-                let s = idf * tf * (K1 + 1.0) / (tf + norm);
-                next.insert(doc, scores.get(&doc).copied().unwrap_or(0.0) + s);
+                idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * self.lengths[doc as usize] as f32 / average))
+            };
+            if i == 0 {
+                found = list.iter().filter(|&(doc, _)| self.docs[doc as usize].is_some()).map(|(doc, c)| (doc, score(doc, c))).collect();
+                continue;
             }
-            scores = next;
+            let mut postings = list.iter().peekable();
+            found.retain_mut(|(doc, total)| {
+                while postings.next_if(|&(d, _)| d < *doc).is_some() {}
+                match postings.peek() {
+                    Some(&(d, count)) if d == *doc => {
+                        *total += score(d, count);
+                        true
+                    }
+                    _ => false,
+                }
+            });
+            if found.is_empty() {
+                break;
+            }
         }
-        let mut hits = TextHits { bits: vec![0; self.docs.len().div_ceil(64)], scores: HashMap::with_capacity(scores.len()) };
-        for (doc, score) in scores {
-            hits.bits[doc as usize / 64] |= 1 << (doc % 64);
-            hits.scores.insert(self.docs[doc as usize].expect("live documents only"), score);
-        }
-        hits
+        let mut bits = vec![0u64; self.docs.len().div_ceil(64)];
+        let scored = found
+            .into_iter()
+            .map(|(doc, score)| {
+                bits[doc as usize / 64] |= 1 << (doc % 64);
+                (doc, self.docs[doc as usize].expect("live documents only"), score)
+            })
+            .collect();
+        TextHits { bits, scored }
     }
 }
 
@@ -288,8 +369,9 @@ mod tests {
         index.add(2, &doc("Wifi public", "Un budget participatif a financé le wifi."));
         index.add(3, &doc("Budget de la ville", "Le budget expliqué."));
         let hits = index.search("budgets participatifs");
-        let ranked: Vec<SheetId> = hits.ranked().into_iter().map(|(id, _)| id).collect();
+        let ranked: Vec<SheetId> = hits.top(10).into_iter().map(|(id, _)| id).collect();
         assert_eq!(ranked, [1, 2], "both words, the title first");
+        assert_eq!(hits.top(1).len(), 1);
         assert!(index.search("marck").len() == 3, "the authority's name is searched");
         assert!(index.search("tramway").is_empty());
         assert!(index.search("le").is_empty());

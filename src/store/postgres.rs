@@ -82,7 +82,7 @@ impl SqlFilter {
     /// PostgreSQL has no French stemming that gives the index's results, so the index answers
     /// `q` and PostGIS the rest.
     pub fn with_text_of(mut self, f: &Filter, index: &SpatialIndex) -> Self {
-        self.sheets = f.text_hits(index).map(|h| h.ranked().into_iter().map(|(id, _)| id).collect());
+        self.sheets = f.text_hits(index).map(|h| h.sheets().collect());
         self
     }
 
