@@ -177,7 +177,8 @@ async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
         .iter()
         .map(|n| {
             let sheet = index.sheet(n.sheet).expect("found sheets are indexed");
-            SheetFeature::new(&index, n.sheet, sheet, n.place as usize, Some(n.distance_m)).with_score(hits.and_then(|h| h.score(sheet.doc)))
+            SheetFeature::new(&index, n.sheet, sheet, n.place as usize, Some(n.distance_m))
+                .with_score(hits.and_then(|h| h.score(sheet.doc)))
         })
         .collect();
     let mut collection = SheetCollection::new(features, index.all_sample());
