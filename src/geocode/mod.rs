@@ -81,7 +81,7 @@ pub struct Geocoder<'g> {
 }
 
 /// A code that a spreadsheet stripped of its leading zero (`1001` for `01001`).
-fn five(code: &str) -> String {
+pub(crate) fn five(code: &str) -> String {
     let code = code.trim();
     if code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()) { format!("0{code}") } else { code.to_ascii_uppercase() }
 }

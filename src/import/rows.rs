@@ -8,7 +8,7 @@ use super::mednum;
 use super::read::Record;
 use super::report::Problem;
 use crate::gazetteer::names::fold;
-use crate::geocode::{Geocoded, Geocoder, Note, PlaceInput};
+use crate::geocode::{Geocoded, Geocoder, Note, PlaceInput, five as code};
 use crate::model::{Place, Status};
 use crate::referential::{Level, Referential};
 
@@ -156,12 +156,6 @@ fn website(text: &str) -> Option<String> {
     let lower = url.to_ascii_lowercase();
     let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"))?;
     (!rest.is_empty() && !url.chars().any(char::is_whitespace)).then_some(url)
-}
-
-/// A code that a spreadsheet stripped of its leading zero gets it back (`1001` → `01001`).
-fn code(text: &str) -> String {
-    let t = text.trim();
-    if t.len() == 4 && t.bytes().all(|b| b.is_ascii_digit()) { format!("0{t}") } else { t.to_ascii_uppercase() }
 }
 
 /// An authority code as written: `dep-`/`reg-` codes in any case, or a commune or EPCI code.
