@@ -14,6 +14,9 @@ const filters = Object.fromEntries(FILTER_KEYS.map((k) => [k, params.get(k) || '
 let themes = new Map();
 let listCursor = null;
 let listMode = { kind: 'view' };
+// Each list load takes a ticket; an answer that arrives after a newer request was made is
+// dropped, so a slow "Dans la vue" cannot overwrite "Autour de vous".
+let listTicket = 0;
 let lastFocus = null;
 
 maplibregl.setWorkerUrl('/vendor/maplibre-gl/maplibre-gl-csp-worker.js');
@@ -122,8 +125,10 @@ async function refreshList(more = false) {
   q.set('limit', String(LIST_PAGE));
   if (more && listCursor) q.set('cursor', listCursor);
   $('list-title').textContent = listMode.kind === 'area' ? 'À cet endroit' : 'Dans la vue';
+  const ticket = startListLoad();
   try {
     const page = await getJSON(`/api/initiatives?${q}`);
+    if (ticket !== listTicket) return;
     listCursor = page.next_cursor;
     $('sample-banner').hidden = !page.sample_data;
     const items = page.features.map((f) => sheetItem(f, themes, openSheet));
@@ -134,8 +139,16 @@ async function refreshList(more = false) {
       : `${formatNumber(shown)} initiative${shown > 1 ? 's' : ''} affichée${shown > 1 ? 's' : ''}${listCursor ? ' (il y en a d\'autres)' : ''}.`;
     $('more').hidden = !listCursor;
   } catch (err) {
-    $('list-status').textContent = `La liste n'a pas pu être chargée : ${err.message}`;
+    if (ticket === listTicket) $('list-status').textContent = `La liste n'a pas pu être chargée : ${err.message}`;
+  } finally {
+    if (ticket === listTicket) $('list').removeAttribute('aria-busy');
   }
+}
+
+function startListLoad() {
+  $('list').setAttribute('aria-busy', 'true');
+  listTicket += 1;
+  return listTicket;
 }
 
 async function showNearby(lon, lat, label) {
@@ -145,13 +158,17 @@ async function showNearby(lon, lat, label) {
   q.set('lat', lat.toFixed(6));
   q.set('limit', '20');
   $('list-title').textContent = label;
+  const ticket = startListLoad();
   try {
     const page = await getJSON(`/api/nearby?${q}`);
+    if (ticket !== listTicket) return;
     $('list').replaceChildren(...page.features.map((f) => sheetItem(f, themes, openSheet)));
     $('list-status').textContent = page.features.length ? 'Les initiatives les plus proches, de la plus proche à la plus lointaine.' : 'Aucune initiative trouvée.';
     $('more').hidden = true;
   } catch (err) {
-    $('list-status').textContent = `La recherche a échoué : ${err.message}`;
+    if (ticket === listTicket) $('list-status').textContent = `La recherche a échoué : ${err.message}`;
+  } finally {
+    if (ticket === listTicket) $('list').removeAttribute('aria-busy');
   }
 }
 

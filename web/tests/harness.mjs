@@ -58,12 +58,13 @@ export async function newPage(browser, options = {}) {
   return page;
 }
 
-/** Waits until the map page is set up and every visible tile is drawn. */
+/** Waits until the map page is set up, every visible tile is drawn and the list (if any) is loaded. */
 export async function mapIdle(page) {
   await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
   await page.waitForFunction(() => {
     const m = window.atlaasMap;
-    return m && m.loaded() && m.areTilesLoaded() && !m.isMoving();
+    const list = document.getElementById('list');
+    return m && m.loaded() && m.areTilesLoaded() && !m.isMoving() && !(list && list.hasAttribute('aria-busy'));
   }, null, { timeout: 60_000, polling: 100 });
 }
 

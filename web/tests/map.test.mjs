@@ -90,6 +90,7 @@ test('filters change what is drawn and land in the URL', async () => {
   const redrawn = page.evaluate(() => new Promise((resolve) => window.atlaasMap.once('idle', resolve)));
   await page.selectOption('#f-theme', '1');
   await redrawn;
+  await mapIdle(page);
   assert.match(page.url(), /theme=1/);
   const after = await renderedTotal(page);
   assert.ok(after > 0 && after < before, `theme 1 shows fewer places: ${after} of ${before}`);
@@ -114,6 +115,7 @@ test('keywords narrow the map and the list, and land in the URL', async () => {
   await page.fill('#f-q', 'Médiathèques');
   await page.press('#f-q', 'Enter');
   await redrawn;
+  await mapIdle(page);
   assert.match(page.url(), /q=M%C3%A9diath%C3%A8ques/);
   const after = await renderedTotal(page);
   assert.ok(after > 0 && after < before, `keywords show fewer places: ${after} of ${before}`);
@@ -184,6 +186,7 @@ test('"autour de moi" lists the closest sheets to the browser\'s position', asyn
   await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
   await page.click('#locate');
   await page.waitForFunction(() => document.getElementById('list-title').textContent === 'Autour de vous'
+    && !document.getElementById('list').hasAttribute('aria-busy')
     && document.querySelectorAll('#list li').length > 0, null, { timeout: 20_000 });
   const metas = await page.$$eval('#list .meta', (ms) => ms.map((m) => m.textContent));
   assert.ok(metas.every((m) => /à [\d\s,]+ (m|km)/.test(m)), `${metas}`);
