@@ -8,6 +8,7 @@
 //! [`service`] wires them at start-up.
 #![forbid(unsafe_code)]
 
+pub mod compare;
 pub mod config;
 pub mod gazetteer;
 pub mod geocode;

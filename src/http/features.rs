@@ -63,6 +63,9 @@ struct SheetProperties<'a> {
     /// Relevance to the text query `q` (BM25), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     score: Option<f32>,
+    /// Why a related sheet is related, in French.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasons: Option<Vec<String>>,
 }
 
 /// A sheet as a listing shows it, located at one of its places.
@@ -101,8 +104,16 @@ impl<'a> SheetFeature<'a> {
                 sample: sheet.sample,
                 distance_m: distance_m.map(|d| (d * 100.0).round() / 100.0),
                 score: None,
+                reasons: None,
             },
         }
+    }
+
+    /// Adds the score and reasons of a related sheet.
+    pub fn with_reasons(mut self, score: f64, reasons: Vec<String>) -> Self {
+        self.properties.score = Some(score as f32);
+        self.properties.reasons = Some(reasons);
+        self
     }
 
     /// Adds the relevance to a text query, to three decimals.
@@ -119,6 +130,9 @@ pub struct SheetCollection<'a> {
     /// Where distances are measured from, for nearby queries.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<[f64; 2]>,
+    /// The sheet the features are related to, for related sheets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub related_to: Option<SheetId>,
     pub features: Vec<SheetFeature<'a>>,
     pub count: usize,
     /// Opaque cursor of the next page; `null` on the last one (absent where there is no paging).
@@ -130,7 +144,15 @@ pub struct SheetCollection<'a> {
 
 impl<'a> SheetCollection<'a> {
     pub fn new(features: Vec<SheetFeature<'a>>, sample_data: bool) -> Self {
-        SheetCollection { r#type: "FeatureCollection", origin: None, count: features.len(), features, next_cursor: None, sample_data }
+        SheetCollection {
+            r#type: "FeatureCollection",
+            origin: None,
+            related_to: None,
+            count: features.len(),
+            features,
+            next_cursor: None,
+            sample_data,
+        }
     }
 
     /// Serializes now, so that the borrowed index can be released before the response is sent.

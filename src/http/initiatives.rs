@@ -140,9 +140,6 @@ fn full_feature(state: &AppState, sheet: &Initiative, authority: Option<crate::m
     })
 }
 
-/// Largest radius accepted: half the Earth's circumference.
-const MAX_RADIUS_M: f64 = 20_037_509.0;
-
 async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response> {
     let mut p = Params::parse(query.as_deref())?;
     let (lon, lat, commune) = (p.take_f64("lon")?, p.take_f64("lat")?, p.take("commune"));
@@ -154,12 +151,7 @@ async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
         }
         _ => return Err(Error::bad_request("give either lon and lat, or commune (an INSEE code)")),
     };
-    let radius_m = p.take_f64("radius_m")?;
-    if let Some(r) = radius_m
-        && !(r > 0.0 && r <= MAX_RADIUS_M)
-    {
-        return Err(Error::bad_request(format!("radius_m must be more than 0 and at most {MAX_RADIUS_M}")));
-    }
+    let radius_m = p.take_radius()?;
     let filter = take_filter(&mut p, &state.gazetteer, &state.referential, false)?;
     let limit = p.take_limit(20, MAX_LIMIT)?;
     p.finish()?;

@@ -1,6 +1,7 @@
 //! The HTTP server: one module per resource, each with its own `router()`, merged here.
 
 mod communes;
+mod compare;
 pub mod error;
 mod features;
 mod health;
@@ -116,6 +117,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(health::router())
         .merge(initiatives::router())
         .merge(communes::router())
+        .merge(compare::router())
         .merge(referential::router())
         .merge(tiles::router())
         .merge(pages::router())

@@ -16,6 +16,9 @@ use crate::referential::{Level, Referential};
 /// Largest page of `/api/initiatives` and of `/api/nearby`.
 pub const MAX_LIMIT: usize = 1000;
 
+/// Largest radius accepted: half the Earth's circumference.
+pub const MAX_RADIUS_M: f64 = 20_037_509.0;
+
 pub struct Params {
     pairs: Vec<(String, String)>,
     allowed: Vec<&'static str>,
@@ -53,6 +56,17 @@ impl Params {
 
     pub fn take_f64(&mut self, key: &'static str) -> Result<Option<f64>> {
         self.take(key).map(|v| parse_f64(key, &v)).transpose()
+    }
+
+    /// `radius_m`: metres, more than 0 and at most half the Earth's circumference.
+    pub fn take_radius(&mut self) -> Result<Option<f64>> {
+        let radius_m = self.take_f64("radius_m")?;
+        if let Some(r) = radius_m
+            && !(r > 0.0 && r <= MAX_RADIUS_M)
+        {
+            return Err(Error::bad_request(format!("radius_m must be more than 0 and at most {MAX_RADIUS_M}")));
+        }
+        Ok(radius_m)
     }
 
     /// An integer limit in `1..=max`, `default` when absent.

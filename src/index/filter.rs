@@ -164,7 +164,7 @@ impl Filter {
     }
 
     /// Whether some place of the sheet satisfies the place constraints, and the sheet the rest.
-    pub(super) fn matches(&self, index: &SpatialIndex, sheet: &IndexedSheet) -> bool {
+    pub fn matches(&self, index: &SpatialIndex, sheet: &IndexedSheet) -> bool {
         self.sheet_matches(index, sheet) && self.first_matching_place(index, sheet).is_some()
     }
 

@@ -6,6 +6,7 @@
 //! Sheets keep only what filters and listings need; the store has the rest.
 
 pub mod filter;
+mod lists;
 mod nearby;
 pub mod text;
 pub mod zorder;
@@ -19,7 +20,8 @@ use crate::gazetteer::Gazetteer;
 use crate::model::{Authority, AuthorityKind, Initiative, SheetId, Status};
 use crate::referential::Referential;
 pub use filter::{Bbox, Filter, ServiceSet};
-pub use nearby::{Near, geodesic_distance};
+use lists::SheetLists;
+pub use nearby::{Near, SPHERE_MARGIN, geodesic_distance, great_circle_distance};
 pub use text::TextHits;
 use text::{DocText, TextIndex};
 use zorder::{ZOrder, ZPoint};
@@ -116,6 +118,9 @@ impl IndexBuilder {
         index.sphere = sphere;
         index.zorder = zorder;
         index.real_sheets = entries.iter().filter(|(_, s)| !s.sample).count();
+        for (id, sheet) in &entries {
+            index.list(*id, sheet);
+        }
         // Sorted or not, collecting builds the map in bulk.
         index.sheets = entries.into_iter().collect();
         index
@@ -152,6 +157,10 @@ pub struct SpatialIndex {
     sphere: RTree<SpherePoint>,
     zorder: ZOrder,
     text: TextIndex,
+    /// Sheets of each authority row.
+    by_authority: SheetLists,
+    /// Sheets of each service (dense referential index), whether main or not.
+    by_service: SheetLists,
     /// Indexed sheets that are not sample data, so that every response can say cheaply
     /// whether it shows sample data only.
     real_sheets: usize,
@@ -195,6 +204,8 @@ impl SpatialIndex {
             sphere: RTree::new(),
             zorder: ZOrder::default(),
             text: TextIndex::default(),
+            by_authority: SheetLists::default(),
+            by_service: SheetLists::default(),
             real_sheets: 0,
         };
         index.upsert_authorities(authorities);
@@ -209,7 +220,14 @@ impl SpatialIndex {
         let authority = self.authority_row(&s.authority);
         let text = DocText { title: &s.title, authority: &self.authorities[authority as usize].name, summary: &s.summary, body: &s.body };
         let doc = self.text.add(sheet.id, &text);
-        let services: Box<[u16]> = s.services.iter().filter_map(|c| self.referential.service_index(c)).collect();
+        let mut services: Vec<u16> = Vec::with_capacity(s.services.len());
+        for i in s.services.iter().filter_map(|c| self.referential.service_index(c)) {
+            // A service given twice counts once (the lists by service hold a sheet once).
+            if !services.contains(&i) {
+                services.push(i);
+            }
+        }
+        let services = services.into_boxed_slice();
         Some(IndexedSheet {
             title: s.title.as_str().into(),
             year: s.year,
@@ -281,6 +299,7 @@ impl SpatialIndex {
                     self.zorder.insert(z);
                 }
                 self.real_sheets += usize::from(!indexed.sample);
+                self.list(sheet.id, &indexed);
                 self.sheets.insert(sheet.id, indexed);
             }
         }
@@ -292,6 +311,10 @@ impl SpatialIndex {
         let Some(old) = self.sheets.remove(&id) else { return vec![] };
         self.real_sheets -= usize::from(!old.sample);
         self.text.remove(old.doc);
+        self.by_authority.remove(old.authority as usize, id);
+        for &s in &old.services {
+            self.by_service.remove(s as usize, id);
+        }
         let mut touched = vec![];
         for (flat, sphere, z) in tree_points(id, &old) {
             touched.push(*flat.geom());
@@ -302,8 +325,33 @@ impl SpatialIndex {
         touched
     }
 
+    /// Adds a sheet to the lists by authority and by service.
+    fn list(&mut self, id: SheetId, sheet: &IndexedSheet) {
+        self.by_authority.add(sheet.authority as usize, id);
+        for &s in &sheet.services {
+            self.by_service.add(s as usize, id);
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.sheets.len()
+    }
+
+    /// Row of the authority with this code, if the index knows it.
+    pub fn authority_row_of(&self, code: &str) -> Option<u32> {
+        self.authority_rows.get(code).copied()
+    }
+
+    /// The published sheets of an authority row, in id order.
+    pub fn sheets_of_authority(&self, row: u32) -> Vec<(SheetId, &IndexedSheet)> {
+        let mut ids = self.by_authority.get(row as usize).to_vec();
+        ids.sort_unstable();
+        ids.into_iter().filter_map(|id| self.sheets.get(&id).map(|s| (id, s))).collect()
+    }
+
+    /// The published sheets filed under a service (dense index), in no particular order.
+    pub fn sheets_with_service(&self, service: u16) -> &[SheetId] {
+        self.by_service.get(service as usize)
     }
 
     pub fn is_empty(&self) -> bool {

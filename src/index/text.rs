@@ -78,6 +78,14 @@ pub fn terms(text: &str) -> Vec<String> {
     words(text).filter_map(|w| term_of(&w.to_lowercase())).collect()
 }
 
+/// The words of a text that stand for a search term, lower-cased, each with its term.
+pub fn words_and_terms(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    words(text).filter_map(|w| {
+        let lower = w.to_lowercase();
+        term_of(&lower).map(|t| (lower, t))
+    })
+}
+
 /// One term's documents: varint-encoded (delta of document number, weighted count).
 #[derive(Debug, Default, Clone)]
 struct Postings {

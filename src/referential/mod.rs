@@ -203,6 +203,17 @@ impl Referential {
         self.file.themes.iter().position(|t| &t.code == theme).unwrap_or(0) as u8
     }
 
+    /// Positions in [`Self::entries`] of a service's theme, challenge, use and of the service.
+    pub fn path(&self, service: u16) -> [usize; 4] {
+        let [t, c, u] = self.ancestry[service as usize];
+        [t, c, u, self.services[service as usize]]
+    }
+
+    /// Position in [`Self::entries`] of the entry with this code.
+    pub fn entry_position(&self, code: &str) -> Option<usize> {
+        self.by_code.get(code).copied()
+    }
+
     /// Theme, challenge and use of a service.
     pub fn ancestry(&self, service: u16) -> [&Entry; 3] {
         self.ancestry[service as usize].map(|i| &self.entries[i])
