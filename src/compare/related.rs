@@ -20,7 +20,7 @@ use std::collections::HashSet;
 
 use super::classes::class_of;
 use super::{authority_kind_label, format_distance};
-use crate::index::{Filter, IndexedSheet, ServiceSet, SpatialIndex, geodesic_distance, great_circle_distance, text};
+use crate::index::{Filter, IndexedSheet, ServiceSet, SpatialIndex, geodesic_distance, great_circle_distance};
 use crate::model::SheetId;
 use crate::referential::{Level, Referential};
 
@@ -65,7 +65,8 @@ struct Origin<'a> {
     point: [f64; 2],
     /// Theme, challenge, use and service entry of each of its services.
     paths: Vec<[usize; 4]>,
-    terms: HashSet<String>,
+    /// Term numbers of its title.
+    terms: HashSet<u32>,
 }
 
 /// What a candidate shares with the origin, before its text is looked at.
@@ -75,8 +76,6 @@ struct Candidate {
     shared: Shared,
     /// Entry shared at that level (the first found).
     shared_entry: Option<usize>,
-    /// Services both sheets are filed under, in the candidate's order.
-    shared_services: Vec<u16>,
     same_authority: bool,
     authority: f64,
     /// Score without the text part.
@@ -94,7 +93,7 @@ pub fn related(index: &SpatialIndex, id: SheetId, limit: usize) -> Option<Vec<Re
         sheet,
         point: [main.lon, main.lat],
         paths: sheet.services.iter().map(|&s| r.path(s)).collect(),
-        terms: text::terms(&sheet.title).into_iter().collect(),
+        terms: index.known_terms(&sheet.title).map(|(_, t)| t).collect(),
     };
     let mut measured: Vec<Candidate> = candidates(index, &origin).into_iter().filter_map(|c| measure(index, &origin, c)).collect();
     measured.sort_unstable_by(|a, b| b.partial.total_cmp(&a.partial).then(a.id.cmp(&b.id)));
@@ -105,7 +104,7 @@ pub fn related(index: &SpatialIndex, id: SheetId, limit: usize) -> Option<Vec<Re
             break;
         }
         let title = &index.sheet(c.id).expect("candidates are indexed").title;
-        let (similarity, words) = text_similarity(&origin.terms, title);
+        let (similarity, words) = text_similarity(index, &origin.terms, title);
         let score = c.partial + W_TEXT * similarity;
         let at = best.partition_point(|(s, _, b)| by_score((*s, b.id), (score, c.id)) == Ordering::Less);
         if at < limit {
@@ -121,9 +120,10 @@ fn by_score(a: (f64, SheetId), b: (f64, SheetId)) -> Ordering {
     b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
-fn candidates(index: &SpatialIndex, origin: &Origin) -> HashSet<SheetId> {
+/// Candidate ids in increasing order (lookups in that order stay in cache).
+fn candidates(index: &SpatialIndex, origin: &Origin) -> Vec<SheetId> {
     let services = &origin.sheet.services;
-    let mut found = HashSet::new();
+    let mut found = vec![];
     let listed: usize = services.iter().map(|&s| index.sheets_with_service(s).len()).sum();
     if listed <= SCAN_MAX {
         for &s in services.iter() {
@@ -141,7 +141,9 @@ fn candidates(index: &SpatialIndex, origin: &Origin) -> HashSet<SheetId> {
         // Nothing to share in the referential: the nearest sheets, for their place and text.
         found.extend(index.nearby(origin.point, None, NEAREST + 1, &Filter::default()).into_iter().map(|n| n.sheet));
     }
-    found.remove(&origin.id);
+    found.sort_unstable();
+    found.dedup();
+    found.retain(|&id| id != origin.id);
     found
 }
 
@@ -159,9 +161,10 @@ fn measure(index: &SpatialIndex, origin: &Origin, id: SheetId) -> Option<Candida
         .enumerate()
         .map(|(i, p)| (i as u16, great_circle_distance(origin.point, [p.lon, p.lat])))
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
-    let (shared, shared_entry, shared_services) = shared(index.referential(), origin, sheet);
+    let (shared, shared_entry) = shared(index.referential(), origin, sheet);
+    let shared_services = sheet.services.iter().filter(|s| origin.sheet.services.contains(s)).count();
     let referential = match shared {
-        Shared::Service => (0.8 + 0.1 * (shared_services.len() - 1) as f64).min(1.0),
+        Shared::Service => (0.8 + 0.1 * (shared_services - 1) as f64).min(1.0),
         Shared::Use => 0.6,
         Shared::Challenge => 0.35,
         Shared::Theme => 0.15,
@@ -176,15 +179,14 @@ fn measure(index: &SpatialIndex, origin: &Origin, id: SheetId) -> Option<Candida
         place,
         shared,
         shared_entry,
-        shared_services,
         same_authority: sheet.authority == origin.sheet.authority,
         authority,
         partial: W_REFERENTIAL * referential + W_PROXIMITY * proximity + W_AUTHORITY * authority,
     })
 }
 
-/// The closest level shared, the entry shared at that level, and the services shared.
-fn shared(r: &Referential, origin: &Origin, sheet: &IndexedSheet) -> (Shared, Option<usize>, Vec<u16>) {
+/// The closest level shared and the entry shared at that level.
+fn shared(r: &Referential, origin: &Origin, sheet: &IndexedSheet) -> (Shared, Option<usize>) {
     let mut best = (Shared::Nothing, None);
     for &s in sheet.services.iter() {
         let theirs = r.path(s);
@@ -201,20 +203,22 @@ fn shared(r: &Referential, origin: &Origin, sheet: &IndexedSheet) -> (Shared, Op
             }
         }
     }
-    let services = sheet.services.iter().copied().filter(|s| origin.sheet.services.contains(s)).collect();
-    (best.0, best.1, services)
+    best
 }
 
 /// Dice coefficient of the title's terms with the origin's, and the title's words behind the
-/// shared terms.
-fn text_similarity(origin: &HashSet<String>, title: &str) -> (f64, Vec<String>) {
-    let mut terms = HashSet::new();
+/// shared terms (lower-cased, once each).
+fn text_similarity(index: &SpatialIndex, origin: &HashSet<u32>, title: &str) -> (f64, Vec<String>) {
+    let mut terms: Vec<u32> = Vec::with_capacity(16);
     let mut words = vec![];
-    for (word, term) in text::words_and_terms(title) {
-        if origin.contains(&term) && !terms.contains(&term) {
-            words.push(word);
+    for (word, term) in index.known_terms(title) {
+        if terms.contains(&term) {
+            continue;
         }
-        terms.insert(term);
+        terms.push(term);
+        if origin.contains(&term) {
+            words.push(word.to_lowercase());
+        }
     }
     if origin.is_empty() || terms.is_empty() {
         return (0.0, words);
@@ -231,7 +235,8 @@ fn finish(index: &SpatialIndex, origin: &Origin, c: Candidate, score: f64, words
     let label = |e: usize| r.entries()[e].label.as_str();
     match (c.shared, c.shared_entry) {
         (Shared::Service, _) => {
-            let labels: Vec<&str> = c.shared_services.iter().map(|&s| r.service(s).label.as_str()).collect();
+            let shared = sheet.services.iter().filter(|s| origin.sheet.services.contains(s));
+            let labels: Vec<&str> = shared.map(|&s| r.service(s).label.as_str()).collect();
             let head = if labels.len() > 1 { "mêmes services" } else { "même service" };
             reasons.push(format!("{head} : {}", labels.join(", ")));
         }

@@ -404,6 +404,12 @@ impl SpatialIndex {
         self.text.search(query)
     }
 
+    /// The words of an indexed text (a sheet's title) with their term numbers; see
+    /// [`TextIndex::known_terms`].
+    pub fn known_terms<'t>(&self, text: &'t str) -> impl Iterator<Item = (&'t str, u32)> {
+        self.text.known_terms(text)
+    }
+
     /// Matching sheets most relevant first (the filter must have a text query), `limit` at
     /// most after the first `offset`; the offset of the next page when more follow.
     pub fn page_by_relevance(&self, filter: &Filter, offset: usize, limit: usize) -> (Vec<SheetId>, Option<usize>) {
@@ -548,5 +554,40 @@ mod tests {
         assert_eq!((first.ids.as_slice(), first.next_after), ([1].as_slice(), Some(1)));
         let second = index.page(&north, first.next_after, 1);
         assert_eq!((second.ids.as_slice(), second.next_after), ([2].as_slice(), None));
+    }
+
+    #[test]
+    fn nearby_gives_the_closest_matching_sheets_whichever_way_it_gathers_them() {
+        let (g, r) = inputs();
+        let sample = crate::sample::generate(&g, &r, 3_000, 7);
+        let sheets: Vec<Initiative> = sample
+            .initiatives
+            .into_iter()
+            .enumerate()
+            .map(|(i, sheet)| Initiative { id: i as i64 + 1, sheet, created_at: String::new(), updated_at: String::new() })
+            .collect();
+        let index = SpatialIndex::build(g, r.clone(), sample.authorities, sheets);
+        let set = |code: &str, level| ServiceSet::new(r.services_under(code, level).unwrap().iter().copied());
+        // A service (few sheets: measured one by one), a theme (many: the tree is walked), and both.
+        let filters = [
+            vec![set("1.b.2.1", crate::referential::Level::Service)],
+            vec![set("2", crate::referential::Level::Theme)],
+            vec![set("2", crate::referential::Level::Theme), set("2.a.1", crate::referential::Level::Use)],
+        ];
+        for origin in [[1.9557, 50.9491], [5.37, 43.30], [-61.53, 16.25]] {
+            for services in &filters {
+                let filter = Filter { services: services.clone(), ..Filter::default() };
+                let got: Vec<(SheetId, u16)> = index.nearby(origin, None, 10, &filter).iter().map(|n| (n.sheet, n.place)).collect();
+                let mut all: Vec<Near> = index
+                    .sheets
+                    .iter()
+                    .filter(|(_, s)| filter.sheet_matches(&index, s))
+                    .filter_map(|(&id, _)| index.closest_place(id, origin, &filter))
+                    .collect();
+                all.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.sheet.cmp(&b.sheet)));
+                let want: Vec<(SheetId, u16)> = all.iter().take(10).map(|n| (n.sheet, n.place)).collect();
+                assert_eq!(got, want, "{origin:?}");
+            }
+        }
     }
 }

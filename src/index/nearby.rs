@@ -6,7 +6,7 @@
 
 use geo::{Distance, Geodesic, Point};
 
-use super::{Filter, SpatialIndex, unit_vector};
+use super::{Filter, ServiceSet, SpatialIndex, unit_vector};
 use crate::model::SheetId;
 
 /// Mean Earth radius (IUGG), for great-circle distances from chord lengths.
@@ -38,8 +38,7 @@ pub fn geodesic_distance(a: [f64; 2], b: [f64; 2]) -> f64 {
 /// Great-circle distance in metres on the mean sphere: a few times cheaper than
 /// [`geodesic_distance`] and within [`SPHERE_MARGIN`] of it, for ranking many candidates.
 pub fn great_circle_distance(a: [f64; 2], b: [f64; 2]) -> f64 {
-    let (u, v) = (unit_vector(a[0], a[1]), unit_vector(b[0], b[1]));
-    chord_to_metres(u.iter().zip(v).map(|(x, y)| (x - y).powi(2)).sum())
+    sphere_metres(unit_vector(a[0], a[1]), b[0], b[1])
 }
 
 fn chord_to_metres(chord_squared: f64) -> f64 {
@@ -72,6 +71,17 @@ impl SpatialIndex {
         {
             return self.nearby_among(hits.sheets(), origin, radius_m, limit, filter);
         }
+        // The same for the sheets of a rare service, from the lists by service.
+        if let Some(set) = filter.services.iter().min_by_key(|set| self.listed_under(set))
+            && (self.listed_under(set) as f64).powi(2) <= (limit * self.len()) as f64
+        {
+            let mut ids: Vec<SheetId> = set.iter().flat_map(|s| self.sheets_with_service(s)).copied().collect();
+            ids.sort_unstable();
+            ids.dedup();
+            return self.nearby_among(ids.into_iter(), origin, radius_m, limit, filter);
+        }
+        // With a filter, most points walked fail it: checking it first spares their distance.
+        let filtered = !filter.is_empty();
         let query = unit_vector(origin[0], origin[1]);
         let mut found: Vec<Near> = Vec::with_capacity(limit + 1);
         // Places often share a point (a town hall holds many sheets): compute its distance once.
@@ -83,6 +93,10 @@ impl SpatialIndex {
             }
             if found.len() == limit && lower_bound > found[limit - 1].distance_m {
                 break;
+            }
+            let r = point.data;
+            if filtered && !self.place_passes(filter, r.sheet, r.place) {
+                continue;
             }
             let v = *point.geom();
             let distance_m = match last {
@@ -96,14 +110,7 @@ impl SpatialIndex {
             if radius_m.is_some_and(|r| distance_m > r) {
                 continue;
             }
-            let r = point.data;
-            // Decide before looking the sheet up: most candidates past the k-th cannot enter.
             if found.len() == limit && (distance_m, r.sheet) >= (found[limit - 1].distance_m, found[limit - 1].sheet) {
-                continue;
-            }
-            let sheet = &self.sheets[&r.sheet];
-            let place = &sheet.places[r.place as usize];
-            if !filter.place_matches(self, place) || !filter.sheet_matches(self, sheet) {
                 continue;
             }
             insert_closest(&mut found, Near { sheet: r.sheet, place: r.place, distance_m }, limit);
@@ -113,6 +120,18 @@ impl SpatialIndex {
 }
 
 impl SpatialIndex {
+    /// Whether a place and its sheet pass the filter.
+    fn place_passes(&self, filter: &Filter, sheet: SheetId, place: u16) -> bool {
+        let sheet = &self.sheets[&sheet];
+        filter.place_matches(self, &sheet.places[place as usize]) && filter.sheet_matches(self, sheet)
+    }
+
+    /// How many sheets the lists by service hold for a set (a sheet under two of its services
+    /// counts twice): what measuring them one by one would cost.
+    fn listed_under(&self, set: &ServiceSet) -> usize {
+        set.iter().map(|s| self.sheets_with_service(s).len()).sum()
+    }
+
     /// [`Self::nearby`] over given sheets only, measuring each: the same answer, ties and all.
     fn nearby_among(
         &self,
@@ -122,15 +141,37 @@ impl SpatialIndex {
         limit: usize,
         filter: &Filter,
     ) -> Vec<Near> {
-        let mut found: Vec<Near> = sheets
-            .filter(|id| self.sheets.get(id).is_some_and(|s| filter.sheet_matches(self, s)))
-            .filter_map(|id| self.closest_place(id, origin, filter))
-            .filter(|n| radius_m.is_none_or(|r| n.distance_m <= r))
+        // Ranked on the sphere first: only sheets that may be among the closest are measured
+        // on the ellipsoid.
+        let query = unit_vector(origin[0], origin[1]);
+        let mut rough: Vec<(f64, SheetId)> = sheets
+            .filter_map(|id| {
+                let sheet = self.sheets.get(&id).filter(|s| filter.sheet_matches(self, s))?;
+                let places = sheet.places.iter().filter(|p| filter.place_matches(self, p));
+                places.map(|p| sphere_metres(query, p.lon, p.lat)).min_by(f64::total_cmp).map(|d| (d, id))
+            })
+            .filter(|&(d, _)| radius_m.is_none_or(|r| d * (1.0 - SPHERE_MARGIN) <= r))
             .collect();
-        found.sort_unstable_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.sheet.cmp(&b.sheet)));
-        found.truncate(limit);
+        rough.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let mut found: Vec<Near> = Vec::with_capacity(limit + 1);
+        for (sphere_m, id) in rough {
+            if found.len() == limit && sphere_m * (1.0 - SPHERE_MARGIN) > found[limit - 1].distance_m {
+                break;
+            }
+            if let Some(near) = self.closest_place(id, origin, filter)
+                && radius_m.is_none_or(|r| near.distance_m <= r)
+            {
+                insert_closest(&mut found, near, limit);
+            }
+        }
         found
     }
+}
+
+/// Great-circle metres from a unit vector to a position.
+fn sphere_metres(from: [f64; 3], lon: f64, lat: f64) -> f64 {
+    let to = unit_vector(lon, lat);
+    chord_to_metres(from.iter().zip(to).map(|(a, b)| (a - b).powi(2)).sum())
 }
 
 /// Back from a unit vector to `[lon, lat]` in degrees; `atan2` keeps full precision at any

@@ -52,6 +52,17 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| if c.is_ascii() { !c.is_ascii_alphanumeric() } else { !c.is_alphanumeric() }).filter(|w| !w.is_empty())
 }
 
+/// `word` lower-cased into `out`, cheaply when it is ASCII.
+fn lower_into(word: &str, out: &mut String) {
+    out.clear();
+    if word.is_ascii() {
+        out.push_str(word);
+        out.make_ascii_lowercase();
+    } else {
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+}
+
 /// FNV-1a: word lookups hash short keys by the hundred million at start-up, where the default
 /// SipHash (built against hash flooding, which a store's own texts cannot mount) costs most.
 #[derive(Default)]
@@ -76,14 +87,6 @@ type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 /// The search terms of a text, in order, repeated as they occur.
 pub fn terms(text: &str) -> Vec<String> {
     words(text).filter_map(|w| term_of(&w.to_lowercase())).collect()
-}
-
-/// The words of a text that stand for a search term, lower-cased, each with its term.
-pub fn words_and_terms(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    words(text).filter_map(|w| {
-        let lower = w.to_lowercase();
-        term_of(&lower).map(|t| (lower, t))
-    })
 }
 
 /// One term's documents: varint-encoded (delta of document number, weighted count).
@@ -223,13 +226,7 @@ impl TextIndex {
         let mut lower = String::new();
         for (part, weight) in [(text.title, 3), (text.authority, 2), (text.summary, 1), (text.body, 1)] {
             for word in words(part) {
-                lower.clear();
-                if word.is_ascii() {
-                    lower.push_str(word);
-                    lower.make_ascii_lowercase();
-                } else {
-                    lower.extend(word.chars().flat_map(char::to_lowercase));
-                }
+                lower_into(word, &mut lower);
                 if let Some(term) = self.term_id(&lower) {
                     counts.push((term, weight));
                 }
@@ -247,6 +244,17 @@ impl TextIndex {
         self.live += 1;
         self.live_length += u64::from(length);
         doc
+    }
+
+    /// The words of a text that stand for a term, each with the term's number, read from
+    /// the words indexing has met (no stemming: a lookup each). Words never indexed are left
+    /// out: no indexed document can share them.
+    pub fn known_terms<'t>(&self, text: &'t str) -> impl Iterator<Item = (&'t str, u32)> {
+        let mut lower = String::new();
+        words(text).filter_map(move |word| {
+            lower_into(word, &mut lower);
+            self.word_terms.get(lower.as_str()).copied().flatten().map(|term| (word, term))
+        })
     }
 
     /// The term id of a lower-cased word, creating the term on first sight.
