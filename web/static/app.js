@@ -4,6 +4,7 @@
 // (#carte=zoom/lat/lon, kept by MapLibre), filters and `fiche` in the query string.
 
 import { FILTER_KEYS, arobases, el, filterQuery, formatDistance, formatNumber, getJSON, sheetItem, themesOf } from './common.js';
+import { relatedSection, showMosaic, showPeers } from './compare.js';
 
 const LIST_PAGE = 50;
 const CLUSTER_MAX_ZOOM = 14;
@@ -218,10 +219,25 @@ async function openSheet(id) {
       website ? field('Site', website) : [],
       latest ? field('Historique du label', (a.awards || []).map((aw) => `${aw.year} : ${arobases(aw.arobases)}`).join(' · ')) : [],
     ),
+    a.code ? el('p', { class: 'compare-actions' },
+      a.kind === 'commune' ? el('button', { type: 'button', id: 'open-peers', onclick: () => showPeers(detail, a.code, compareContext(id)) }, 'Communes comparables') : null,
+      el('button', { type: 'button', id: 'open-mosaic', onclick: () => showMosaic(detail, a.code, compareContext(id)) }, `Mosaïque de ${a.name}`)) : null,
     el('h3', {}, 'Description'),
     ...p.body.split(/\n{2,}/).map((para) => el('p', {}, para)),
+    relatedSection(id, compareContext(id)),
   );
   detail.focus();
+}
+
+/** What the comparison views need of the page; their back button returns to sheet `id`. */
+function compareContext(id) {
+  return {
+    themes,
+    openSheet,
+    flyTo: (center) => map.flyTo({ center, zoom: Math.max(map.getZoom(), 11) }),
+    filterQuery: filterQuery(filters),
+    back: { label: '← Retour à la fiche', onclick: () => openSheet(id) },
+  };
 }
 
 function backButton() {
