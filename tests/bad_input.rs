@@ -68,6 +68,19 @@ async fn malformed_parameters_are_clear_400s() {
         "/api/reverse?lon=48.85&lat=2.35&extra=1",
         "/api/referential?edition=2024",
         "/api/initiatives/1.5",
+        "/api/initiatives/1.5/related",
+        "/api/initiatives/1/related?limit=0",
+        "/api/initiatives/1/related?limit=1000",
+        "/api/initiatives/1/related?theme=1",
+        "/api/communes/abc/peers",
+        "/api/communes/62548/peers?radius_m=0",
+        "/api/communes/62548/peers?radius_m=NaN",
+        "/api/communes/62548/peers?limit=101",
+        "/api/communes/62548/peers?theme=9",
+        "/api/communes/62548/peers?q=budget&order=id",
+        "/api/authorities/62548/mosaic?year=1800",
+        "/api/authorities/62548/mosaic?year=2019-2020",
+        "/api/authorities/62548/mosaic?theme=1",
     ];
     for path in cases {
         let (status, body) = app.get(path).await;
@@ -88,7 +101,18 @@ async fn swapped_coordinates_are_named_in_the_message() {
 #[tokio::test]
 async fn unknown_things_are_404s() {
     let app = TestApp::spawn_with(None).await;
-    for path in ["/api/communes/99999", "/api/nearby?commune=99999", "/nope", "/api/initiatives/0", "/api/reverse?lon=0&lat=0"] {
+    let paths = [
+        "/api/communes/99999",
+        "/api/nearby?commune=99999",
+        "/nope",
+        "/api/initiatives/0",
+        "/api/reverse?lon=0&lat=0",
+        "/api/initiatives/0/related",
+        "/api/communes/99999/peers",
+        "/api/authorities/99999/mosaic",
+        "/api/authorities/dep-00/mosaic",
+    ];
+    for path in paths {
         let (status, body) = app.get(path).await;
         assert_eq!(status, 404, "{path}: {body}");
         assert_eq!(body["error"], "not_found");

@@ -19,6 +19,12 @@ async fn the_sample_loads_and_answers_the_same_on_both_backends() {
         assert_eq!(postgres.ok(path).await, sqlite.ok(path).await, "{path}");
     }
     let id = postgres.ok("/api/initiatives?limit=1").await["features"][0]["id"].as_i64().unwrap();
+    // The comparisons come from the index either backend fills.
+    for path in
+        [format!("/api/initiatives/{id}/related?limit=20"), "/api/communes/62548/peers".into(), "/api/authorities/62548/mosaic".into()]
+    {
+        assert_eq!(postgres.ok(&path).await, sqlite.ok(&path).await, "{path}");
+    }
     let (a, b) = (postgres.ok(&format!("/api/initiatives/{id}")).await, sqlite.ok(&format!("/api/initiatives/{id}")).await);
     // Timestamps differ between the two loads; everything else is the same sheet.
     let strip = |mut v: serde_json::Value| {

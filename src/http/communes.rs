@@ -31,6 +31,15 @@ fn summary(g: &Gazetteer, c: &Commune) -> Value {
     })
 }
 
+/// A 400 for what cannot be an INSEE code, so that a typo is not told "no such commune".
+pub(super) fn check_insee(insee: &str) -> Result<()> {
+    let well_formed = insee.len() == 5 && insee.chars().all(|c| c.is_ascii_alphanumeric());
+    if !well_formed {
+        return Err(Error::bad_request(format!("{insee:?} is not an INSEE code (5 characters, such as 62548 or 2A004)")));
+    }
+    Ok(())
+}
+
 async fn search(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>> {
     let mut p = Params::parse(query.as_deref())?;
     let q = p.take("q").ok_or_else(|| Error::bad_request("q is required: a commune name, postal code or INSEE code"))?;
@@ -48,10 +57,7 @@ async fn one(State(state): State<AppState>, Path(insee): Path<String>, RawQuery(
     let mut p = Params::parse(query.as_deref())?;
     let with_geometry = p.take_bool("geometry")?;
     p.finish()?;
-    let well_formed = insee.len() == 5 && insee.chars().all(|c| c.is_ascii_alphanumeric());
-    if !well_formed {
-        return Err(Error::bad_request(format!("{insee:?} is not an INSEE code (5 characters, such as 62548 or 2A004)")));
-    }
+    check_insee(&insee)?;
     let g = &state.gazetteer;
     let c = g.commune(&insee).ok_or_else(|| Error::not_found(format!("no commune with INSEE code {insee}")))?;
     let mut body = summary(g, c);

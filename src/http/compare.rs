@@ -79,6 +79,7 @@ async fn peer_towns(State(state): State<AppState>, Path(insee): Path<String>, Ra
     let limit = p.take_limit(20, 100)?;
     let filter = take_filter(&mut p, &state.gazetteer, &state.referential, true)?;
     p.finish()?;
+    super::communes::check_insee(&insee)?;
     let commune = state.gazetteer.commune(&insee).ok_or_else(|| Error::not_found(format!("no commune with INSEE code {insee:?}")))?;
     let index = state.index();
     let subject = subject(&state, &index, &commune.code).ok_or_else(|| {
