@@ -3,7 +3,7 @@
 
 mod common;
 
-use atlaas::model::{GeocodeMethod, Initiative, NewInitiative, Place, Precision, Status};
+use atlaas::model::{Initiative, NewInitiative, Status};
 use atlaas::store::WriteBatch;
 use common::TestApp;
 use serde_json::Value;
@@ -16,31 +16,7 @@ const CALAIS: (&str, f64, f64) = ("62193", 1.854471, 50.952844); // 73,911, 7 km
 const LYON: (&str, f64, f64) = ("69123", 4.835371, 45.767691); // 516,092
 
 fn sheet(id: &str, title: &str, services: &[&str], year: u16, at: (&str, f64, f64), status: Status) -> NewInitiative {
-    NewInitiative {
-        source: "compare-test".into(),
-        external_id: id.into(),
-        authority: at.0.into(),
-        title: title.into(),
-        summary: String::new(),
-        body: String::new(),
-        services: services.iter().map(|s| s.to_string()).collect(),
-        year,
-        website: None,
-        places: vec![Place {
-            label: None,
-            address: None,
-            postal_code: None,
-            commune: at.0.into(),
-            lon: at.1,
-            lat: at.2,
-            precision: Precision::Commune,
-            method: GeocodeMethod::InseeCode,
-        }],
-        status,
-        sample: false,
-        updated_by: "test".into(),
-        source_data: Default::default(),
-    }
+    NewInitiative { year, ..common::hand_sheet(id, title, services, at, status) }
 }
 
 async fn app_with_sheets() -> (TestApp, Vec<Initiative>) {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use atlaas::model::{GeocodeMethod, Initiative, NewInitiative, Place, Precision, Status};
+use atlaas::model::{Initiative, NewInitiative, Status};
 use atlaas::store::WriteBatch;
 use common::{TestApp, mvt};
 use serde_json::Value;
@@ -15,31 +15,7 @@ const CALAIS: (&str, f64, f64) = ("62193", 1.854471, 50.952844);
 const LYON: (&str, f64, f64) = ("69123", 4.835371, 45.767691);
 
 fn sheet(id: &str, title: &str, body: &str, service: &str, at: (&str, f64, f64), status: Status) -> NewInitiative {
-    NewInitiative {
-        source: "search-test".into(),
-        external_id: id.into(),
-        authority: at.0.into(),
-        title: title.into(),
-        summary: String::new(),
-        body: body.into(),
-        services: vec![service.into()],
-        year: 2024,
-        website: None,
-        places: vec![Place {
-            label: None,
-            address: None,
-            postal_code: None,
-            commune: at.0.into(),
-            lon: at.1,
-            lat: at.2,
-            precision: Precision::Commune,
-            method: GeocodeMethod::InseeCode,
-        }],
-        status,
-        sample: false,
-        updated_by: "test".into(),
-        source_data: Default::default(),
-    }
+    NewInitiative { body: body.into(), ..common::hand_sheet(id, title, &[service], at, status) }
 }
 
 async fn app_with_sheets() -> (TestApp, Vec<Initiative>) {

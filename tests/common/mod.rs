@@ -8,6 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use atlaas::gazetteer::Gazetteer;
 use atlaas::http::{self, AppState};
+use atlaas::model::{GeocodeMethod, NewInitiative, Place, Precision, Status};
 use atlaas::service::{self, SampleOptions, StartOptions};
 use serde_json::Value;
 
@@ -173,5 +174,35 @@ pub async fn all_pages(app: &TestApp, path_with_query: &str) -> Vec<Value> {
             Some(c) => cursor = Some(c.to_owned()),
             None => return out,
         }
+    }
+}
+
+/// A sheet written by hand for a test (source `hand`, year 2024, no summary nor body), at one
+/// town hall `(INSEE, lon, lat)` and owned by that commune.
+pub fn hand_sheet(id: &str, title: &str, services: &[&str], at: (&str, f64, f64), status: Status) -> NewInitiative {
+    NewInitiative {
+        source: "hand".into(),
+        external_id: id.into(),
+        authority: at.0.into(),
+        title: title.into(),
+        summary: String::new(),
+        body: String::new(),
+        services: services.iter().map(|s| s.to_string()).collect(),
+        year: 2024,
+        website: None,
+        places: vec![Place {
+            label: None,
+            address: None,
+            postal_code: None,
+            commune: at.0.into(),
+            lon: at.1,
+            lat: at.2,
+            precision: Precision::Commune,
+            method: GeocodeMethod::InseeCode,
+        }],
+        status,
+        sample: false,
+        updated_by: "test".into(),
+        source_data: Default::default(),
     }
 }
