@@ -77,7 +77,8 @@ struct Candidate {
     /// Entry shared at that level (the first found).
     shared_entry: Option<usize>,
     same_authority: bool,
-    authority: f64,
+    /// Same kind of authority and same population class.
+    comparable: bool,
     /// Score without the text part.
     partial: f64,
 }
@@ -173,14 +174,15 @@ fn measure(index: &SpatialIndex, origin: &Origin, id: SheetId) -> Option<Candida
     let proximity = HALF_KM / (HALF_KM + distance_m / 1000.0);
     let (mine, theirs) = (index.authority(origin.sheet), index.authority(sheet));
     let same_class = class_of(mine.population).is_some() && class_of(mine.population) == class_of(theirs.population);
-    let authority = if mine.kind == theirs.kind { 0.4 + if same_class { 0.6 } else { 0.0 } } else { 0.0 };
+    let same_kind = mine.kind == theirs.kind;
+    let authority = if same_kind { 0.4 + if same_class { 0.6 } else { 0.0 } } else { 0.0 };
     Some(Candidate {
         id,
         place,
         shared,
         shared_entry,
         same_authority: sheet.authority == origin.sheet.authority,
-        authority,
+        comparable: same_kind && same_class,
         partial: W_REFERENTIAL * referential + W_PROXIMITY * proximity + W_AUTHORITY * authority,
     })
 }
@@ -253,7 +255,7 @@ fn finish(index: &SpatialIndex, origin: &Origin, c: Candidate, score: f64, words
     let theirs = index.authority(sheet);
     if c.same_authority {
         reasons.push(format!("même collectivité : {}", theirs.name));
-    } else if c.authority == 1.0
+    } else if c.comparable
         && let Some(class) = class_of(theirs.population)
     {
         reasons.push(format!("{} de taille comparable ({})", authority_kind_label(theirs.kind), class.label));
