@@ -229,6 +229,22 @@ async function openSheet(id) {
   detail.focus();
 }
 
+/** After a commune search: its comparable communes and mosaic, one click away. */
+function showCommuneTools(commune) {
+  const open = (show) => {
+    lastFocus = document.activeElement;
+    delete $('detail').dataset.id;
+    $('detail').hidden = false;
+    $('list-view').hidden = true;
+    saveState();
+    show($('detail'), commune.code, { ...compareContext(null), back: { label: '← Retour à la liste', onclick: closeSheet } });
+  };
+  $('commune-tools').replaceChildren(`${commune.name} : `,
+    el('button', { type: 'button', id: 'commune-peers', onclick: () => open(showPeers) }, 'Communes comparables'),
+    el('button', { type: 'button', id: 'commune-mosaic', onclick: () => open(showMosaic) }, 'Mosaïque'));
+  $('commune-tools').hidden = false;
+}
+
 /** What the comparison views need of the page; their back button returns to sheet `id`. */
 function compareContext(id) {
   return {
@@ -266,6 +282,8 @@ function setUpSearch() {
     input.value = c.name;
     listMode = { kind: 'view' };
     map.fitBounds(c.bbox, { padding: 40, maxZoom: 13 });
+    // An arrondissement or a former commune compares as the commune it belongs to.
+    showCommuneTools(c.parent || c);
   };
   const highlight = (i) => {
     const items = [...results.children];

@@ -175,6 +175,15 @@ test('the commune search flies to the commune', async () => {
     return Math.abs(c.lng - 1.95) < 0.1 && Math.abs(c.lat - 50.95) < 0.1 && !window.atlaasMap.isMoving();
   }, null, { timeout: 20_000 });
   assert.equal(await page.inputValue('#search-input'), 'Marck');
+  // From there, the communes of its size, nearest first, as the API gives them.
+  await page.click('#commune-peers');
+  await page.waitForSelector('#peers');
+  assert.equal(await page.textContent('#detail-title'), 'Communes comparables à Marck');
+  const peers = await getJSON(server.base, '/api/communes/62548/peers?limit=20');
+  assert.ok(peers.count > 0, 'the test sample has towns of Marck\'s size');
+  assert.deepEqual(await page.$$eval('#peers > li', (ls) => ls.map((l) => l.dataset.code)), peers.peers.map((p) => p.code));
+  await page.click('text=← Retour à la liste');
+  assert.ok(await page.isVisible('#list-view'));
   assert.deepEqual(page.errors, []);
   await page.close();
 });
