@@ -18,9 +18,9 @@
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-use super::classes::class_of;
+use super::classes::{PopulationClass, class_of};
 use super::{authority_kind_label, format_distance};
-use crate::index::{Filter, IndexedSheet, ServiceSet, SpatialIndex, geodesic_distance, great_circle_distance};
+use crate::index::{Filter, IndexedAuthority, IndexedSheet, ServiceSet, SpatialIndex, geodesic_distance, great_circle_distance};
 use crate::model::SheetId;
 use crate::referential::{Level, Referential};
 
@@ -67,6 +67,8 @@ struct Origin<'a> {
     paths: Vec<[usize; 4]>,
     /// Term numbers of its title.
     terms: HashSet<u32>,
+    authority: &'a IndexedAuthority,
+    class: Option<&'static PopulationClass>,
 }
 
 /// What a candidate shares with the origin, before its text is looked at.
@@ -95,6 +97,8 @@ pub fn related(index: &SpatialIndex, id: SheetId, limit: usize) -> Option<Vec<Re
         point: [main.lon, main.lat],
         paths: sheet.services.iter().map(|&s| r.path(s)).collect(),
         terms: index.known_terms(&sheet.title).map(|(_, t)| t).collect(),
+        authority: index.authority(sheet),
+        class: class_of(index.authority(sheet).population),
     };
     let mut measured: Vec<Candidate> = candidates(index, &origin).into_iter().filter_map(|c| measure(index, &origin, c)).collect();
     measured.sort_unstable_by(|a, b| b.partial.total_cmp(&a.partial).then(a.id.cmp(&b.id)));
@@ -172,9 +176,9 @@ fn measure(index: &SpatialIndex, origin: &Origin, id: SheetId) -> Option<Candida
         Shared::Nothing => 0.0,
     };
     let proximity = HALF_KM / (HALF_KM + distance_m / 1000.0);
-    let (mine, theirs) = (index.authority(origin.sheet), index.authority(sheet));
-    let same_class = class_of(mine.population).is_some() && class_of(mine.population) == class_of(theirs.population);
-    let same_kind = mine.kind == theirs.kind;
+    let theirs = index.authority(sheet);
+    let same_class = origin.class.is_some() && origin.class == class_of(theirs.population);
+    let same_kind = origin.authority.kind == theirs.kind;
     let authority = if same_kind { 0.4 + if same_class { 0.6 } else { 0.0 } } else { 0.0 };
     Some(Candidate {
         id,

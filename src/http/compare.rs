@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::{Error, Result};
-use super::features::{SheetCollection, SheetFeature, coord};
+use super::features::{SheetCollection, SheetFeature, coord, metres};
 use super::params::{Params, take_filter};
 use crate::compare::classes::PopulationClass;
 use crate::compare::mosaic::{self, Mosaic};
@@ -121,7 +121,7 @@ fn peer_json(index: &SpatialIndex, peer: &Peer) -> Value {
         .collect();
     json!({
         "code": a.code, "name": a.name, "kind": a.kind, "population": a.population,
-        "distance_m": (peer.distance_m * 100.0).round() / 100.0,
+        "distance_m": metres(peer.distance_m),
         "center": a.point.map(|p| [coord(p[0]), coord(p[1])]),
         "arobases": a.arobases, "arobases_year": a.year,
         "sheet_count": peer.sheets.len(),
@@ -171,7 +171,7 @@ fn mosaic_json(index: &SpatialIndex, subject: &Subject, year: Option<u16>, m: &M
         .map(|peer| {
             let a = &index.authorities()[peer.row as usize];
             json!({ "code": a.code, "name": a.name, "population": a.population,
-                    "distance_m": (peer.distance_m * 100.0).round() / 100.0, "sheet_count": peer.sheets.len() })
+                    "distance_m": metres(peer.distance_m), "sheet_count": peer.sheets.len() })
         })
         .collect();
     let suggestions: Vec<Value> = m
@@ -187,7 +187,7 @@ fn mosaic_json(index: &SpatialIndex, subject: &Subject, year: Option<u16>, m: &M
                     let a = &index.authorities()[peer.row as usize];
                     let mut sheet = sheet_ref(index, id)?;
                     sheet["authority"] = json!({ "code": a.code, "name": a.name });
-                    sheet["distance_m"] = json!((peer.distance_m * 100.0).round() / 100.0);
+                    sheet["distance_m"] = json!(metres(peer.distance_m));
                     Some(sheet)
                 })
                 .collect();

@@ -14,6 +14,11 @@ pub fn coord(v: f64) -> f64 {
     (v * 1e6).round() / 1e6
 }
 
+/// Rounds a distance to the centimetre, as every answer gives `distance_m`.
+pub fn metres(d: f64) -> f64 {
+    (d * 100.0).round() / 100.0
+}
+
 /// The short form of a commune that other objects embed.
 #[derive(Serialize)]
 pub struct CommuneRef<'a> {
@@ -102,7 +107,7 @@ impl<'a> SheetFeature<'a> {
                 },
                 commune: index.gazetteer().communes().get(p.commune as usize).map(CommuneRef::from),
                 sample: sheet.sample,
-                distance_m: distance_m.map(|d| (d * 100.0).round() / 100.0),
+                distance_m: distance_m.map(metres),
                 score: None,
                 reasons: None,
             },

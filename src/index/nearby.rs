@@ -72,8 +72,8 @@ impl SpatialIndex {
             return self.nearby_among(hits.sheets(), origin, radius_m, limit, filter);
         }
         // The same for the sheets of a rare service, from the lists by service.
-        if let Some(set) = filter.services.iter().min_by_key(|set| self.listed_under(set))
-            && (self.listed_under(set) as f64).powi(2) <= (limit * self.len()) as f64
+        if let Some((listed, set)) = filter.services.iter().map(|set| (self.listed_under(set), set)).min_by_key(|(n, _)| *n)
+            && (listed as f64).powi(2) <= (limit * self.len()) as f64
         {
             let mut ids: Vec<SheetId> = set.iter().flat_map(|s| self.sheets_with_service(s)).copied().collect();
             ids.sort_unstable();

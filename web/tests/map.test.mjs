@@ -47,6 +47,19 @@ test('the map loads without errors and draws clusters, land and the sample notic
   await page.close();
 });
 
+/** France drawn, then `change` made: what was drawn before and after, the map and list settled. */
+async function totalsAround(page, change) {
+  await page.goto(`${server.base}/#carte=5/46.6/2.35`);
+  await mapIdle(page);
+  const before = await renderedTotal(page);
+  // The next 'idle' comes once the tiles of the change are drawn.
+  const redrawn = page.evaluate(() => new Promise((resolve) => window.atlaasMap.once('idle', resolve)));
+  await change();
+  await redrawn;
+  await mapIdle(page);
+  return { before, after: await renderedTotal(page) };
+}
+
 test('a click on a place opens its sheet, and the URL reproduces it', async () => {
   // A sheet alone at its point (sheets of one town share its town hall).
   const listing = await getJSON(server.base, '/api/initiatives?limit=1000');
@@ -85,16 +98,8 @@ test('a click on a place opens its sheet, and the URL reproduces it', async () =
 
 test('filters change what is drawn and land in the URL', async () => {
   const page = await newPage(browser);
-  await page.goto(`${server.base}/#carte=5/46.6/2.35`);
-  await mapIdle(page);
-  const before = await renderedTotal(page);
-  // The next 'idle' comes once the tiles of the new filter are drawn.
-  const redrawn = page.evaluate(() => new Promise((resolve) => window.atlaasMap.once('idle', resolve)));
-  await page.selectOption('#f-theme', '1');
-  await redrawn;
-  await mapIdle(page);
+  const { before, after } = await totalsAround(page, () => page.selectOption('#f-theme', '1'));
   assert.match(page.url(), /theme=1/);
-  const after = await renderedTotal(page);
   assert.ok(after > 0 && after < before, `theme 1 shows fewer places: ${after} of ${before}`);
   // Narrower choices follow the theme.
   const challenges = await page.$$eval('#f-challenge option', (os) => os.map((o) => o.value).filter(Boolean));
@@ -110,16 +115,11 @@ test('filters change what is drawn and land in the URL', async () => {
 
 test('keywords narrow the map and the list, and land in the URL', async () => {
   const page = await newPage(browser);
-  await page.goto(`${server.base}/#carte=5/46.6/2.35`);
-  await mapIdle(page);
-  const before = await renderedTotal(page);
-  const redrawn = page.evaluate(() => new Promise((resolve) => window.atlaasMap.once('idle', resolve)));
-  await page.fill('#f-q', 'Médiathèques');
-  await page.press('#f-q', 'Enter');
-  await redrawn;
-  await mapIdle(page);
+  const { before, after } = await totalsAround(page, async () => {
+    await page.fill('#f-q', 'Médiathèques');
+    await page.press('#f-q', 'Enter');
+  });
   assert.match(page.url(), /q=M%C3%A9diath%C3%A8ques/);
-  const after = await renderedTotal(page);
   assert.ok(after > 0 && after < before, `keywords show fewer places: ${after} of ${before}`);
   // The list shows what the API finds for the same word without accent or plural, best first.
   const ids = await page.$$eval('#list a[data-id]', (as) => as.map((a) => a.dataset.id));
