@@ -9,10 +9,12 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use atlaas::index::{Bbox, Filter};
+use atlaas::app::build_index;
+use atlaas::gazetteer::{Gazetteer, default_data_dir};
+use atlaas::index::Filter;
+use atlaas::model::Bbox;
 use atlaas::referential::Referential;
 use atlaas::sample;
-use atlaas::service::{build_index, default_data_dir, load_gazetteer};
 use atlaas::store::postgres::{PostgresStore, SqlFilter};
 use atlaas::store::{Store, WriteBatch};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -41,7 +43,7 @@ async fn database_url() -> String {
 
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let g = Arc::new(load_gazetteer(&default_data_dir()).unwrap());
+    let g = Arc::new(Gazetteer::load_data_dir(&default_data_dir()).unwrap());
     let r = Arc::new(Referential::load(&default_data_dir().join("referential-2024.json")).unwrap());
     let url = rt.block_on(database_url());
     let store = rt.block_on(PostgresStore::open(&url)).unwrap();

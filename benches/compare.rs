@@ -10,14 +10,14 @@ use std::sync::Arc;
 use atlaas::compare::mosaic::mosaic;
 use atlaas::compare::peers::{PeerQuery, Subject, peers};
 use atlaas::compare::related::related;
+use atlaas::gazetteer::{Gazetteer, default_data_dir};
 use atlaas::index::{Filter, ServiceSet, SpatialIndex};
 use atlaas::model::AuthorityKind;
 use atlaas::referential::{Level, Referential};
-use atlaas::service::{default_data_dir, load_gazetteer};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn compare(c: &mut Criterion) {
-    let g = Arc::new(load_gazetteer(&default_data_dir()).unwrap());
+    let g = Arc::new(Gazetteer::load_data_dir(&default_data_dir()).unwrap());
     let r = Arc::new(Referential::load(&default_data_dir().join("referential-2024.json")).unwrap());
     let marck = g.commune("62548").unwrap();
     let subject = Subject {

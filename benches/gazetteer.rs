@@ -3,17 +3,17 @@
 
 use std::hint::black_box;
 
-use atlaas::service::{default_data_dir, load_gazetteer};
+use atlaas::gazetteer::{Gazetteer, default_data_dir};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn gazetteer(c: &mut Criterion) {
     let dir = default_data_dir();
     let mut group = c.benchmark_group("gazetteer");
     group.sample_size(10);
-    group.bench_function("load_37k_communes", |b| b.iter(|| black_box(load_gazetteer(&dir).unwrap())));
+    group.bench_function("load_37k_communes", |b| b.iter(|| black_box(Gazetteer::load_data_dir(&dir).unwrap())));
     group.finish();
 
-    let g = load_gazetteer(&dir).unwrap();
+    let g = Gazetteer::load_data_dir(&dir).unwrap();
     c.bench_function("gazetteer/search_name_37k", |b| b.iter(|| black_box(g.search(black_box("st etienne"), 10))));
     c.bench_function("gazetteer/search_postal_code_37k", |b| b.iter(|| black_box(g.search(black_box("62730"), 10))));
     c.bench_function("gazetteer/reverse_37k", |b| b.iter(|| black_box(g.reverse(black_box(1.955739), black_box(50.949117)).is_some())));

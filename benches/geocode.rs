@@ -4,15 +4,15 @@
 
 use std::hint::black_box;
 
+use atlaas::gazetteer::{Gazetteer, default_data_dir};
 use atlaas::geocode::{Geocoder, PlaceInput};
-use atlaas::service::{default_data_dir, load_gazetteer};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::SeedableRng;
 use rand::seq::IndexedRandom;
 use rand_chacha::ChaCha8Rng;
 
 fn bench(c: &mut Criterion) {
-    let g = load_gazetteer(&default_data_dir()).unwrap();
+    let g = Gazetteer::load_data_dir(&default_data_dir()).unwrap();
     let geocoder = Geocoder::new(&g);
     let current: Vec<_> = g.communes().iter().filter(|c| c.kind.is_current() && !c.postal_codes.is_empty()).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(5);

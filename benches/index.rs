@@ -7,15 +7,15 @@ mod common;
 use std::hint::black_box;
 use std::sync::Arc;
 
+use atlaas::gazetteer::{Gazetteer, default_data_dir};
 use atlaas::index::{Filter, SpatialIndex};
 use atlaas::referential::Referential;
-use atlaas::service::{default_data_dir, load_gazetteer};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 fn index(c: &mut Criterion) {
-    let g = Arc::new(load_gazetteer(&default_data_dir()).unwrap());
+    let g = Arc::new(Gazetteer::load_data_dir(&default_data_dir()).unwrap());
     let r = Arc::new(Referential::load(&default_data_dir().join("referential-2024.json")).unwrap());
     for (label, count) in [("12k", 12_000), ("1M", 1_000_000)] {
         let (authorities, initiatives) = common::sheets(&g, &r, count);

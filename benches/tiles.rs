@@ -9,10 +9,10 @@ mod common;
 use std::hint::black_box;
 use std::sync::Arc;
 
+use atlaas::gazetteer::{Gazetteer, default_data_dir};
 use atlaas::index::zorder::{ZOrder, ZPoint};
 use atlaas::index::{Filter, SpatialIndex};
 use atlaas::referential::Referential;
-use atlaas::service::{default_data_dir, load_gazetteer};
 use atlaas::tiles::{self, Boundaries, TileId, Tiles};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
@@ -27,7 +27,7 @@ fn busy_tiles(g: &atlaas::gazetteer::Gazetteer, z: u8) -> Vec<TileId> {
 }
 
 fn bench(c: &mut Criterion) {
-    let g = Arc::new(load_gazetteer(&default_data_dir()).unwrap());
+    let g = Arc::new(Gazetteer::load_data_dir(&default_data_dir()).unwrap());
     let r = Arc::new(Referential::load(&default_data_dir().join("referential-2024.json")).unwrap());
     let boundaries = Boundaries::build(&g);
     for (label, count) in [("12k", 12_000), ("1M", 1_000_000)] {

@@ -62,7 +62,7 @@ pub struct DataArgs {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://var/atlaas.db")]
     pub database_url: String,
     /// Folder holding the committed data (gazetteer/, referential files).
-    #[arg(long, env = "ATLAAS_DATA_DIR", default_value_os_t = crate::service::default_data_dir())]
+    #[arg(long, env = "ATLAAS_DATA_DIR", default_value_os_t = crate::gazetteer::default_data_dir())]
     pub data_dir: PathBuf,
     /// Referential file to load instead of the default edition in the data folder.
     #[arg(long, env = "ATLAAS_REFERENTIAL")]
@@ -93,7 +93,7 @@ pub struct ServeArgs {
     pub sample_seed: u64,
     /// Folder of the web pages (the map, the embed page, the widget script), with MapLibre
     /// GL JS in its node_modules (`npm ci --prefix web`).
-    #[arg(long, env = "ATLAAS_WEB_DIR", default_value_os_t = crate::service::default_web_dir())]
+    #[arg(long, env = "ATLAAS_WEB_DIR", default_value_os_t = crate::app::start::default_web_dir())]
     pub web_dir: PathBuf,
     /// Memory for cached tiles, in MB (0: every tile is made on request).
     #[arg(long, env = "ATLAAS_TILE_CACHE_MB", default_value_t = 256)]
@@ -178,7 +178,7 @@ pub struct GazetteerBuildArgs {
     #[arg(long)]
     pub from: PathBuf,
     /// Output folder.
-    #[arg(long, default_value_os_t = crate::service::default_data_dir().join("gazetteer"))]
+    #[arg(long, default_value_os_t = crate::gazetteer::default_data_dir().join("gazetteer"))]
     pub out: PathBuf,
     /// Douglas–Peucker tolerance for boundaries, in degrees.
     #[arg(long, default_value_t = crate::gazetteer::build::BuildOptions::default().simplify_degrees)]

@@ -1,24 +1,27 @@
 //! The Atlaas map service: French local authorities' digital initiatives on a national map.
 //!
-//! The parts follow DESIGN.md's diagram: [`gazetteer`] (real French communes), [`referential`]
-//! (the classification of services), [`sample`] (generated sheets), [`store`] (the system of
-//! record), [`index`] (the in-memory R-trees that answer reads), [`tiles`] (vector tiles from
-//! the index) and [`http`] (the axum server); [`replica`] keeps the index in step with a
-//! PostgreSQL store that other writers share;
-//! [`service`] wires them at start-up.
+//! The parts, from the data to the server (docs/ARCHITECTURE.md draws them):
+//! [`gazetteer`] (real French communes), [`referential`] (the classification of services),
+//! [`geocode`] and [`import`] (files to checked, located sheets), [`sample`] (generated
+//! sheets), [`store`] (the system of record, SQLite or PostGIS), [`index`] (the in-memory
+//! R-trees and text index that answer reads), [`compare`] (related sheets, peers, mosaic),
+//! [`tiles`] (vector tiles from the index) and [`archive`] (tile pyramids in a file); [`app`]
+//! holds what a running service shares and keeps the index in step with the store, and
+//! [`http`] is the axum server over it.
 #![forbid(unsafe_code)]
 
+pub mod app;
+pub mod archive;
 pub mod compare;
 pub mod config;
 pub mod gazetteer;
 pub mod geocode;
+pub mod hash;
 pub mod http;
 pub mod import;
 pub mod index;
 pub mod model;
 pub mod referential;
-pub mod replica;
 pub mod sample;
-pub mod service;
 pub mod store;
 pub mod tiles;

@@ -9,13 +9,16 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+use atlaas::app::build_index;
+use atlaas::app::start::{SampleOptions, StartOptions, start};
+use atlaas::archive::mbtiles::{self, ExportOptions};
 use atlaas::config::{Cli, Command, GazetteerCommand, ImportArgs, ReportFormat, SampleArgs, ServeArgs, TilesCommand, TilesExportArgs};
+use atlaas::gazetteer::Gazetteer;
 use atlaas::gazetteer::build::{BuildOptions, build};
+use atlaas::index::filter::query::parse_filter;
 use atlaas::referential::Referential;
-use atlaas::service::{SampleOptions, StartOptions, build_index, load_gazetteer, start};
 use atlaas::store::{self, WriteBatch};
 use atlaas::tiles::Boundaries;
-use atlaas::tiles::mbtiles::{self, ExportOptions};
 use atlaas::{http, sample};
 
 #[tokio::main]
@@ -90,7 +93,7 @@ async fn shutdown_signal() {
 }
 
 async fn sample(args: SampleArgs) -> Result<()> {
-    let gazetteer = load_gazetteer(&args.data.data_dir)?;
+    let gazetteer = Gazetteer::load_data_dir(&args.data.data_dir).context("loading the gazetteer")?;
     let referential = Referential::load(&args.data.referential_path())?;
     let generated = sample::generate(&gazetteer, &referential, args.count, args.seed);
     match &args.out {
@@ -144,7 +147,7 @@ async fn import(args: ImportArgs) -> Result<()> {
         Some(atlaas::import::Format::Mednum) => "mednum".to_owned(),
         _ => file_name.clone(),
     });
-    let gazetteer = load_gazetteer(&args.data.data_dir)?;
+    let gazetteer = Gazetteer::load_data_dir(&args.data.data_dir).context("loading the gazetteer")?;
     let referential = Referential::load(&args.data.referential_path())?;
     prepare_sqlite_dir(&args.data.database_url)?;
     let store = store::open(&args.data.database_url).await.with_context(|| format!("opening the store {}", args.data.database_url))?;
@@ -173,14 +176,14 @@ async fn import(args: ImportArgs) -> Result<()> {
 }
 
 async fn export_tiles(args: TilesExportArgs) -> Result<()> {
-    let gazetteer = Arc::new(load_gazetteer(&args.data.data_dir)?);
+    let gazetteer = Arc::new(Gazetteer::load_data_dir(&args.data.data_dir).context("loading the gazetteer")?);
     let referential = Arc::new(Referential::load(&args.data.referential_path())?);
     let query = match &args.bbox {
         Some(b) => format!("{}&bbox={b}", args.filter),
         None => args.filter.clone(),
     };
     let filter =
-        http::parse_filter(query.trim_start_matches('&'), &gazetteer, &referential).map_err(|e| anyhow::anyhow!("--filter/--bbox: {e}"))?;
+        parse_filter(query.trim_start_matches('&'), &gazetteer, &referential).map_err(|e| anyhow::anyhow!("--filter/--bbox: {e}"))?;
     let store = store::open(&args.data.database_url).await.with_context(|| format!("opening the store {}", args.data.database_url))?;
     let index = build_index(store.as_ref(), gazetteer.clone(), referential.clone()).await?;
     eprintln!("{} published sheets ({} places); drawing boundaries…", index.len(), index.place_count());

@@ -7,6 +7,21 @@ use serde::{Deserialize, Serialize};
 /// Identifier of a stored sheet.
 pub type SheetId = i64;
 
+/// A bounding box in WGS 84, `min_lon <= max_lon` and `min_lat <= max_lat`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bbox {
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+}
+
+impl Bbox {
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        (self.min_lon..=self.max_lon).contains(&lon) && (self.min_lat..=self.max_lat).contains(&lat)
+    }
+}
+
 /// Publication state of a sheet. Only published sheets appear in public reads and tiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

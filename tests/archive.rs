@@ -5,9 +5,9 @@ mod common;
 
 use std::io::Read;
 
+use atlaas::app::build_index;
+use atlaas::archive::mbtiles::{self, Archive, ExportOptions};
 use atlaas::index::{Filter, SpatialIndex};
-use atlaas::service;
-use atlaas::tiles::mbtiles::{self, Archive, ExportOptions};
 use atlaas::tiles::{Boundaries, TileId};
 use common::TestApp;
 use common::mvt::{decode, tile_of};
@@ -19,7 +19,7 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
 }
 
 async fn store_index(app: &TestApp) -> SpatialIndex {
-    service::build_index(app.state.store.as_ref(), app.state.gazetteer.clone(), app.state.referential.clone()).await.unwrap()
+    build_index(app.state.store.as_ref(), app.state.gazetteer.clone(), app.state.referential.clone()).await.unwrap()
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ fn fixture(name: &str) -> Vec<u8> {
 
 fn referential() -> Arc<Referential> {
     static R: std::sync::OnceLock<Arc<Referential>> = std::sync::OnceLock::new();
-    R.get_or_init(|| Arc::new(Referential::load(&atlaas::service::default_data_dir().join("referential-2024.json")).unwrap())).clone()
+    R.get_or_init(|| Arc::new(Referential::load(&atlaas::gazetteer::default_data_dir().join("referential-2024.json")).unwrap())).clone()
 }
 
 async fn sqlite() -> (tempfile::TempDir, Arc<dyn Store>) {

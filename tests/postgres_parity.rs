@@ -4,8 +4,11 @@
 
 mod common;
 
-use atlaas::index::{Bbox, Filter};
-use atlaas::store::postgres::{PostgresStore, SpatialHit, SqlFilter};
+use atlaas::app::reads::sql_filter;
+use atlaas::index::Filter;
+use atlaas::index::filter::query::parse_filter;
+use atlaas::model::Bbox;
+use atlaas::store::postgres::{PostgresStore, SpatialHit};
 use common::TestApp;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -43,15 +46,15 @@ const FILTERS: [&str; 11] = [
 
 #[tokio::test]
 async fn the_r_tree_and_postgis_agree() {
-    let app = TestApp::spawn_on_postgres(Some(atlaas::service::SampleOptions { count: 1500, seed: 11 })).await;
+    let app = TestApp::spawn_on_postgres(Some(atlaas::app::start::SampleOptions { count: 1500, seed: 11 })).await;
     let postgis = PostgresStore::open(&app.database_url).await.unwrap();
     let (g, r) = (&app.state.gazetteer, &app.state.referential);
     let mut rng = ChaCha8Rng::seed_from_u64(2024);
     let mut filtered_hits = 0;
     for q in 0..120 {
         let query = FILTERS[q % FILTERS.len()];
-        let filter = atlaas::http::parse_filter(query, g, r).unwrap();
-        let sql = SqlFilter::new(&filter, g, r).with_text_of(&filter, &app.state.index());
+        let filter = parse_filter(query, g, r).unwrap();
+        let sql = sql_filter(&filter, &app.state.index());
         // Bounding boxes from a town's size to a region's.
         let [lon, lat] = origin(&mut rng);
         let (w, h) = (rng.random_range(0.05..3.0), rng.random_range(0.05..2.0));
@@ -59,7 +62,7 @@ async fn the_r_tree_and_postgis_agree() {
         let in_box = Filter { bbox: Some(b), ..filter.clone() };
         let ids = app.state.index().page(&in_box, None, 100_000).ids;
         let expected: Vec<(i64, f64)> = ids.into_iter().map(|id| (id, 0.0)).collect();
-        let in_box_sql = SqlFilter::new(&in_box, g, r).with_text_of(&in_box, &app.state.index());
+        let in_box_sql = sql_filter(&in_box, &app.state.index());
         let found = postgis.find(&in_box_sql, None, 100_000).await.unwrap();
         let found: Vec<SpatialHit> = found.into_iter().map(|id| SpatialHit { id, distance_m: 0.0 }).collect();
         assert_same(&format!("bbox #{q} {b:?} {query}"), &expected, &found);

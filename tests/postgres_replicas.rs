@@ -83,7 +83,7 @@ fn cluster(action: &str) {
 #[tokio::test]
 async fn replicas_follow_every_writer_and_survive_a_database_restart() {
     let url = fresh_postgres_database().await;
-    let a = TestApp::spawn_on_url(&url, Some(atlaas::service::SampleOptions { count: SAMPLE_COUNT, seed: SAMPLE_SEED })).await;
+    let a = TestApp::spawn_on_url(&url, Some(atlaas::app::start::SampleOptions { count: SAMPLE_COUNT, seed: SAMPLE_SEED })).await;
     let b = TestApp::spawn_on_url(&url, None).await;
     for app in [&a, &b] {
         let health = app.ok("/health").await;

@@ -8,7 +8,8 @@ use common::{TestApp, all_pages};
 async fn the_sample_loads_and_answers_the_same_on_both_backends() {
     let sqlite = TestApp::spawn().await;
     let postgres =
-        TestApp::spawn_on_postgres(Some(atlaas::service::SampleOptions { count: common::SAMPLE_COUNT, seed: common::SAMPLE_SEED })).await;
+        TestApp::spawn_on_postgres(Some(atlaas::app::start::SampleOptions { count: common::SAMPLE_COUNT, seed: common::SAMPLE_SEED }))
+            .await;
     let health = postgres.ok("/health").await;
     assert_eq!(health["backend"], "postgres");
     assert_eq!(health["sheets"], sqlite.ok("/health").await["sheets"]);
@@ -38,7 +39,8 @@ async fn the_sample_loads_and_answers_the_same_on_both_backends() {
 #[tokio::test]
 async fn reads_from_postgis_answer_as_the_index_does() {
     let index =
-        TestApp::spawn_on_postgres(Some(atlaas::service::SampleOptions { count: common::SAMPLE_COUNT, seed: common::SAMPLE_SEED })).await;
+        TestApp::spawn_on_postgres(Some(atlaas::app::start::SampleOptions { count: common::SAMPLE_COUNT, seed: common::SAMPLE_SEED }))
+            .await;
     let postgis = TestApp::spawn_reading_postgis(&index.database_url).await;
     for path in [
         "/api/initiatives",

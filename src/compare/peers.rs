@@ -7,7 +7,8 @@
 //! the authorities walked are looked at, through the index's lists by authority.
 
 use super::classes::{PopulationClass, class_of};
-use crate::index::{Filter, SPHERE_MARGIN, SpatialIndex, geodesic_distance, great_circle_distance};
+use crate::index::rank::closest_by_sphere;
+use crate::index::{Filter, SpatialIndex, geodesic_distance, great_circle_distance};
 use crate::model::{AuthorityKind, SheetId};
 
 /// The authority peers are sought for: from the index when it takes part, else from the gazetteer.
@@ -52,37 +53,23 @@ pub struct Peer {
 pub fn peers(index: &SpatialIndex, q: &PeerQuery) -> Vec<Peer> {
     let (Some(origin), Some(class)) = (q.subject.point, q.subject.class()) else { return vec![] };
     let authorities = index.authorities();
-    let mut around: Vec<(f64, u32)> = authorities
+    let around: Vec<(f64, u32)> = authorities
         .iter()
         .enumerate()
         .filter(|(_, a)| a.kind == q.subject.kind && *a.code != *q.subject.code && class_of(a.population) == Some(class))
         .filter_map(|(row, a)| a.point.map(|p| (great_circle_distance(origin, p), row as u32)))
-        .filter(|&(d, _)| q.radius_m.is_none_or(|r| d * (1.0 - SPHERE_MARGIN) <= r))
         .collect();
-    around.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
     let require_sheets = q.require_sheets || !q.filter.is_empty();
-    let mut found: Vec<Peer> = Vec::with_capacity(q.limit + 1);
-    for (sphere_m, row) in around {
-        if found.len() == q.limit && found.last().is_none_or(|last| sphere_m * (1.0 - SPHERE_MARGIN) > last.distance_m) {
-            break;
-        }
+    let measure = |row: u32| {
         let a = &authorities[row as usize];
         let distance_m = geodesic_distance(origin, a.point.expect("measured authorities have a point"));
+        // Beyond the radius, its sheets need not be looked at.
         if q.radius_m.is_some_and(|r| distance_m > r) {
-            continue;
+            return None;
         }
         let sheets: Vec<SheetId> =
             index.sheets_of_authority(row).into_iter().filter(|(_, s)| q.filter.matches(index, s)).map(|(id, _)| id).collect();
-        if require_sheets && sheets.is_empty() {
-            continue;
-        }
-        let key = |p: &Peer| (p.distance_m, &authorities[p.row as usize].code);
-        let peer = Peer { row, distance_m, sheets };
-        let at = found.partition_point(|p| key(p) < key(&peer));
-        if at < q.limit {
-            found.insert(at, peer);
-            found.truncate(q.limit);
-        }
-    }
-    found
+        (!require_sheets || !sheets.is_empty()).then_some((distance_m, Peer { row, distance_m, sheets }))
+    };
+    closest_by_sphere(around, q.limit, q.radius_m, measure, |p: &Peer| (p.distance_m, &authorities[p.row as usize].code))
 }

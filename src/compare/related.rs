@@ -15,11 +15,11 @@
 //! R-tree), and the nearest sheets sharing a use and sharing a theme. Text is measured last,
 //! only while it can still change the result.
 
-use std::cmp::Ordering;
 use std::collections::HashSet;
 
 use super::classes::{PopulationClass, class_of};
 use super::{authority_kind_label, format_distance};
+use crate::index::rank::insert_top;
 use crate::index::{Filter, IndexedAuthority, IndexedSheet, ServiceSet, SpatialIndex, geodesic_distance, great_circle_distance};
 use crate::model::SheetId;
 use crate::referential::{Level, Referential};
@@ -111,18 +111,10 @@ pub fn related(index: &SpatialIndex, id: SheetId, limit: usize) -> Option<Vec<Re
         let title = &index.sheet(c.id).expect("candidates are indexed").title;
         let (similarity, words) = text_similarity(index, &origin.terms, title);
         let score = c.partial + W_TEXT * similarity;
-        let at = best.partition_point(|(s, _, b)| by_score((*s, b.id), (score, c.id)) == Ordering::Less);
-        if at < limit {
-            best.insert(at, (score, words, c));
-            best.truncate(limit);
-        }
+        // Best score first, then lowest id.
+        insert_top(&mut best, (score, words, c), limit, |(s, _, c)| (-*s, c.id));
     }
     Some(best.into_iter().map(|(score, words, c)| finish(index, &origin, c, score, words)).collect())
-}
-
-/// Best score first, then lowest id.
-fn by_score(a: (f64, SheetId), b: (f64, SheetId)) -> Ordering {
-    b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
 /// Candidate ids in increasing order (lookups in that order stay in cache).

@@ -13,7 +13,7 @@ mod topojson;
 mod wkb;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use geo::{Contains, MultiPolygon, Point};
 use rstar::{RTree, primitives::GeomWithData, primitives::Rectangle};
@@ -137,11 +137,21 @@ pub struct ReverseHit<'a> {
     pub arrondissement: Option<&'a Commune>,
 }
 
+/// The committed data folder of this checkout (`data/`: the gazetteer and the referential).
+pub fn default_data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
 impl Gazetteer {
     /// Loads the gazetteer files from a directory such as `data/gazetteer`.
     pub fn load(dir: &Path) -> Result<Self, GazetteerError> {
         let parts = files::read_dir(dir)?;
         Ok(Self::from_parts(parts))
+    }
+
+    /// Loads the gazetteer of a data folder (its `gazetteer/` directory).
+    pub fn load_data_dir(data_dir: &Path) -> Result<Self, GazetteerError> {
+        Self::load(&data_dir.join("gazetteer"))
     }
 
     fn from_parts(parts: files::Parts) -> Self {

@@ -3,11 +3,11 @@
 use std::sync::OnceLock;
 
 use super::*;
-use crate::service::{default_data_dir, load_gazetteer};
+use crate::gazetteer::{Gazetteer, default_data_dir};
 
 fn gazetteer() -> &'static Gazetteer {
     static G: OnceLock<Gazetteer> = OnceLock::new();
-    G.get_or_init(|| load_gazetteer(&default_data_dir()).unwrap())
+    G.get_or_init(|| Gazetteer::load_data_dir(&default_data_dir()).unwrap())
 }
 
 fn geocoder() -> &'static Geocoder<'static> {

@@ -5,11 +5,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::error::{Error, Result};
 use super::features::{CommuneRef, coord};
-use super::params::{Params, check_position};
+use crate::app::AppState;
 use crate::gazetteer::{Commune, Gazetteer};
+use crate::index::filter::query::{Params, check_position};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/communes", get(search)).route("/api/communes/{insee}", get(one)).route("/api/reverse", get(reverse))

@@ -7,14 +7,14 @@ use axum::response::Response;
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::error::{Error, Result};
 use super::features::{SheetCollection, SheetFeature, coord, metres};
-use super::params::{Params, take_filter};
+use crate::app::AppState;
 use crate::compare::classes::PopulationClass;
 use crate::compare::mosaic::{self, Mosaic};
 use crate::compare::peers::{Peer, PeerQuery, Subject, peers};
 use crate::compare::related::related;
+use crate::index::filter::query::{Params, take_filter};
 use crate::index::{NO_THEME, SpatialIndex};
 use crate::model::SheetId;
 

@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing::get};
 use serde_json::json;
 
-use super::AppState;
-use crate::replica::FeedState;
+use crate::app::AppState;
+use crate::app::health::FeedState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/health", get(health))

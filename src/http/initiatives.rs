@@ -6,13 +6,12 @@ use axum::response::Response;
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::error::{Error, Result};
 use super::features::{CommuneRef, PointGeometry, SheetCollection, SheetFeature, coord};
-use super::params::{Cursor, MAX_LIMIT, Params, check_position, take_filter};
-use crate::index::Page;
+use super::params::{Cursor, MAX_LIMIT, take_cursor};
+use crate::app::AppState;
+use crate::index::filter::query::{Params, check_position, take_filter};
 use crate::model::{Initiative, Status};
-use crate::store::postgres::SqlFilter;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/initiatives", get(list)).route("/api/initiatives/{id}", get(one)).route("/api/nearby", get(nearby))
@@ -29,16 +28,15 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
         Some("relevance") => return Err(Error::bad_request("order=relevance needs a text query q")),
         Some(other) => return Err(Error::bad_request(format!("order must be id or relevance, not {other:?}"))),
     };
-    let cursor = p.take_cursor()?;
+    let cursor = take_cursor(&mut p)?;
     p.finish()?;
     let (ids, next) = match (by_relevance, cursor) {
-        // Relevance comes from the in-memory text index, whichever backend answers the rest.
         (true, None | Some(Cursor::Rank(_))) => {
             let offset = match cursor {
                 Some(Cursor::Rank(n)) => n,
                 _ => 0,
             };
-            let (ids, next) = state.index().page_by_relevance(&filter, offset, limit);
+            let (ids, next) = state.reads.page_by_relevance(&filter, offset, limit).await?;
             (ids, next.map(Cursor::Rank))
         }
         (false, None | Some(Cursor::After(_))) => {
@@ -46,13 +44,7 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
                 Some(Cursor::After(id)) => Some(id),
                 _ => None,
             };
-            let page = match &state.postgis {
-                Some(pg) => {
-                    let sql = sql_filter(&state, &filter);
-                    Page::from_overfetch(pg.find(&sql, after, limit + 1).await?, limit)
-                }
-                None => state.index().page(&filter, after, limit),
-            };
+            let page = state.reads.page(&filter, after, limit).await?;
             (page.ids, page.next_after.map(Cursor::After))
         }
         _ => return Err(Error::bad_request("this cursor belongs to a listing in another order")),
@@ -61,7 +53,7 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
     let hits = filter.text_hits(&index);
     let features = ids
         .iter()
-        // From PostGIS, a sheet the change feed has not brought into memory yet is left out.
+        // A sheet the change feed has not brought into memory yet is left out.
         .filter_map(|&id| index.sheet(id).map(|sheet| (id, sheet)))
         .map(|(id, sheet)| {
             // Shown at its first place that matches the filter (the main place when unfiltered).
@@ -72,11 +64,6 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
     let mut collection = SheetCollection::new(features, index.all_sample());
     collection.next_cursor = Some(next.map(Cursor::encode));
     Ok(collection.into_response())
-}
-
-/// The filter as SQL; a text query becomes the ids of the sheets the text index matches.
-fn sql_filter(state: &AppState, filter: &crate::index::Filter) -> SqlFilter {
-    SqlFilter::new(filter, &state.gazetteer, &state.referential).with_text_of(filter, &state.index())
 }
 
 async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>> {
@@ -155,14 +142,7 @@ async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
     let filter = take_filter(&mut p, &state.gazetteer, &state.referential, false)?;
     let limit = p.take_limit(20, MAX_LIMIT)?;
     p.finish()?;
-    let found = match &state.postgis {
-        Some(pg) => {
-            let hits = pg.nearest(origin, radius_m, limit, &sql_filter(&state, &filter)).await?;
-            let index = state.index();
-            hits.iter().filter_map(|h| index.closest_place(h.id, origin, &filter)).collect()
-        }
-        None => state.index().nearby(origin, radius_m, limit, &filter),
-    };
+    let found = state.reads.nearby(origin, radius_m, limit, &filter).await?;
     let index = state.index();
     let hits = filter.text_hits(&index);
     let features = found

@@ -12,8 +12,6 @@ mod referential;
 mod style;
 mod tiles;
 
-use std::path::PathBuf;
-use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use axum::Router;
@@ -24,81 +22,11 @@ use axum::response::{IntoResponse, Response};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::gazetteer::Gazetteer;
-use crate::index::SpatialIndex;
-use crate::model::{Authority, Initiative, SheetId};
-use crate::referential::Referential;
-use crate::replica::FeedHealth;
-use crate::store::Store;
-use crate::store::postgres::PostgresStore;
-use crate::tiles::Tiles;
-use crate::tiles::mbtiles::Archive;
+use crate::app::AppState;
 pub use error::Error;
-
-/// Parses filters written as in the API's query strings (`theme=1&year=2019`), for commands
-/// that take the same filters; the error is the API's 400 detail.
-pub fn parse_filter(query: &str, g: &Gazetteer, r: &Referential) -> Result<crate::index::Filter, String> {
-    let mut p = params::Params::parse(Some(query)).map_err(|e| e.to_string())?;
-    let filter = params::take_filter(&mut p, g, r, true).map_err(|e| e.to_string())?;
-    p.finish().map_err(|e| e.to_string())?;
-    Ok(filter)
-}
 
 /// Largest request body accepted (no endpoint of this build reads one).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub index: Arc<RwLock<SpatialIndex>>,
-    pub gazetteer: Arc<Gazetteer>,
-    pub referential: Arc<Referential>,
-    pub tiles: Arc<Tiles>,
-    /// Folder of the web pages and of MapLibre's files.
-    pub web_dir: Arc<PathBuf>,
-    /// A tile archive served instead of live tiles (`--tiles-archive`).
-    pub archive: Option<Arc<Archive>>,
-    /// The PostgreSQL change feed this replica follows (none on SQLite).
-    pub feed: Option<Arc<FeedHealth>>,
-    /// Set when listings and nearby queries are answered by PostGIS (`--reads postgis`)
-    /// rather than by the in-memory index.
-    pub postgis: Option<Arc<PostgresStore>>,
-}
-
-impl AppState {
-    /// Read access to the index. A writer that panicked leaves data that is still consistent
-    /// (each write replaces whole sheets), so a poisoned lock is read anyway.
-    pub fn index(&self) -> RwLockReadGuard<'_, SpatialIndex> {
-        self.index.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Brings the index in step with sheets just written to the store, and drops the cached
-    /// tiles that draw them.
-    pub fn apply_written(&self, sheets: &[Initiative]) {
-        self.apply_changes(sheets, &[], &[]);
-    }
-
-    /// [`Self::apply_written`], plus sheets gone from the store and authorities changed (whose
-    /// @ every tile may show: the tile cache is emptied).
-    pub fn apply_changes(&self, sheets: &[Initiative], removed: &[SheetId], authorities: &[Authority]) {
-        let touched = {
-            let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
-            index.upsert_authorities(authorities);
-            let mut touched = index.apply(sheets);
-            for &id in removed {
-                touched.extend(index.remove(id));
-            }
-            touched
-        };
-        if authorities.is_empty() {
-            let dropped = self.tiles.cache.invalidate(&touched);
-            tracing::debug!(sheets = sheets.len(), removed = removed.len(), tiles_dropped = dropped, "index updated");
-        } else {
-            self.tiles.cache.clear();
-        }
-    }
-}
 
 /// Limits of the server, documented in the README.
 #[derive(Debug, Clone, Copy)]

@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::error::{Error, Result};
-use super::params::{Params, take_filter};
 use super::tiles::base_url;
+use crate::app::AppState;
+use crate::index::filter::query::{Params, take_filter};
 
 /// The CSP of our pages: our own scripts and data only; MapLibre needs blob: workers and
 /// inline style attributes.

@@ -1,102 +1,32 @@
-//! Query-string parsing shared by every endpoint: known parameters are taken one by one, and
-//! whatever is left (an unknown or misspelt parameter) is a 400, as is a parameter given twice.
-
-use std::collections::HashSet;
+//! What the HTTP layer adds to the query-string parsing of [`crate::index::filter::query`]:
+//! the page sizes and the opaque paging cursor, and the 400 that a bad parameter becomes.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::error::{Error, Result};
-use crate::gazetteer::Gazetteer;
-use crate::index::filter::TextQuery;
-use crate::index::{Bbox, Filter, ServiceSet};
+use crate::index::filter::query::{Params, QueryError};
 use crate::model::SheetId;
-use crate::referential::{Level, Referential};
 
 /// Largest page of `/api/initiatives` and of `/api/nearby`.
 pub const MAX_LIMIT: usize = 1000;
 
-/// Largest radius accepted: half the Earth's circumference.
-pub const MAX_RADIUS_M: f64 = 20_037_509.0;
-
-pub struct Params {
-    pairs: Vec<(String, String)>,
-    allowed: Vec<&'static str>,
+impl From<QueryError> for Error {
+    fn from(e: QueryError) -> Self {
+        Error::BadRequest(e.0)
+    }
 }
 
-impl Params {
-    pub fn parse(raw: Option<&str>) -> Result<Self> {
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| Error::bad_request(format!("malformed query string: {e}")))?;
-        let mut seen = HashSet::new();
-        for (k, _) in &pairs {
-            if !seen.insert(k.as_str()) {
-                return Err(Error::bad_request(format!("parameter `{k}` is given more than once; separate values with commas")));
-            }
-        }
-        Ok(Params { pairs, allowed: vec![] })
+/// Takes the opaque paging cursor of a previous page.
+pub fn take_cursor(p: &mut Params) -> Result<Option<Cursor>> {
+    let Some(v) = p.take("cursor") else { return Ok(None) };
+    let bad = || Error::bad_request("cursor is not one this server gave: pass the next_cursor of a previous page unchanged");
+    let bytes = URL_SAFE_NO_PAD.decode(v.as_bytes()).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    if let Some(id) = text.strip_prefix("after:") {
+        return id.parse().map(|id| Some(Cursor::After(id))).map_err(|_| bad());
     }
-
-    /// Removes and returns a parameter; empty values count as absent.
-    pub fn take(&mut self, key: &'static str) -> Option<String> {
-        self.allowed.push(key);
-        let i = self.pairs.iter().position(|(k, _)| k == key)?;
-        let (_, v) = self.pairs.remove(i);
-        let v = v.trim().to_owned();
-        (!v.is_empty()).then_some(v)
-    }
-
-    /// Fails on any parameter that no one took.
-    pub fn finish(self) -> Result<()> {
-        match self.pairs.first() {
-            None => Ok(()),
-            Some((k, _)) => Err(Error::bad_request(format!("unknown parameter `{k}`; this endpoint accepts: {}", self.allowed.join(", ")))),
-        }
-    }
-
-    pub fn take_f64(&mut self, key: &'static str) -> Result<Option<f64>> {
-        self.take(key).map(|v| parse_f64(key, &v)).transpose()
-    }
-
-    /// `radius_m`: metres, more than 0 and at most half the Earth's circumference.
-    pub fn take_radius(&mut self) -> Result<Option<f64>> {
-        let radius_m = self.take_f64("radius_m")?;
-        if let Some(r) = radius_m
-            && !(r > 0.0 && r <= MAX_RADIUS_M)
-        {
-            return Err(Error::bad_request(format!("radius_m must be more than 0 and at most {MAX_RADIUS_M}")));
-        }
-        Ok(radius_m)
-    }
-
-    /// An integer limit in `1..=max`, `default` when absent.
-    pub fn take_limit(&mut self, default: usize, max: usize) -> Result<usize> {
-        let Some(v) = self.take("limit") else { return Ok(default) };
-        match v.parse::<u64>() {
-            Ok(n) if (1..=max as u64).contains(&n) => Ok(n as usize),
-            _ => Err(Error::bad_request(format!("limit must be a whole number from 1 to {max}, not {v:?}"))),
-        }
-    }
-
-    pub fn take_bool(&mut self, key: &'static str) -> Result<bool> {
-        match self.take(key).as_deref() {
-            None | Some("false") | Some("0") => Ok(false),
-            Some("true") | Some("1") => Ok(true),
-            Some(other) => Err(Error::bad_request(format!("{key} must be true or false, not {other:?}"))),
-        }
-    }
-
-    /// The opaque paging cursor of a previous page.
-    pub fn take_cursor(&mut self) -> Result<Option<Cursor>> {
-        let Some(v) = self.take("cursor") else { return Ok(None) };
-        let bad = || Error::bad_request("cursor is not one this server gave: pass the next_cursor of a previous page unchanged");
-        let bytes = URL_SAFE_NO_PAD.decode(v.as_bytes()).map_err(|_| bad())?;
-        let text = String::from_utf8(bytes).map_err(|_| bad())?;
-        if let Some(id) = text.strip_prefix("after:") {
-            return id.parse().map(|id| Some(Cursor::After(id))).map_err(|_| bad());
-        }
-        text.strip_prefix("rank:").and_then(|n| n.parse().ok()).map(|n| Some(Cursor::Rank(n))).ok_or_else(bad)
-    }
+    text.strip_prefix("rank:").and_then(|n| n.parse().ok()).map(|n| Some(Cursor::Rank(n))).ok_or_else(bad)
 }
 
 /// Where the previous page of a listing stopped.
@@ -115,127 +45,4 @@ impl Cursor {
             Cursor::Rank(n) => URL_SAFE_NO_PAD.encode(format!("rank:{n}")),
         }
     }
-}
-
-pub fn parse_f64(key: &str, v: &str) -> Result<f64> {
-    match v.parse::<f64>() {
-        Ok(x) if x.is_finite() => Ok(x),
-        _ => Err(Error::bad_request(format!("{key} must be a finite number, not {v:?}"))),
-    }
-}
-
-/// Checks a WGS 84 position, naming the likely mistake when latitude and longitude are swapped.
-pub fn check_position(lon: f64, lat: f64) -> Result<[f64; 2]> {
-    if !(-90.0..=90.0).contains(&lat) {
-        let hint = if (-90.0..=90.0).contains(&lon) { " (are longitude and latitude swapped? lon comes first)" } else { "" };
-        return Err(Error::bad_request(format!("latitude {lat} is outside -90..90{hint}")));
-    }
-    if !(-180.0..=180.0).contains(&lon) {
-        return Err(Error::bad_request(format!("longitude {lon} is outside -180..180")));
-    }
-    Ok([lon, lat])
-}
-
-fn parse_bbox(v: &str) -> Result<Bbox> {
-    let parts: Vec<&str> = v.split(',').collect();
-    let [a, b, c, d] = parts.as_slice() else {
-        return Err(Error::bad_request(format!("bbox must be minlon,minlat,maxlon,maxlat (4 numbers), not {v:?}")));
-    };
-    let [min_lon, min_lat, max_lon, max_lat] = [parse_f64("bbox", a)?, parse_f64("bbox", b)?, parse_f64("bbox", c)?, parse_f64("bbox", d)?];
-    check_position(min_lon, min_lat)?;
-    check_position(max_lon, max_lat)?;
-    if min_lon > max_lon || min_lat > max_lat {
-        return Err(Error::bad_request(format!("bbox {v} is inverted: it must be minlon,minlat,maxlon,maxlat")));
-    }
-    Ok(Bbox { min_lon, min_lat, max_lon, max_lat })
-}
-
-fn parse_years(v: &str) -> Result<std::ops::RangeInclusive<u16>> {
-    let bad = || Error::bad_request(format!("year must be a year (2019) or a range (2017-2020) between 1999 and 2100, not {v:?}"));
-    let (from, to) = v.split_once('-').unwrap_or((v, v));
-    let from: u16 = from.trim().parse().map_err(|_| bad())?;
-    let to: u16 = to.trim().parse().map_err(|_| bad())?;
-    if !(1999..=2100).contains(&from) || !(1999..=2100).contains(&to) || from > to {
-        return Err(bad());
-    }
-    Ok(from..=to)
-}
-
-/// `min-max` inhabitants of the owning authority, either side open (`-2000`, `200000-`).
-fn parse_population(v: &str) -> Result<std::ops::RangeInclusive<u32>> {
-    let bad = || Error::bad_request(format!("population must be a range of inhabitants such as 2000-9999, 200000- or -1999, not {v:?}"));
-    let (from, to) = v.split_once('-').ok_or_else(bad)?;
-    let bound = |s: &str, open: u32| if s.trim().is_empty() { Ok(open) } else { s.trim().parse::<u32>().map_err(|_| bad()) };
-    let (from, to) = (bound(from, 0)?, bound(to, u32::MAX)?);
-    if from > to {
-        return Err(bad());
-    }
-    Ok(from..=to)
-}
-
-fn codes(v: &str) -> impl Iterator<Item = &str> {
-    v.split(',').map(str::trim).filter(|c| !c.is_empty())
-}
-
-fn service_set(r: &Referential, key: &str, level: Level, v: &str) -> Result<ServiceSet> {
-    let mut services = vec![];
-    for code in codes(v) {
-        let under = r.services_under(code, level).ok_or_else(|| {
-            Error::bad_request(format!("{key} {code:?} is not a {key} of the referential (edition {}); see /api/referential", r.edition()))
-        })?;
-        services.extend_from_slice(under);
-    }
-    Ok(ServiceSet::new(services))
-}
-
-/// Takes the filters from the parameters. `with_commune` is false where `commune` means
-/// something else (the origin of `/api/nearby`).
-/// Longest full-text query.
-pub const MAX_QUERY_CHARS: usize = 200;
-
-pub fn take_filter(p: &mut Params, g: &Gazetteer, r: &Referential, with_commune: bool) -> Result<Filter> {
-    let mut f = Filter { bbox: p.take("bbox").map(|v| parse_bbox(&v)).transpose()?, ..Filter::default() };
-    for (key, level) in [("theme", Level::Theme), ("challenge", Level::Challenge), ("use", Level::Use), ("service", Level::Service)] {
-        if let Some(v) = p.take(key) {
-            f.services.push(service_set(r, key, level, &v)?);
-        }
-    }
-    f.years = p.take("year").map(|v| parse_years(&v)).transpose()?;
-    if let Some(v) = p.take("arobases") {
-        match v.parse::<u8>() {
-            Ok(n @ 1..=5) => f.min_arobases = Some(n),
-            _ => return Err(Error::bad_request(format!("arobases must be a level from 1 to 5, not {v:?}"))),
-        }
-    }
-    f.population = p.take("population").map(|v| parse_population(&v)).transpose()?;
-    // Blank, like every other empty parameter, means no constraint.
-    if let Some(q) = p.take("q").filter(|q| !q.trim().is_empty()) {
-        if q.chars().count() > MAX_QUERY_CHARS {
-            return Err(Error::bad_request(format!("q is limited to {MAX_QUERY_CHARS} characters")));
-        }
-        f.text = Some(TextQuery::new(q.trim()));
-    }
-    if with_commune && let Some(v) = p.take("commune") {
-        let rows = codes(&v)
-            .map(|c| g.index_of(c).ok_or_else(|| Error::bad_request(format!("commune {c:?} is not an INSEE code of the gazetteer"))))
-            .collect::<Result<Vec<u32>>>()?;
-        f.communes = Some(rows);
-    }
-    if let Some(v) = p.take("departement") {
-        let deps = codes(&v)
-            .map(|c| {
-                g.departement(&c.to_ascii_uppercase())
-                    .map(|d| d.code.clone())
-                    .ok_or_else(|| Error::bad_request(format!("departement {c:?} is not a département code")))
-            })
-            .collect::<Result<Vec<String>>>()?;
-        f.departements = Some(deps);
-    }
-    if let Some(v) = p.take("region") {
-        let regions = codes(&v)
-            .map(|c| g.region(c).map(|r| r.code.clone()).ok_or_else(|| Error::bad_request(format!("region {c:?} is not a région code"))))
-            .collect::<Result<Vec<String>>>()?;
-        f.regions = Some(regions);
-    }
-    Ok(f)
 }

@@ -4,9 +4,9 @@ use axum::extract::{RawQuery, State};
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::error::{Error, Result};
-use super::params::Params;
+use crate::app::AppState;
+use crate::index::filter::query::Params;
 use crate::referential::Node;
 
 pub fn router() -> Router<AppState> {

@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::error::{Error, Result};
-use super::params::{Params, take_filter};
-use crate::tiles::mbtiles::Archive;
+use crate::app::AppState;
+use crate::archive::mbtiles::Archive;
+use crate::index::filter::query::{Params, take_filter};
 use crate::tiles::{self, CachedTile, TileId, metadata};
 
 /// How long clients and HTTP caches may reuse a live tile before revalidating it.

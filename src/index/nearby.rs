@@ -4,17 +4,10 @@
 //! the great-circle one by well under 1 %, so once a candidate's great-circle distance, less
 //! that margin, is beyond the k-th geodesic distance found, no later candidate can enter.
 
-use geo::{Distance, Geodesic, Point};
-
-use super::{Filter, ServiceSet, SpatialIndex, unit_vector};
+use super::distance::{SPHERE_MARGIN, chord_to_metres, geodesic_distance, lon_lat, sphere_metres, unit_vector};
+use super::rank::{closest_by_sphere, insert_top};
+use super::{Filter, ServiceSet, SpatialIndex};
 use crate::model::SheetId;
-
-/// Mean Earth radius (IUGG), for great-circle distances from chord lengths.
-const MEAN_RADIUS_M: f64 = 6_371_008.8;
-
-/// Largest relative gap between WGS 84 geodesic and mean-sphere great-circle distances is
-/// about 0.56 %; 1 % leaves room for rounding.
-pub const SPHERE_MARGIN: f64 = 0.01;
 
 /// A sheet near the query point, at its closest matching place.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,30 +17,7 @@ pub struct Near {
     pub distance_m: f64,
 }
 
-/// Geodesic distance in metres between two `[lon, lat]` positions (Karney's algorithm).
-///
-/// ```
-/// // Paris (Notre-Dame) to Marseille (Vieux-Port): about 661 km.
-/// let d = atlaas::index::geodesic_distance([2.3499, 48.8530], [5.3698, 43.2951]);
-/// assert!((d - 661_000.0).abs() < 2_000.0);
-/// ```
-pub fn geodesic_distance(a: [f64; 2], b: [f64; 2]) -> f64 {
-    Geodesic.distance(Point::new(a[0], a[1]), Point::new(b[0], b[1]))
-}
-
-/// Great-circle distance in metres on the mean sphere: a few times cheaper than
-/// [`geodesic_distance`] and within [`SPHERE_MARGIN`] of it, for ranking many candidates.
-pub fn great_circle_distance(a: [f64; 2], b: [f64; 2]) -> f64 {
-    sphere_metres(unit_vector(a[0], a[1]), b[0], b[1])
-}
-
-fn chord_to_metres(chord_squared: f64) -> f64 {
-    2.0 * MEAN_RADIUS_M * (chord_squared.sqrt() / 2.0).min(1.0).asin()
-}
-
 impl SpatialIndex {
-    /// Up to `limit` sheets closest to `[lon, lat]`, within `radius_m` if given, closest first,
-    /// one entry per sheet. Ties are broken by sheet id so that answers are repeatable.
     /// The place of a sheet closest to `origin` among those that pass the filter's place
     /// constraints (for answers found elsewhere, such as PostGIS).
     pub fn closest_place(&self, sheet: SheetId, origin: [f64; 2], filter: &Filter) -> Option<Near> {
@@ -60,6 +30,8 @@ impl SpatialIndex {
             .min_by(|a, b| a.distance_m.total_cmp(&b.distance_m))
     }
 
+    /// Up to `limit` sheets closest to `[lon, lat]`, within `radius_m` if given, closest first,
+    /// one entry per sheet. Ties are broken by sheet id so that answers are repeatable.
     pub fn nearby(&self, origin: [f64; 2], radius_m: Option<f64>, limit: usize, filter: &Filter) -> Vec<Near> {
         if limit == 0 {
             return vec![];
@@ -144,91 +116,37 @@ impl SpatialIndex {
         // Ranked on the sphere first: only sheets that may be among the closest are measured
         // on the ellipsoid.
         let query = unit_vector(origin[0], origin[1]);
-        let mut rough: Vec<(f64, SheetId)> = sheets
+        let rough: Vec<(f64, SheetId)> = sheets
             .filter_map(|id| {
                 let sheet = self.sheets.get(&id).filter(|s| filter.sheet_matches(self, s))?;
                 let places = sheet.places.iter().filter(|p| filter.place_matches(self, p));
                 places.map(|p| sphere_metres(query, p.lon, p.lat)).min_by(f64::total_cmp).map(|d| (d, id))
             })
-            .filter(|&(d, _)| radius_m.is_none_or(|r| d * (1.0 - SPHERE_MARGIN) <= r))
             .collect();
-        rough.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        let mut found: Vec<Near> = Vec::with_capacity(limit + 1);
-        for (sphere_m, id) in rough {
-            if found.len() == limit && sphere_m * (1.0 - SPHERE_MARGIN) > found[limit - 1].distance_m {
-                break;
-            }
-            if let Some(near) = self.closest_place(id, origin, filter)
-                && radius_m.is_none_or(|r| near.distance_m <= r)
-            {
-                insert_closest(&mut found, near, limit);
-            }
-        }
-        found
+        let measure = |id| self.closest_place(id, origin, filter).map(|near| (near.distance_m, near));
+        closest_by_sphere(rough, limit, radius_m, measure, by_distance)
     }
 }
 
-/// Great-circle metres from a unit vector to a position.
-fn sphere_metres(from: [f64; 3], lon: f64, lat: f64) -> f64 {
-    let to = unit_vector(lon, lat);
-    chord_to_metres(from.iter().zip(to).map(|(a, b)| (a - b).powi(2)).sum())
+/// The order of answers: closest first, then lowest sheet id.
+fn by_distance(n: &Near) -> (f64, SheetId) {
+    (n.distance_m, n.sheet)
 }
 
-/// Back from a unit vector to `[lon, lat]` in degrees; `atan2` keeps full precision at any
-/// latitude, where `asin` would lose it near the poles.
-fn lon_lat(v: [f64; 3]) -> [f64; 2] {
-    let [x, y, z] = v;
-    [y.atan2(x).to_degrees(), z.atan2(x.hypot(y)).to_degrees()]
-}
-
-/// Keeps `found` sorted by (distance, sheet), one entry per sheet, at most `limit` long.
+/// Keeps `found` sorted by [`by_distance`], one entry per sheet, at most `limit` long.
 fn insert_closest(found: &mut Vec<Near>, near: Near, limit: usize) {
-    let key = |n: &Near| (n.distance_m, n.sheet);
     if let Some(i) = found.iter().position(|n| n.sheet == near.sheet) {
-        if key(&found[i]) <= key(&near) {
+        if by_distance(&found[i]) <= by_distance(&near) {
             return;
         }
         found.remove(i);
     }
-    let at = found.partition_point(|n| key(n) < key(&near));
-    if at < limit {
-        found.insert(at, near);
-        found.truncate(limit);
-    }
+    insert_top(found, near, limit, by_distance);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn chord_lengths_give_great_circle_metres() {
-        let a = unit_vector(0.0, 0.0);
-        let b = unit_vector(1.0, 0.0);
-        let chord2: f64 = a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum();
-        // One degree of the equator on the mean sphere.
-        assert!((chord_to_metres(chord2) - 111_195.0).abs() < 1.0);
-    }
-
-    #[test]
-    fn the_sphere_margin_covers_the_ellipsoid() {
-        // North-south near the pole and east-west on the equator are the two extremes.
-        for (a, b) in [([0.0, 89.0], [0.0, 90.0]), ([0.0, 0.0], [1.0, 0.0]), ([2.35, 48.85], [1.95, 50.95])] {
-            let geodesic = geodesic_distance(a, b);
-            let u = unit_vector(a[0], a[1]);
-            let v = unit_vector(b[0], b[1]);
-            let sphere = chord_to_metres(u.iter().zip(v).map(|(x, y)| (x - y).powi(2)).sum());
-            assert!((geodesic - sphere).abs() / sphere < SPHERE_MARGIN, "{a:?} {b:?}: {geodesic} vs {sphere}");
-        }
-    }
-
-    #[test]
-    fn unit_vectors_convert_back_without_loss() {
-        for p in [[1.955739, 50.949117], [-61.53, 16.25], [179.9, -89.99], [0.0, 0.0], [45.0, 89.999_999]] {
-            let back = lon_lat(unit_vector(p[0], p[1]));
-            assert!((back[0] - p[0]).abs() < 1e-9 && (back[1] - p[1]).abs() < 1e-9, "{p:?} -> {back:?}");
-        }
-    }
 
     #[test]
     fn keeps_one_entry_per_sheet_sorted_and_bounded() {

@@ -10,14 +10,14 @@
 //!
 //! Postings are append-only: a document number is never reused, so each term's list stays in
 //! increasing order and is stored as varint deltas (about two bytes a posting). A rewritten
-//! sheet gets a new number and its old one is marked dead; the lists are rebuilt without the
-//! dead once they are half the documents.
+//! sheet gets a new number and its old one is marked dead; the lists are rewritten without the
+//! dead whenever a removal leaves more dead documents than live ones (and more than 1,024).
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
+use crate::hash::FnvMap;
 use crate::model::SheetId;
 
 /// Words too common to search on (folded).
@@ -62,27 +62,6 @@ fn lower_into(word: &str, out: &mut String) {
         out.extend(word.chars().flat_map(char::to_lowercase));
     }
 }
-
-/// FNV-1a: word lookups hash short keys by the hundred million at start-up, where the default
-/// SipHash (built against hash flooding, which a store's own texts cannot mount) costs most.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 
 /// The search terms of a text, in order, repeated as they occur.
 pub fn terms(text: &str) -> Vec<String> {

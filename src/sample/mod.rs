@@ -288,10 +288,10 @@ fn venue(rng: &mut ChaCha8Rng, g: &Gazetteer, c: &Commune) -> Place {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::{default_data_dir, load_gazetteer};
+    use crate::gazetteer::{Gazetteer, default_data_dir};
 
     fn inputs() -> (Gazetteer, Referential) {
-        let g = load_gazetteer(&default_data_dir()).unwrap();
+        let g = Gazetteer::load_data_dir(&default_data_dir()).unwrap();
         let r = Referential::load(&default_data_dir().join("referential-2024.json")).unwrap();
         (g, r)
     }

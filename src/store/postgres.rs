@@ -7,10 +7,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder};
 
 use super::StoreError;
-use crate::gazetteer::Gazetteer;
-use crate::index::{Bbox, Filter, SpatialIndex};
-use crate::model::SheetId;
-use crate::referential::Referential;
+use crate::model::{Bbox, SheetId};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -38,8 +35,8 @@ pub struct SpatialHit {
     pub distance_m: f64,
 }
 
-/// The filters of DESIGN.md §6 as SQL values: referential and gazetteer codes resolved, so
-/// that the database answers exactly what the index answers.
+/// The filters of the API as plain SQL values (service codes, INSEE codes, sheet ids), bound
+/// into the queries below; the application resolves an index filter into one.
 #[derive(Debug, Clone, Default)]
 pub struct SqlFilter {
     pub bbox: Option<Bbox>,
@@ -58,34 +55,6 @@ pub struct SqlFilter {
 }
 
 impl SqlFilter {
-    pub fn new(f: &Filter, g: &Gazetteer, r: &Referential) -> Self {
-        let rows = g.communes();
-        let codes_where =
-            |keep: &dyn Fn(&crate::gazetteer::Commune) -> bool| rows.iter().filter(|c| keep(c)).map(|c| c.code.clone()).collect();
-        SqlFilter {
-            bbox: f.bbox,
-            services: f.services.iter().map(|set| set.iter().map(|s| r.service(s).code.clone()).collect()).collect(),
-            years: f.years.as_ref().map(|y| (*y.start() as i32, *y.end() as i32)),
-            min_arobases: f.min_arobases.map(i32::from),
-            population: f.population.as_ref().map(|p| (*p.start() as i64, *p.end() as i64)),
-            communes: f.communes.as_ref().map(|wanted| {
-                let wanted: Vec<&str> = wanted.iter().filter_map(|&w| rows.get(w as usize)).map(|c| c.code.as_str()).collect();
-                codes_where(&|c| wanted.contains(&c.code.as_str()) || c.parent.as_deref().is_some_and(|p| wanted.contains(&p)))
-            }),
-            departements: f.departements.as_ref().map(|d| codes_where(&|c| d.contains(&c.departement))),
-            regions: f.regions.as_ref().map(|r| codes_where(&|c| r.contains(&c.region))),
-            sheets: None,
-        }
-    }
-
-    /// Adds the sheets the in-memory text index matches for the filter's text query, if any:
-    /// PostgreSQL has no French stemming that gives the index's results, so the index answers
-    /// `q` and PostGIS the rest.
-    pub fn with_text_of(mut self, f: &Filter, index: &SpatialIndex) -> Self {
-        self.sheets = f.text_hits(index).map(|h| h.sheets().collect());
-        self
-    }
-
     /// ` AND …` conditions on the sheet `i`.
     fn push_sheet(&self, q: &mut QueryBuilder<'_, Postgres>) {
         if let Some(ids) = &self.sheets {

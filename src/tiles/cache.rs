@@ -12,13 +12,15 @@ use std::sync::{Arc, RwLock};
 
 use super::initiatives::CELL_BITS;
 use super::{MAX_ZOOM, TileId};
+use crate::hash::fnv1a;
 
 /// A tile ready to send, plain and gzip-compressed.
 #[derive(Debug)]
 pub struct CachedTile {
     pub raw: Vec<u8>,
     pub gzip: Vec<u8>,
-    /// Hash of the plain bytes, shared by both encodings (the gzip one adds `-gz`).
+    /// FNV-1a of the plain bytes: the ETag, the same on every replica and shared by both
+    /// encodings (the gzip one adds `-gz`).
     pub hash: u64,
 }
 
@@ -44,11 +46,6 @@ impl CachedTile {
     fn bytes(&self) -> usize {
         self.raw.len() + self.gzip.len() + 64
     }
-}
-
-/// FNV-1a, 64 bits: a stable content hash, the same in every replica.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
 struct Entry {

@@ -9,7 +9,6 @@ pub mod authorities;
 pub mod boundaries;
 pub mod cache;
 mod initiatives;
-pub mod mbtiles;
 pub mod metadata;
 
 use std::sync::{Arc, OnceLock};

@@ -6,10 +6,11 @@ pub mod mvt;
 
 use std::sync::{Arc, OnceLock};
 
-use atlaas::gazetteer::Gazetteer;
-use atlaas::http::{self, AppState};
+use atlaas::app::AppState;
+use atlaas::app::start::{self, SampleOptions, StartOptions};
+use atlaas::gazetteer::{Gazetteer, default_data_dir};
+use atlaas::http;
 use atlaas::model::{GeocodeMethod, NewInitiative, Place, Precision, Status};
-use atlaas::service::{self, SampleOptions, StartOptions};
 use serde_json::Value;
 
 /// Sheets of the test sample: enough to spread over France, small enough to load fast.
@@ -19,7 +20,7 @@ pub const SAMPLE_SEED: u64 = 7;
 /// The real gazetteer, loaded once per test binary.
 pub fn gazetteer() -> Arc<Gazetteer> {
     static G: OnceLock<Arc<Gazetteer>> = OnceLock::new();
-    G.get_or_init(|| Arc::new(service::load_gazetteer(&service::default_data_dir()).expect("the committed gazetteer loads"))).clone()
+    G.get_or_init(|| Arc::new(Gazetteer::load_data_dir(&default_data_dir()).expect("the committed gazetteer loads"))).clone()
 }
 
 pub struct TestApp {
@@ -77,15 +78,15 @@ impl TestApp {
     ) -> TestApp {
         let options = StartOptions {
             database_url: database_url.clone(),
-            data_dir: service::default_data_dir(),
-            referential: service::default_data_dir().join("referential-2024.json"),
+            data_dir: default_data_dir(),
+            referential: default_data_dir().join("referential-2024.json"),
             sample,
-            web_dir: service::default_web_dir(),
+            web_dir: start::default_web_dir(),
             tile_cache_bytes: atlaas::tiles::CACHE_BYTES,
             tiles_archive: archive,
             reads_from_postgis,
         };
-        let state = service::start_with_gazetteer(&options, gazetteer()).await.expect("the service starts");
+        let state = start::start_with_gazetteer(&options, gazetteer()).await.expect("the service starts");
         let app = http::router(state.clone(), http::Limits::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let base = format!("http://{}", listener.local_addr().unwrap());

@@ -7,22 +7,17 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
+use super::health::FeedHealth;
+use super::reads::{IndexReads, PostgisReads, Reads};
+use super::{AppState, build_index, replica};
+use crate::archive::mbtiles::Archive;
 use crate::gazetteer::Gazetteer;
-use crate::http::AppState;
-use crate::index::SpatialIndex;
 use crate::referential::Referential;
-use crate::replica::{self, FeedHealth};
 use crate::sample;
 use crate::store::feed::PostgresFeed;
 use crate::store::postgres::PostgresStore;
-use crate::store::{self, Store, WriteBatch};
+use crate::store::{self, WriteBatch};
 use crate::tiles::Tiles;
-use crate::tiles::mbtiles::Archive;
-
-/// The committed data folder of this checkout.
-pub fn default_data_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
-}
 
 /// The web pages of this checkout (`web/`, with MapLibre in `web/node_modules` once
 /// `npm ci --prefix web` has run).
@@ -56,16 +51,10 @@ pub struct SampleOptions {
     pub seed: u64,
 }
 
-/// Loads the gazetteer of a data folder.
-pub fn load_gazetteer(data_dir: &Path) -> Result<Gazetteer> {
-    let dir = data_dir.join("gazetteer");
-    Gazetteer::load(&dir).with_context(|| format!("loading the gazetteer from {}", dir.display()))
-}
-
-/// Opens everything and builds the index; the returned state is ready for [`crate::http::router`].
+/// Opens everything and builds the index; the returned state is ready to serve.
 pub async fn start(options: &StartOptions) -> Result<AppState> {
     let t0 = Instant::now();
-    let gazetteer = Arc::new(load_gazetteer(&options.data_dir)?);
+    let gazetteer = Arc::new(Gazetteer::load_data_dir(&options.data_dir).context("loading the gazetteer")?);
     tracing::info!(communes = gazetteer.communes().len(), elapsed_ms = t0.elapsed().as_millis() as u64, "gazetteer loaded");
     start_with_gazetteer(options, gazetteer).await
 }
@@ -110,47 +99,25 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         None => None,
     };
     let health = feed.as_ref().map(|(_, head)| Arc::new(FeedHealth::new(*head)));
-    let postgis = match (options.reads_from_postgis, feed.is_some()) {
-        (false, _) => None,
-        (true, true) => Some(Arc::new(PostgresStore::open(&options.database_url).await?)),
+    let index = Arc::new(RwLock::new(index));
+    let reads: Arc<dyn Reads> = match (options.reads_from_postgis, feed.is_some()) {
+        (false, _) => Arc::new(IndexReads(index.clone())),
+        (true, true) => Arc::new(PostgisReads { store: PostgresStore::open(&options.database_url).await?, index: index.clone() }),
         (true, false) => anyhow::bail!("reads from PostGIS need a postgres:// database URL"),
     };
     let state = AppState {
         store,
-        index: Arc::new(RwLock::new(index)),
+        index,
         gazetteer,
         referential,
         tiles,
+        reads,
         web_dir: Arc::new(options.web_dir.clone()),
         archive,
         feed: health.clone(),
-        postgis,
     };
     if let (Some((feed, head)), Some(health)) = (feed, health) {
         replica::follow(state.clone(), feed, head, health);
     }
     Ok(state)
-}
-
-/// Sheets read from the store at a time while building the index: whole sheets (with their
-/// body) never sit in memory all at once.
-const INDEX_PAGE: usize = 10_000;
-
-/// Bulk-loads the index from the store's published sheets.
-pub async fn build_index(store: &dyn Store, gazetteer: Arc<Gazetteer>, referential: Arc<Referential>) -> Result<SpatialIndex> {
-    let authorities = store.authorities().await.context("reading authorities")?;
-    let mut builder = SpatialIndex::builder(gazetteer, referential, &authorities);
-    let mut after = None;
-    loop {
-        let page = store.published_initiatives(after, INDEX_PAGE).await.context("reading published sheets")?;
-        builder.add(&page);
-        match page.last() {
-            Some(last) if page.len() == INDEX_PAGE => after = Some(last.id),
-            _ => break,
-        }
-    }
-    let t = Instant::now();
-    let index = builder.finish();
-    tracing::debug!(elapsed_ms = t.elapsed().as_millis() as u64, "R-trees bulk-loaded");
-    Ok(index)
 }

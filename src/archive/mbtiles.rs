@@ -13,8 +13,9 @@ use serde_json::Value;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{Connection, Row, SqliteConnection};
 
-use super::{Boundaries, CachedTile, TileId, metadata, render};
-use crate::index::{Bbox, Filter, SpatialIndex};
+use crate::index::{Filter, SpatialIndex};
+use crate::model::Bbox;
+use crate::tiles::{self, Boundaries, CachedTile, TileId, metadata, render};
 
 /// Tiles inserted per statement.
 const BATCH: usize = 200;
@@ -80,8 +81,8 @@ pub async fn export(
     out: &Path,
     options: &ExportOptions,
 ) -> Result<ExportReport, ArchiveError> {
-    if options.min_zoom > options.max_zoom || options.max_zoom > super::MAX_ZOOM {
-        return Err(ArchiveError::Invalid(format!("zooms must satisfy 0 ≤ min ≤ max ≤ {}", super::MAX_ZOOM)));
+    if options.min_zoom > options.max_zoom || options.max_zoom > tiles::MAX_ZOOM {
+        return Err(ArchiveError::Invalid(format!("zooms must satisfy 0 ≤ min ≤ max ≤ {}", tiles::MAX_ZOOM)));
     }
     let partial = PathBuf::from(format!("{}.partial", out.display()));
     let io = |source| ArchiveError::Io { path: partial.display().to_string(), source };
@@ -216,7 +217,7 @@ impl Archive {
 
     pub fn zoom_range(&self) -> (u8, u8) {
         let get = |k: &str, d: u8| self.metadata.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
-        (get("minzoom", 0), get("maxzoom", super::MAX_ZOOM))
+        (get("minzoom", 0), get("maxzoom", tiles::MAX_ZOOM))
     }
 
     /// The archive's `json` metadata (vector_layers), if any.

@@ -1,25 +1,15 @@
-//! The filters of DESIGN.md §6, resolved against the referential and the gazetteer once per
-//! request so that testing a place is a few integer comparisons.
+//! The filters every read takes (bbox, referential codes, year, @, population, commune,
+//! département, région, text), resolved against the referential and the gazetteer once per
+//! request so that testing a place is a few integer comparisons; [`query`] reads them from a
+//! query string.
+
+pub mod query;
 
 use std::ops::RangeInclusive;
 use std::sync::{Arc, OnceLock};
 
 use super::{IndexedPlace, IndexedSheet, SpatialIndex, TextHits};
-
-/// A bounding box in WGS 84, `min_lon <= max_lon` and `min_lat <= max_lat`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bbox {
-    pub min_lon: f64,
-    pub min_lat: f64,
-    pub max_lon: f64,
-    pub max_lat: f64,
-}
-
-impl Bbox {
-    pub fn contains(&self, lon: f64, lat: f64) -> bool {
-        (self.min_lon..=self.max_lon).contains(&lon) && (self.min_lat..=self.max_lat).contains(&lat)
-    }
-}
+use crate::model::Bbox;
 
 /// A set of dense service indexes (see [`crate::referential::Referential::service_index`]).
 #[derive(Debug, Clone, PartialEq, Eq)]

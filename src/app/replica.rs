@@ -11,14 +11,14 @@
 //! meanwhile, even to the log) and catches up from where the rebuild started.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
-use serde::Serialize;
 use sqlx::postgres::PgListener;
 
-use crate::http::AppState;
-use crate::service::build_index;
+use super::AppState;
+use super::build_index;
+use super::health::{FeedHealth, FeedState};
 use crate::store::StoreError;
 use crate::store::feed::PostgresFeed;
 
@@ -27,46 +27,6 @@ const PAGE: usize = 5_000;
 /// How often the log is read without a notification: the bound on a missed one's delay.
 const POLL: Duration = Duration::from_secs(5);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-
-/// What `/health` tells of the feed.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum FeedState {
-    /// Following: the last log entry applied.
-    Live { applied: i64 },
-    /// Not following since `since_s` seconds ago, for `reason`; reads come from memory.
-    Down {
-        reason: String,
-        #[serde(skip)]
-        since: Instant,
-    },
-}
-
-/// Shared between the follower and `/health`.
-#[derive(Debug)]
-pub struct FeedHealth(RwLock<FeedState>);
-
-impl FeedHealth {
-    pub fn new(applied: i64) -> Self {
-        FeedHealth(RwLock::new(FeedState::Live { applied }))
-    }
-
-    pub fn get(&self) -> FeedState {
-        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    fn set(&self, state: FeedState) {
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = state;
-    }
-
-    fn down(&self, reason: String) {
-        let mut s = self.0.write().unwrap_or_else(|e| e.into_inner());
-        if !matches!(*s, FeedState::Down { .. }) {
-            tracing::warn!(%reason, "change feed lost; serving reads from memory");
-            *s = FeedState::Down { reason, since: Instant::now() };
-        }
-    }
-}
 
 /// Starts following the feed from log entry `applied` (the head read before the index was
 /// built), reporting to `health` (the one in `state`).
@@ -175,7 +135,6 @@ pub async fn catch_up(state: &AppState, feed: &PostgresFeed, mut applied: i64) -
 async fn resync(state: &AppState, feed: &PostgresFeed) -> anyhow::Result<i64> {
     let head = feed.head().await?;
     let index = build_index(state.store.as_ref(), state.gazetteer.clone(), state.referential.clone()).await?;
-    *state.index.write().unwrap_or_else(|e| e.into_inner()) = index;
-    state.tiles.cache.clear();
+    state.replace_index(index);
     Ok(head)
 }

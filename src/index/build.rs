@@ -1,0 +1,156 @@
+//! Making the index: each published sheet becomes an entry (its places, services and text
+//! resolved to compact numbers), and a bulk load builds the R-trees and the Z-order once from
+//! pages of sheets.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rstar::RTree;
+
+use super::distance::unit_vector;
+use super::lists::SheetLists;
+use super::text::{DocText, TextIndex};
+use super::zorder::{self, ZOrder, ZPoint};
+use super::{FlatPoint, IndexedAuthority, IndexedPlace, IndexedSheet, NO_COMMUNE, NO_THEME, PlaceRef, SpatialIndex, SpherePoint};
+use crate::gazetteer::Gazetteer;
+use crate::model::{Authority, AuthorityKind, Initiative, SheetId, Status};
+use crate::referential::Referential;
+
+/// A bulk load in progress: sheets go in by pages, the R-trees are built once at the end.
+pub struct IndexBuilder {
+    index: SpatialIndex,
+    entries: Vec<(SheetId, IndexedSheet)>,
+    flat: Vec<FlatPoint>,
+    sphere: Vec<SpherePoint>,
+    zorder: Vec<ZPoint>,
+}
+
+impl IndexBuilder {
+    pub fn add(&mut self, sheets: &[Initiative]) {
+        for sheet in sheets {
+            if let Some(indexed) = self.index.index_entry(sheet) {
+                for (flat, sphere, z) in tree_points(sheet.id, &indexed) {
+                    self.flat.push(flat);
+                    self.sphere.push(sphere);
+                    self.zorder.push(z);
+                }
+                self.entries.push((sheet.id, indexed));
+            }
+        }
+    }
+
+    pub fn finish(self) -> SpatialIndex {
+        let IndexBuilder { mut index, entries, flat, sphere, zorder } = self;
+        // The bulk loads are independent: the sphere tree on one core, the rest on the other.
+        let (flat, sphere, zorder) = std::thread::scope(|scope| {
+            let sphere = scope.spawn(|| RTree::bulk_load(sphere));
+            let flat = RTree::bulk_load(flat);
+            let zorder = ZOrder::from_unsorted(zorder);
+            (flat, sphere.join().expect("bulk loading does not panic"), zorder)
+        });
+        index.flat = flat;
+        index.sphere = sphere;
+        index.zorder = zorder;
+        index.real_sheets = entries.iter().filter(|(_, s)| !s.sample).count();
+        for (id, sheet) in &entries {
+            index.list(*id, sheet);
+        }
+        // Sorted or not, collecting builds the map in bulk.
+        index.sheets = entries.into_iter().collect();
+        index
+    }
+}
+
+/// The entries of a sheet's places in the two trees and the Z-order; removal rebuilds the same
+/// values to find them.
+pub(super) fn tree_points(id: SheetId, sheet: &IndexedSheet) -> impl Iterator<Item = (FlatPoint, SpherePoint, ZPoint)> + '_ {
+    sheet.places.iter().enumerate().map(move |(i, p)| {
+        let r = PlaceRef { sheet: id, place: i as u16 };
+        let z = ZPoint { code: zorder::code(p.lon, p.lat), sheet: id, place: i as u16, theme: sheet.theme };
+        (FlatPoint::new([p.lon, p.lat], r), SpherePoint::new(unit_vector(p.lon, p.lat), r), z)
+    })
+}
+
+impl SpatialIndex {
+    /// Bulk-loads the index from a store snapshot. Sheets that are not published are skipped.
+    pub fn build(gazetteer: Arc<Gazetteer>, referential: Arc<Referential>, authorities: Vec<Authority>, sheets: Vec<Initiative>) -> Self {
+        let mut builder = Self::builder(gazetteer, referential, &authorities);
+        builder.add(&sheets);
+        drop(sheets);
+        builder.finish()
+    }
+
+    /// Starts a bulk load that takes sheets page by page.
+    pub fn builder(gazetteer: Arc<Gazetteer>, referential: Arc<Referential>, authorities: &[Authority]) -> IndexBuilder {
+        let mut index = SpatialIndex {
+            gazetteer,
+            referential,
+            sheets: BTreeMap::new(),
+            authorities: vec![],
+            authority_rows: HashMap::new(),
+            flat: RTree::new(),
+            sphere: RTree::new(),
+            zorder: ZOrder::default(),
+            text: TextIndex::default(),
+            by_authority: SheetLists::default(),
+            by_service: SheetLists::default(),
+            real_sheets: 0,
+        };
+        index.upsert_authorities(authorities);
+        IndexBuilder { index, entries: vec![], flat: vec![], sphere: vec![], zorder: vec![] }
+    }
+
+    pub(super) fn index_entry(&mut self, sheet: &Initiative) -> Option<IndexedSheet> {
+        let s = &sheet.sheet;
+        if s.status != Status::Published || s.places.is_empty() {
+            return None;
+        }
+        let authority = self.authority_row(&s.authority);
+        let text = DocText { title: &s.title, authority: &self.authorities[authority as usize].name, summary: &s.summary, body: &s.body };
+        let doc = self.text.add(sheet.id, &text);
+        let mut services: Vec<u16> = Vec::with_capacity(s.services.len());
+        for i in s.services.iter().filter_map(|c| self.referential.service_index(c)) {
+            // A service given twice counts once (the lists by service hold a sheet once).
+            if !services.contains(&i) {
+                services.push(i);
+            }
+        }
+        let services = services.into_boxed_slice();
+        Some(IndexedSheet {
+            title: s.title.as_str().into(),
+            year: s.year,
+            authority,
+            theme: services.first().map_or(NO_THEME, |&main| self.referential.theme_position(main)),
+            services,
+            places: s
+                .places
+                .iter()
+                .take(u16::MAX as usize)
+                .map(|p| IndexedPlace { lon: p.lon, lat: p.lat, commune: self.gazetteer.index_of(&p.commune).unwrap_or(NO_COMMUNE) })
+                .collect(),
+            sample: s.sample,
+            doc,
+        })
+    }
+
+    /// Row of an authority, creating a bare one if the code is new (its details come with the
+    /// next [`Self::upsert_authorities`]).
+    pub(super) fn authority_row(&mut self, code: &str) -> u32 {
+        if let Some(&row) = self.authority_rows.get(code) {
+            return row;
+        }
+        let row = self.authorities.len() as u32;
+        self.authorities.push(IndexedAuthority {
+            code: code.into(),
+            name: code.into(),
+            kind: AuthorityKind::Commune,
+            arobases: 0,
+            year: None,
+            mentions: "".into(),
+            population: 0,
+            point: None,
+        });
+        self.authority_rows.insert(code.into(), row);
+        row
+    }
+}

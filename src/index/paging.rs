@@ -1,0 +1,72 @@
+//! Listings page by page: in id order (a cursor is the last id shown), or by relevance to a
+//! text query (a cursor is the number of sheets shown).
+
+use rstar::AABB;
+
+use super::{Filter, SpatialIndex};
+use crate::model::SheetId;
+
+/// One page of a listing.
+pub struct Page {
+    pub ids: Vec<SheetId>,
+    /// The last id of this page when more follow.
+    pub next_after: Option<SheetId>,
+}
+
+impl Page {
+    /// A page from up to `limit + 1` ids in order: the extra one only says that more follow.
+    pub fn from_overfetch(mut ids: Vec<SheetId>, limit: usize) -> Page {
+        let next_after = if ids.len() > limit {
+            ids.truncate(limit);
+            ids.last().copied()
+        } else {
+            None
+        };
+        Page { ids, next_after }
+    }
+}
+
+impl SpatialIndex {
+    /// Matching sheets most relevant first (the filter must have a text query), `limit` at
+    /// most after the first `offset`; the offset of the next page when more follow.
+    pub fn page_by_relevance(&self, filter: &Filter, offset: usize, limit: usize) -> (Vec<SheetId>, Option<usize>) {
+        let Some(hits) = filter.text_hits(self) else { return (vec![], None) };
+        let wanted = offset + limit + 1;
+        // The best few hits, widened while the other filters reject too many of them.
+        let mut take = (wanted * 4).max(64);
+        let mut ids: Vec<SheetId> = loop {
+            let matching: Vec<SheetId> = hits
+                .top(take)
+                .into_iter()
+                .map(|(id, _)| id)
+                .filter(|id| self.sheets.get(id).is_some_and(|s| filter.matches(self, s)))
+                .collect();
+            if matching.len() >= wanted || take >= hits.len() {
+                break matching;
+            }
+            take *= 8;
+        };
+        ids.drain(..offset.min(ids.len()));
+        let more = ids.len() > limit;
+        ids.truncate(limit);
+        (ids, more.then_some(offset + limit))
+    }
+
+    /// Matching sheets in id order, `limit` at most, after the id `after`.
+    pub fn page(&self, filter: &Filter, after: Option<SheetId>, limit: usize) -> Page {
+        let start = after.map_or(SheetId::MIN, |a| a.saturating_add(1));
+        let ids: Vec<SheetId> = match &filter.bbox {
+            Some(b) => {
+                // The envelope narrows to the sheets with a place in the bbox; sort for paging.
+                let envelope = AABB::from_corners([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]);
+                let mut ids: Vec<SheetId> =
+                    self.flat.locate_in_envelope(&envelope).map(|p| p.data.sheet).filter(|&id| id >= start).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids.into_iter().filter(|id| filter.matches(self, &self.sheets[id])).take(limit + 1).collect()
+            }
+            None => self.sheets.range(start..).filter(|(_, s)| filter.matches(self, s)).map(|(&id, _)| id).take(limit + 1).collect(),
+        };
+        Page::from_overfetch(ids, limit)
+    }
+}

@@ -1,0 +1,137 @@
+//! The index as a whole: writes, filters with paging, and nearby against a brute-force answer.
+
+use std::sync::{Arc, OnceLock};
+
+use super::*;
+use crate::gazetteer::{Gazetteer, default_data_dir};
+use crate::model::Bbox;
+use crate::model::{GeocodeMethod, Initiative, NewInitiative, Place, Precision, Status};
+
+fn inputs() -> (Arc<Gazetteer>, Arc<Referential>) {
+    static G: OnceLock<Arc<Gazetteer>> = OnceLock::new();
+    let g = G.get_or_init(|| Arc::new(Gazetteer::load_data_dir(&default_data_dir()).unwrap())).clone();
+    (g, Arc::new(Referential::load(&default_data_dir().join("referential-2024.json")).unwrap()))
+}
+
+fn sheet(id: SheetId, services: &[&str], year: u16, places: &[(&str, f64, f64)], status: Status) -> Initiative {
+    let places = places
+        .iter()
+        .map(|&(commune, lon, lat)| Place {
+            label: None,
+            address: None,
+            postal_code: None,
+            commune: commune.into(),
+            lon,
+            lat,
+            precision: Precision::Commune,
+            method: GeocodeMethod::InseeCode,
+        })
+        .collect();
+    let sheet = NewInitiative {
+        source: "t".into(),
+        external_id: id.to_string(),
+        authority: "62548".into(),
+        title: format!("sheet {id}"),
+        summary: String::new(),
+        body: String::new(),
+        services: services.iter().map(|s| s.to_string()).collect(),
+        year,
+        website: None,
+        places,
+        status,
+        sample: false,
+        updated_by: "t".into(),
+        source_data: Default::default(),
+    };
+    Initiative { id, sheet, created_at: String::new(), updated_at: String::new() }
+}
+
+const MARCK: (&str, f64, f64) = ("62548", 1.9557, 50.9491);
+const CALAIS: (&str, f64, f64) = ("62193", 1.8587, 50.9513);
+const PARIS_11: (&str, f64, f64) = ("75111", 2.3795, 48.8585);
+
+#[test]
+fn writes_move_and_remove_places() {
+    let (g, r) = inputs();
+    let mut index = SpatialIndex::build(g, r, vec![], vec![sheet(1, &["1.b.2.1"], 2017, &[MARCK], Status::Published)]);
+    assert_eq!((index.len(), index.place_count()), (1, 1));
+    assert!(!index.all_sample(), "a real sheet");
+    // The sheet moves to Paris and gains a place in Calais.
+    index.apply(&[sheet(1, &["1.b.2.1"], 2017, &[PARIS_11, CALAIS], Status::Published)]);
+    assert_eq!((index.len(), index.place_count()), (1, 2));
+    let near_marck = index.nearby([MARCK.1, MARCK.2], None, 5, &Filter::default());
+    assert_eq!(near_marck.len(), 1);
+    assert_eq!(near_marck[0].place, 1, "the Calais place is the closest");
+    // Unpublished, it leaves the index entirely.
+    index.apply(&[sheet(1, &["1.b.2.1"], 2017, &[PARIS_11, CALAIS], Status::Draft)]);
+    assert_eq!((index.len(), index.place_count()), (0, 0));
+    assert!(!index.all_sample(), "an empty index holds no sample data");
+    assert!(index.nearby([MARCK.1, MARCK.2], None, 5, &Filter::default()).is_empty());
+    let mut sample = sheet(2, &["1.b.2.1"], 2017, &[MARCK], Status::Published);
+    sample.sheet.sample = true;
+    index.apply(&[sample]);
+    assert!(index.all_sample());
+}
+
+#[test]
+fn filters_and_paging_agree() {
+    let (g, r) = inputs();
+    let sheets = vec![
+        sheet(1, &["1.b.2.1"], 2017, &[MARCK], Status::Published),
+        sheet(2, &["3.a.1.1"], 2019, &[CALAIS], Status::Published),
+        sheet(3, &["1.a.1.1", "3.a.1.2"], 2019, &[PARIS_11], Status::Published),
+        sheet(4, &["1.a.1.1"], 2019, &[PARIS_11], Status::Draft),
+    ];
+    let index = SpatialIndex::build(g.clone(), r.clone(), vec![], sheets);
+    let theme3 = Filter {
+        services: vec![ServiceSet::new(r.services_under("3", crate::referential::Level::Theme).unwrap().iter().copied())],
+        ..Filter::default()
+    };
+    assert_eq!(index.page(&theme3, None, 10).ids, [2, 3]);
+    let y2019 = Filter { years: Some(2019..=2019), ..Filter::default() };
+    assert_eq!(index.page(&y2019, None, 10).ids, [2, 3]);
+    let paris = Filter { communes: Some(vec![g.index_of("75056").unwrap()]), ..Filter::default() };
+    assert_eq!(index.page(&paris, None, 10).ids, [3]);
+    let pas_de_calais = Filter { departements: Some(vec!["62".into()]), ..Filter::default() };
+    assert_eq!(index.page(&pas_de_calais, None, 10).ids, [1, 2]);
+    let north = Filter { bbox: Some(Bbox { min_lon: 1.0, min_lat: 50.0, max_lon: 3.0, max_lat: 51.5 }), ..Filter::default() };
+    let first = index.page(&north, None, 1);
+    assert_eq!((first.ids.as_slice(), first.next_after), ([1].as_slice(), Some(1)));
+    let second = index.page(&north, first.next_after, 1);
+    assert_eq!((second.ids.as_slice(), second.next_after), ([2].as_slice(), None));
+}
+
+#[test]
+fn nearby_gives_the_closest_matching_sheets_whichever_way_it_gathers_them() {
+    let (g, r) = inputs();
+    let sample = crate::sample::generate(&g, &r, 3_000, 7);
+    let sheets: Vec<Initiative> = sample
+        .initiatives
+        .into_iter()
+        .enumerate()
+        .map(|(i, sheet)| Initiative { id: i as i64 + 1, sheet, created_at: String::new(), updated_at: String::new() })
+        .collect();
+    let index = SpatialIndex::build(g, r.clone(), sample.authorities, sheets);
+    let set = |code: &str, level| ServiceSet::new(r.services_under(code, level).unwrap().iter().copied());
+    // A service (few sheets: measured one by one), a theme (many: the tree is walked), and both.
+    let filters = [
+        vec![set("1.b.2.1", crate::referential::Level::Service)],
+        vec![set("2", crate::referential::Level::Theme)],
+        vec![set("2", crate::referential::Level::Theme), set("2.a.1", crate::referential::Level::Use)],
+    ];
+    for origin in [[1.9557, 50.9491], [5.37, 43.30], [-61.53, 16.25]] {
+        for services in &filters {
+            let filter = Filter { services: services.clone(), ..Filter::default() };
+            let got: Vec<(SheetId, u16)> = index.nearby(origin, None, 10, &filter).iter().map(|n| (n.sheet, n.place)).collect();
+            let mut all: Vec<Near> = index
+                .sheets
+                .iter()
+                .filter(|(_, s)| filter.sheet_matches(&index, s))
+                .filter_map(|(&id, _)| index.closest_place(id, origin, &filter))
+                .collect();
+            all.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.sheet.cmp(&b.sheet)));
+            let want: Vec<(SheetId, u16)> = all.iter().take(10).map(|n| (n.sheet, n.place)).collect();
+            assert_eq!(got, want, "{origin:?}");
+        }
+    }
+}

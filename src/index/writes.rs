@@ -1,0 +1,75 @@
+//! Keeping the index in step with writes: a written sheet replaces its old entry and places
+//! whole, and every change says which positions it touched, for the tile cache.
+
+use super::build::tree_points;
+use super::{IndexedAuthority, IndexedSheet, SpatialIndex};
+use crate::model::{Authority, Initiative, SheetId};
+
+impl SpatialIndex {
+    /// Adds or refreshes authorities (name, latest @) for listings and the `arobases` filter.
+    pub fn upsert_authorities(&mut self, authorities: &[Authority]) {
+        for a in authorities {
+            let row = self.authority_row(&a.code) as usize;
+            let latest = a.latest_award();
+            self.authorities[row] = IndexedAuthority {
+                code: a.code.as_str().into(),
+                name: a.name.as_str().into(),
+                kind: a.kind,
+                arobases: latest.map_or(0, |l| l.arobases),
+                year: latest.map(|l| l.year),
+                mentions: latest.map(|l| l.mentions.join(",")).unwrap_or_default().into(),
+                population: a.population,
+                point: a.commune.as_deref().and_then(|c| self.gazetteer.commune(c)).map(|c| c.point),
+            };
+        }
+    }
+
+    /// Brings the index in step with sheets just written: published ones are (re)indexed,
+    /// others removed. Returns the positions `[lon, lat]` whose content changed (old and new
+    /// places), so that caches of what is drawn there can be dropped.
+    pub fn apply(&mut self, sheets: &[Initiative]) -> Vec<[f64; 2]> {
+        let mut touched = vec![];
+        for sheet in sheets {
+            touched.extend(self.remove(sheet.id));
+            if let Some(indexed) = self.index_entry(sheet) {
+                for (flat, sphere, z) in tree_points(sheet.id, &indexed) {
+                    touched.push(*flat.geom());
+                    self.flat.insert(flat);
+                    self.sphere.insert(sphere);
+                    self.zorder.insert(z);
+                }
+                self.real_sheets += usize::from(!indexed.sample);
+                self.list(sheet.id, &indexed);
+                self.sheets.insert(sheet.id, indexed);
+            }
+        }
+        touched
+    }
+
+    /// Removes a sheet and its places, returning their positions; no-op for an unknown id.
+    pub fn remove(&mut self, id: SheetId) -> Vec<[f64; 2]> {
+        let Some(old) = self.sheets.remove(&id) else { return vec![] };
+        self.real_sheets -= usize::from(!old.sample);
+        self.text.remove(old.doc);
+        self.by_authority.remove(old.authority as usize, id);
+        for &s in &old.services {
+            self.by_service.remove(s as usize, id);
+        }
+        let mut touched = vec![];
+        for (flat, sphere, z) in tree_points(id, &old) {
+            touched.push(*flat.geom());
+            self.flat.remove(&flat);
+            self.sphere.remove(&sphere);
+            self.zorder.remove(&z);
+        }
+        touched
+    }
+
+    /// Adds a sheet to the lists by authority and by service.
+    pub(super) fn list(&mut self, id: SheetId, sheet: &IndexedSheet) {
+        self.by_authority.add(sheet.authority as usize, id);
+        for &s in &sheet.services {
+            self.by_service.add(s as usize, id);
+        }
+    }
+}
