@@ -3,7 +3,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
+
+use crate::import::{Encoding, Format};
 
 #[derive(Debug, Parser)]
 #[command(name = "atlaas", version, about = "The Atlaas map service: French local authorities' digital initiatives on a national map")]
@@ -138,15 +141,15 @@ pub struct ImportArgs {
     /// The file to import (`-` for standard input).
     pub file: PathBuf,
     /// Detected from the file name and content when not given.
-    #[arg(long, value_enum)]
-    pub format: Option<crate::import::Format>,
+    #[arg(long, value_parser = format_parser())]
+    pub format: Option<Format>,
     /// Where the sheets come from: with each sheet's id, what makes importing the same file
     /// again update instead of duplicate. Default: the file's name (`mednum` for that format).
     #[arg(long)]
     pub source: Option<String>,
     /// Character encoding of a CSV file; detected when not given (UTF-8, else Windows-1252).
-    #[arg(long, value_enum)]
-    pub encoding: Option<crate::import::Encoding>,
+    #[arg(long, value_parser = encoding_parser())]
+    pub encoding: Option<Encoding>,
     /// Check and geocode everything and report what would change, writing nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -158,6 +161,16 @@ pub struct ImportArgs {
     pub report: ReportFormat,
     #[command(flatten)]
     pub data: DataArgs,
+}
+
+/// `--format`: the import core's formats by name (the core itself knows nothing of clap).
+fn format_parser() -> impl TypedValueParser<Value = Format> {
+    PossibleValuesParser::new(Format::ALL.map(Format::name)).map(|name| Format::from_name(&name).expect("a listed name"))
+}
+
+/// `--encoding`, likewise.
+fn encoding_parser() -> impl TypedValueParser<Value = Encoding> {
+    PossibleValuesParser::new(Encoding::ALL.map(Encoding::name)).map(|name| Encoding::from_name(&name).expect("a listed name"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

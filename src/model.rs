@@ -139,6 +139,12 @@ pub enum GeocodeMethod {
     Name,
 }
 
+/// A coordinate in degrees rounded to 1e-6 (about 0.1 m), as positions are written out (API
+/// answers, the gazetteer's files): more digits carry no information here.
+pub fn round_degrees(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
 /// A place where an initiative happens.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Place {

@@ -12,6 +12,7 @@ use geo::MultiPolygon;
 use serde::{Deserialize, Serialize};
 
 use super::{Commune, CommuneKind, Departement, Epci, PointSource, Region, topojson};
+use crate::model::round_degrees;
 
 pub const COMMUNES: &str = "communes.csv.gz";
 pub const BOUNDARIES: &str = "boundaries.topojson.gz";
@@ -96,19 +97,15 @@ impl From<&Commune> for CommuneRow {
             parent: c.parent.clone().unwrap_or_default(),
             population: c.population,
             postal_codes: c.postal_codes.join(" "),
-            lon: round6(c.point[0]),
-            lat: round6(c.point[1]),
+            lon: round_degrees(c.point[0]),
+            lat: round_degrees(c.point[1]),
             point_source: c.point_source,
-            min_lon: round6(c.bbox[0]),
-            min_lat: round6(c.bbox[1]),
-            max_lon: round6(c.bbox[2]),
-            max_lat: round6(c.bbox[3]),
+            min_lon: round_degrees(c.bbox[0]),
+            min_lat: round_degrees(c.bbox[1]),
+            max_lon: round_degrees(c.bbox[2]),
+            max_lat: round_degrees(c.bbox[3]),
         }
     }
-}
-
-fn round6(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6
 }
 
 fn open(path: &Path) -> Result<File, GazetteerError> {

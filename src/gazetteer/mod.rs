@@ -231,6 +231,11 @@ impl Gazetteer {
         self.search.find(&self.communes, query, limit).into_iter().map(|i| &self.communes[i as usize]).collect()
     }
 
+    /// The lookups of names and postal codes that suggestions and the geocoder share.
+    pub fn names(&self) -> &SearchIndex {
+        &self.search
+    }
+
     /// The commune whose boundary contains `[lon, lat]`, with the arrondissement for Paris,
     /// Lyon and Marseille. `None` at sea or abroad.
     pub fn reverse(&self, lon: f64, lat: f64) -> Option<ReverseHit<'_>> {

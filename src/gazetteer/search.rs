@@ -5,9 +5,13 @@ use std::collections::HashMap;
 
 use super::{Commune, names::fold};
 
-/// Folded names and postal codes of every row of the gazetteer.
+/// Folded names and postal codes of every row of the gazetteer: what suggestions search, and
+/// what the geocoder looks names and postal codes up in.
 pub struct SearchIndex {
-    keys: Vec<(String, u32)>,
+    /// The folded name of each row, in row order.
+    folded: Vec<String>,
+    /// Rows by folded name.
+    by_name: HashMap<String, Vec<u32>>,
     postal: HashMap<String, Vec<u32>>,
     /// INSEE codes in upper case; a delegated commune may share its parent's code.
     codes: HashMap<String, Vec<u32>>,
@@ -33,16 +37,32 @@ fn is_code(token: &str) -> bool {
 impl SearchIndex {
     pub fn new(communes: &[Commune]) -> Self {
         let mut postal: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut keys = Vec::with_capacity(communes.len());
+        let folded: Vec<String> = communes.iter().map(|c| fold(&c.name)).collect();
+        let mut by_name: HashMap<String, Vec<u32>> = HashMap::with_capacity(communes.len());
         let mut codes: HashMap<String, Vec<u32>> = HashMap::new();
         for (i, c) in communes.iter().enumerate() {
-            keys.push((fold(&c.name), i as u32));
+            by_name.entry(folded[i].clone()).or_default().push(i as u32);
             codes.entry(c.code.to_ascii_uppercase()).or_default().push(i as u32);
             for p in &c.postal_codes {
                 postal.entry(p.clone()).or_default().push(i as u32);
             }
         }
-        SearchIndex { keys, postal, codes }
+        SearchIndex { folded, by_name, postal, codes }
+    }
+
+    /// The folded name of a row (see [`super::names::fold`]).
+    pub fn folded_name(&self, row: u32) -> &str {
+        &self.folded[row as usize]
+    }
+
+    /// The rows whose folded name is exactly `folded`.
+    pub fn rows_named(&self, folded: &str) -> &[u32] {
+        self.by_name.get(folded).map_or(&[], Vec::as_slice)
+    }
+
+    /// The rows that have this postal code.
+    pub fn rows_with_postal_code(&self, postal: &str) -> &[u32] {
+        self.postal.get(postal).map_or(&[], Vec::as_slice)
     }
 
     /// Rows matching `query`, best first: postal then INSEE codes, exact names, name prefixes, word prefixes,
@@ -68,7 +88,7 @@ impl SearchIndex {
             (None, true) => {}
             (code, false) => {
                 let word = format!(" {key}");
-                for (k, i) in &self.keys {
+                for (i, k) in (0..).zip(&self.folded) {
                     let m = if *k == key {
                         Match::Exact
                     } else if k.starts_with(&key) {
@@ -78,10 +98,10 @@ impl SearchIndex {
                     } else {
                         continue;
                     };
-                    let c = &communes[*i as usize];
+                    let c = &communes[i as usize];
                     let code_ok = code.is_none_or(|code| c.code.eq_ignore_ascii_case(code) || c.postal_codes.iter().any(|p| p == code));
                     if code_ok {
-                        hits.push((m, *i));
+                        hits.push((m, i));
                     }
                 }
             }

@@ -9,11 +9,10 @@
 //! `Œ`), `CEDEX` suffixes are dropped, codes that lost their leading zero in a spreadsheet get
 //! it back, and former communes (delegated, associated) lead to the commune they belong to.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use crate::gazetteer::names::fold;
+use crate::gazetteer::search::SearchIndex;
 use crate::gazetteer::{Commune, CommuneKind, Gazetteer};
 use crate::index::geodesic_distance;
 use crate::model::{GeocodeMethod, Precision};
@@ -71,13 +70,11 @@ fn error(reason: impl Into<String>, candidates: Vec<String>) -> GeocodeError {
     GeocodeError { reason: reason.into(), candidates }
 }
 
-/// Exact lookups over the gazetteer, built once.
+/// Exact lookups over the gazetteer (its folded names and postal codes, made once when it
+/// loads).
 pub struct Geocoder<'g> {
     g: &'g Gazetteer,
-    /// Folded name of every row, folded once.
-    folded: Vec<String>,
-    by_name: HashMap<String, Vec<u32>>,
-    by_postal: HashMap<String, Vec<u32>>,
+    names: &'g SearchIndex,
 }
 
 /// A code that a spreadsheet stripped of its leading zero (`1001` for `01001`).
@@ -97,16 +94,7 @@ fn without_cedex(name: &str) -> &str {
 
 impl<'g> Geocoder<'g> {
     pub fn new(g: &'g Gazetteer) -> Self {
-        let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_postal: HashMap<String, Vec<u32>> = HashMap::new();
-        let folded: Vec<String> = g.communes().iter().map(|c| fold(&c.name)).collect();
-        for (i, c) in g.communes().iter().enumerate() {
-            by_name.entry(folded[i].clone()).or_default().push(i as u32);
-            for p in &c.postal_codes {
-                by_postal.entry(p.clone()).or_default().push(i as u32);
-            }
-        }
-        Geocoder { g, folded, by_name, by_postal }
+        Geocoder { g, names: g.names() }
     }
 
     fn row(&self, i: u32) -> &'g Commune {
@@ -164,7 +152,7 @@ impl<'g> Geocoder<'g> {
     }
 
     fn postal(&self, postal: &str, name: Option<&str>) -> Result<Geocoded, GeocodeError> {
-        let rows = self.by_postal.get(postal).map(Vec::as_slice).unwrap_or(&[]);
+        let rows = self.names.rows_with_postal_code(postal);
         if rows.is_empty() {
             let candidates = name.map(|n| self.suggest(n)).unwrap_or_default();
             return match name {
@@ -187,7 +175,7 @@ impl<'g> Geocoder<'g> {
             };
         };
         let key = fold(name);
-        let same: Vec<u32> = rows.iter().copied().filter(|&i| self.folded[i as usize] == key).collect();
+        let same: Vec<u32> = rows.iter().copied().filter(|&i| self.names.folded_name(i) == key).collect();
         // "75011 Paris": the arrondissement of the city that has this postal code.
         let arrondissement: Vec<u32> = rows
             .iter()
@@ -210,8 +198,8 @@ impl<'g> Geocoder<'g> {
                     .iter()
                     .copied()
                     .filter(|&i| {
-                        let k = &self.folded[i as usize];
-                        k.starts_with(&key) || key.starts_with(k.as_str())
+                        let k = self.names.folded_name(i);
+                        k.starts_with(&key) || key.starts_with(k)
                     })
                     .collect();
                 match self.best(&near).as_slice() {
@@ -224,7 +212,7 @@ impl<'g> Geocoder<'g> {
     }
 
     fn by_name(&self, name: &str, departement: Option<&str>) -> Result<Geocoded, GeocodeError> {
-        let rows = self.by_name.get(&fold(name)).map(Vec::as_slice).unwrap_or(&[]);
+        let rows = self.names.rows_named(&fold(name));
         let (rows, method, confidence): (Vec<u32>, _, _) = match departement.map(departement_code) {
             Some(dep) => (rows.iter().copied().filter(|&i| self.row(i).departement == dep).collect(), GeocodeMethod::NameDepartement, 0.9),
             None => (rows.to_vec(), GeocodeMethod::Name, 0.8),

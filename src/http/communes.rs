@@ -6,10 +6,11 @@ use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
-use super::features::{CommuneRef, coord};
+use super::features::CommuneRef;
 use crate::app::AppState;
 use crate::gazetteer::{Commune, Gazetteer};
 use crate::index::filter::query::{Params, check_position};
+use crate::model::round_degrees;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/communes", get(search)).route("/api/communes/{insee}", get(one)).route("/api/reverse", get(reverse))
@@ -27,7 +28,7 @@ fn summary(g: &Gazetteer, c: &Commune) -> Value {
         "parent": c.parent.as_deref().and_then(|p| g.commune(p)).map(CommuneRef::from),
         "population": c.population,
         "postal_codes": c.postal_codes,
-        "center": [coord(c.point[0]), coord(c.point[1])],
+        "center": [round_degrees(c.point[0]), round_degrees(c.point[1])],
     })
 }
 
@@ -65,7 +66,7 @@ async fn one(State(state): State<AppState>, Path(insee): Path<String>, RawQuery(
     body["center_source"] = json!(c.point_source);
     body["region"] = json!(g.region(&c.region).map(|r| json!({ "code": r.code, "name": r.name })));
     body["epci"] = json!(c.epci.as_deref().and_then(|e| g.epci(e)).map(|e| json!({ "code": e.code, "name": e.name, "kind": e.kind })));
-    body["bbox"] = json!(c.bbox.map(coord));
+    body["bbox"] = json!(c.bbox.map(round_degrees));
     if with_geometry {
         body["geometry"] = match g.boundary(&c.code) {
             Some(b) => serde_json::to_value(geojson::Geometry::from(b)).map_err(anyhow::Error::from)?,

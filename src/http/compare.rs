@@ -8,7 +8,7 @@ use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
-use super::features::{SheetCollection, SheetFeature, coord, metres};
+use super::features::{SheetCollection, SheetFeature, metres};
 use crate::app::AppState;
 use crate::compare::classes::PopulationClass;
 use crate::compare::mosaic::{self, Mosaic};
@@ -16,7 +16,7 @@ use crate::compare::peers::{Peer, PeerQuery, Subject, peers};
 use crate::compare::related::related;
 use crate::index::filter::query::{Params, take_filter};
 use crate::index::{NO_THEME, SpatialIndex};
-use crate::model::SheetId;
+use crate::model::{SheetId, round_degrees};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -122,7 +122,7 @@ fn peer_json(index: &SpatialIndex, peer: &Peer) -> Value {
     json!({
         "code": a.code, "name": a.name, "kind": a.kind, "population": a.population,
         "distance_m": metres(peer.distance_m),
-        "center": a.point.map(|p| [coord(p[0]), coord(p[1])]),
+        "center": a.point.map(|p| [round_degrees(p[0]), round_degrees(p[1])]),
         "arobases": a.arobases, "arobases_year": a.year,
         "sheet_count": peer.sheets.len(),
         "themes": groups,

@@ -7,12 +7,7 @@ use serde::Serialize;
 
 use crate::gazetteer::Commune;
 use crate::index::{IndexedSheet, SpatialIndex};
-use crate::model::{AuthorityKind, SheetId};
-
-/// Rounds a coordinate to 1e-6 degree (about 0.1 m): more digits carry no information here.
-pub fn coord(v: f64) -> f64 {
-    (v * 1e6).round() / 1e6
-}
+use crate::model::{AuthorityKind, SheetId, round_degrees};
 
 /// Rounds a distance to the centimetre, as every answer gives `distance_m`.
 pub fn metres(d: f64) -> f64 {
@@ -40,7 +35,7 @@ pub struct PointGeometry {
 
 impl PointGeometry {
     pub fn new(lon: f64, lat: f64) -> Self {
-        PointGeometry { r#type: "Point", coordinates: [coord(lon), coord(lat)] }
+        PointGeometry { r#type: "Point", coordinates: [round_degrees(lon), round_degrees(lat)] }
     }
 }
 

@@ -7,11 +7,11 @@ use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
-use super::features::{CommuneRef, PointGeometry, SheetCollection, SheetFeature, coord};
+use super::features::{CommuneRef, PointGeometry, SheetCollection, SheetFeature};
 use super::params::{Cursor, MAX_LIMIT, take_cursor};
 use crate::app::AppState;
 use crate::index::filter::query::{Params, check_position, take_filter};
-use crate::model::{Initiative, Status};
+use crate::model::{Initiative, Status, round_degrees};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/initiatives", get(list)).route("/api/initiatives/{id}", get(one)).route("/api/nearby", get(nearby))
@@ -100,7 +100,7 @@ fn full_feature(state: &AppState, sheet: &Initiative, authority: Option<crate::m
             json!({
                 "label": p.label, "address": p.address, "postal_code": p.postal_code,
                 "commune": g.commune(&p.commune).map(CommuneRef::from),
-                "coordinates": [coord(p.lon), coord(p.lat)],
+                "coordinates": [round_degrees(p.lon), round_degrees(p.lat)],
                 "precision": p.precision, "method": p.method,
             })
         })
@@ -154,6 +154,6 @@ async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
         })
         .collect();
     let mut collection = SheetCollection::new(features, index.all_sample());
-    collection.origin = Some([coord(origin[0]), coord(origin[1])]);
+    collection.origin = Some([round_degrees(origin[0]), round_degrees(origin[1])]);
     Ok(collection.into_response())
 }

@@ -6,18 +6,22 @@ use serde::Serialize;
 
 use super::ImportError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Encoding {
-    #[value(name = "utf-8")]
     Utf8,
-    #[value(name = "windows-1252")]
     Windows1252,
-    #[value(name = "utf-16")]
     Utf16,
 }
 
 impl Encoding {
+    pub const ALL: [Encoding; 3] = [Encoding::Utf8, Encoding::Windows1252, Encoding::Utf16];
+
+    /// The encoding of a [`Self::name`].
+    pub fn from_name(name: &str) -> Option<Encoding> {
+        Encoding::ALL.into_iter().find(|e| e.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Encoding::Utf8 => "utf-8",

@@ -1,7 +1,7 @@
 //! Bulk import of initiative sheets from CSV, JSON, GeoJSON and mediation-place files.
 //!
-//! The same core serves `atlaas import` and the HTTP API: [`prepare`] reads and checks every
-//! row and geocodes every place without touching the store; [`import`] then settles the
+//! [`prepare`] reads and checks every row and geocodes every place without touching the
+//! store; [`import`] then settles the
 //! owning authorities, compares the sheets with what the store holds for the source, and
 //! writes the new and changed ones in one transaction. By default one bad row means nothing is
 //! written; with `skip_invalid` the good rows are written and the bad ones reported.
@@ -29,7 +29,7 @@ use crate::referential::Referential;
 use crate::store::{Store, StoreError, WriteBatch};
 use fields::Field;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Csv,
@@ -40,6 +40,8 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 4] = [Format::Csv, Format::Geojson, Format::Json, Format::Mednum];
+
     pub fn name(self) -> &'static str {
         match self {
             Format::Csv => "csv",
@@ -47,6 +49,11 @@ impl Format {
             Format::Json => "json",
             Format::Mednum => "mednum",
         }
+    }
+
+    /// The format of a [`Self::name`].
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
     }
 }
 
