@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # HTTP load on running release servers over loopback, with wrk (Debian package `wrk`), at the
-# DESIGN.md setting (wrk -t2 -c32 on the same 2-core machine), 10 s a route:
+# setting of every HTTP figure in the README (wrk -t2 -c32 on the same 2-core machine), 10 s a route:
 #   /health (our trivial route); /api/nearby (k=20 from 1,000 origins over metropolitan France);
 #   /api/initiatives (bbox pages of 100 over 1,000 random boxes); tiles cold (a server with
 #   --tile-cache-mb 0) and cached (a server whose cache was warmed by one pass), over 2,000

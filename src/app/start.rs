@@ -12,11 +12,12 @@ use super::reads::{IndexReads, PostgisReads, Reads};
 use super::{AppState, build_index, replica};
 use crate::archive::mbtiles::Archive;
 use crate::gazetteer::Gazetteer;
+use crate::index::SpatialIndex;
 use crate::referential::Referential;
 use crate::sample;
 use crate::store::feed::PostgresFeed;
 use crate::store::postgres::PostgresStore;
-use crate::store::{self, WriteBatch};
+use crate::store::{self, Store, WriteBatch};
 use crate::tiles::Tiles;
 
 /// The web pages of this checkout (`web/`, with MapLibre in `web/node_modules` once
@@ -65,16 +66,8 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
     let referential = Arc::new(Referential::load(&options.referential)?);
     let store = store::open(&options.database_url).await.with_context(|| format!("opening the store {}", options.database_url))?;
     store.save_referential(&referential).await.context("saving the referential")?;
-    if let Some(s) = options.sample
-        && store.count_initiatives().await? == 0
-    {
-        let t = Instant::now();
-        let generated = sample::generate(&gazetteer, &referential, s.count, s.seed);
-        store
-            .write(WriteBatch { authorities: generated.authorities, initiatives: generated.initiatives, ..Default::default() })
-            .await
-            .context("loading sample sheets")?;
-        tracing::info!(count = s.count, seed = s.seed, elapsed_ms = t.elapsed().as_millis() as u64, "empty store: sample sheets loaded");
+    if let Some(s) = options.sample {
+        fill_if_empty(store.as_ref(), &gazetteer, &referential, s).await?;
     }
     tracing::debug!(elapsed_ms = t0.elapsed().as_millis() as u64, "store open");
     // On PostgreSQL, other writers may share the store: the change feed's head is read before
@@ -100,11 +93,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
     };
     let health = feed.as_ref().map(|(_, head)| Arc::new(FeedHealth::new(*head)));
     let index = Arc::new(RwLock::new(index));
-    let reads: Arc<dyn Reads> = match (options.reads_from_postgis, feed.is_some()) {
-        (false, _) => Arc::new(IndexReads(index.clone())),
-        (true, true) => Arc::new(PostgisReads { store: PostgresStore::open(&options.database_url).await?, index: index.clone() }),
-        (true, false) => anyhow::bail!("reads from PostGIS need a postgres:// database URL"),
-    };
+    let reads = reads(options, feed.is_some(), &index).await?;
     let state = AppState {
         store,
         index,
@@ -120,4 +109,28 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         replica::follow(state.clone(), feed, head, health);
     }
     Ok(state)
+}
+
+/// Loads the sample sheets into a store that holds no sheet.
+async fn fill_if_empty(store: &dyn Store, gazetteer: &Gazetteer, referential: &Referential, s: SampleOptions) -> Result<()> {
+    if store.count_initiatives().await? > 0 {
+        return Ok(());
+    }
+    let t = Instant::now();
+    let generated = sample::generate(gazetteer, referential, s.count, s.seed);
+    store
+        .write(WriteBatch { authorities: generated.authorities, initiatives: generated.initiatives, ..Default::default() })
+        .await
+        .context("loading sample sheets")?;
+    tracing::info!(count = s.count, seed = s.seed, elapsed_ms = t.elapsed().as_millis() as u64, "empty store: sample sheets loaded");
+    Ok(())
+}
+
+/// What answers listings and nearby: the index, or PostGIS (which needs a PostgreSQL store).
+async fn reads(options: &StartOptions, on_postgres: bool, index: &Arc<RwLock<SpatialIndex>>) -> Result<Arc<dyn Reads>> {
+    Ok(match (options.reads_from_postgis, on_postgres) {
+        (false, _) => Arc::new(IndexReads(index.clone())),
+        (true, true) => Arc::new(PostgisReads { store: PostgresStore::open(&options.database_url).await?, index: index.clone() }),
+        (true, false) => anyhow::bail!("reads from PostGIS need a postgres:// database URL"),
+    })
 }

@@ -26,6 +26,7 @@ pub struct IndexBuilder {
 }
 
 impl IndexBuilder {
+    /// Adds a page of sheets; those that are not published are skipped.
     pub fn add(&mut self, sheets: &[Initiative]) {
         for sheet in sheets {
             if let Some(indexed) = self.index.index_entry(sheet) {
@@ -39,6 +40,7 @@ impl IndexBuilder {
         }
     }
 
+    /// Builds the trees, the Z-order and the lists once, over every sheet added.
     pub fn finish(self) -> SpatialIndex {
         let IndexBuilder { mut index, entries, flat, sphere, zorder } = self;
         // The bulk loads are independent: the sphere tree on one core, the rest on the other.
