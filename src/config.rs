@@ -1,4 +1,5 @@
-//! Command line and environment: `atlaas serve`, `import`, `sample`, `gazetteer build`, `tiles export`.
+//! Command line and environment: `atlaas serve`, `import`, `sample`, `gazetteer build`, `tiles export`,
+//! `token`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,6 +8,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
 use crate::import::{Encoding, Format};
+use crate::model::Role;
 
 #[derive(Debug, Parser)]
 #[command(name = "atlaas", version, about = "The Atlaas map service: French local authorities' digital initiatives on a national map")]
@@ -29,6 +31,52 @@ pub enum Command {
     /// Tile archives for static hosting.
     #[command(subcommand)]
     Tiles(TilesCommand),
+    /// API tokens: what machines present to write (shown once, stored as a hash).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a token and print it, once.
+    Create(TokenCreateArgs),
+    /// List the tokens: prefix, role, authority, label, dates (never the tokens themselves).
+    List(TokenListArgs),
+    /// Revoke a token by its id (see `list`); it is refused from the next request on.
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// What it may do: a contributor writes its authority's sheets, a moderator publishes any
+    /// sheet, an admin manages tokens.
+    #[arg(long, value_parser = role_parser())]
+    pub role: Role,
+    /// The authority a contributor writes for: INSEE code, EPCI's SIREN, dep-XX or reg-XX.
+    #[arg(long)]
+    pub authority: Option<String>,
+    /// Who holds it ("site web de Marck").
+    #[arg(long)]
+    pub label: String,
+    /// How long it lasts: 90d, 12w, 1y (default: until revoked).
+    #[arg(long, value_parser = crate::auth::token::parse_lifetime)]
+    pub expires: Option<i64>,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenListArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The token's id, as `list` shows it.
+    pub id: i64,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +214,11 @@ pub struct ImportArgs {
 /// `--format`: the import core's formats by name (the core itself knows nothing of clap).
 fn format_parser() -> impl TypedValueParser<Value = Format> {
     PossibleValuesParser::new(Format::ALL.map(Format::name)).map(|name| Format::from_name(&name).expect("a listed name"))
+}
+
+/// `--role`, by name.
+fn role_parser() -> impl TypedValueParser<Value = Role> {
+    PossibleValuesParser::new(Role::ALL.map(Role::as_str)).map(|name| Role::parse(&name).expect("a listed name"))
 }
 
 /// `--encoding`, likewise.

@@ -5,13 +5,15 @@
 //! [`geocode`] and [`import`] (files to checked, located sheets), [`sample`] (generated
 //! sheets), [`store`] (the system of record, SQLite or PostGIS), [`index`] (the in-memory
 //! R-trees and text index that answer reads), [`compare`] (related sheets, peers, mosaic),
-//! [`tiles`] (vector tiles from the index) and [`archive`] (tile pyramids in a file); [`app`]
+//! [`tiles`] (vector tiles from the index), [`archive`] (tile pyramids in a file) and [`auth`]
+//! (who may write: API tokens); [`app`]
 //! holds what a running service shares and keeps the index in step with the store, and
 //! [`http`] is the axum server over it.
 #![forbid(unsafe_code)]
 
 pub mod app;
 pub mod archive;
+pub mod auth;
 pub mod compare;
 pub mod config;
 pub mod gazetteer;

@@ -12,7 +12,10 @@ use tracing_subscriber::EnvFilter;
 use atlaas::app::build_index;
 use atlaas::app::start::{SampleOptions, StartOptions, start};
 use atlaas::archive::mbtiles::{self, ExportOptions};
-use atlaas::config::{Cli, Command, GazetteerCommand, ImportArgs, ReportFormat, SampleArgs, ServeArgs, TilesCommand, TilesExportArgs};
+use atlaas::auth::token::{self, TokenRequest};
+use atlaas::config::{
+    Cli, Command, DataArgs, GazetteerCommand, ImportArgs, ReportFormat, SampleArgs, ServeArgs, TilesCommand, TilesExportArgs, TokenCommand,
+};
 use atlaas::gazetteer::Gazetteer;
 use atlaas::gazetteer::build::{BuildOptions, build};
 use atlaas::index::filter::query::parse_filter;
@@ -31,6 +34,7 @@ async fn main() -> Result<()> {
         Command::Import(args) => import(args).await,
         Command::Sample(args) => sample(args).await,
         Command::Tiles(TilesCommand::Export(args)) => export_tiles(args).await,
+        Command::Token(command) => token(command).await,
         Command::Gazetteer(GazetteerCommand::Build(args)) => {
             let options = BuildOptions { simplify_degrees: args.simplify, decimals: args.decimals };
             let summary = build(&args.from, &args.out, &options)?;
@@ -208,6 +212,55 @@ async fn export_tiles(args: TilesExportArgs) -> Result<()> {
     );
     for (z, n) in &report.per_zoom {
         eprintln!("  zoom {z}: {n} tiles");
+    }
+    Ok(())
+}
+
+/// Opens the store a command names (creating the default SQLite folder).
+async fn open_store(data: &DataArgs) -> Result<Arc<dyn store::Store>> {
+    prepare_sqlite_dir(&data.database_url)?;
+    store::open(&data.database_url).await.with_context(|| format!("opening the store {}", data.database_url))
+}
+
+/// `atlaas token create | list | revoke`.
+async fn token(command: TokenCommand) -> Result<()> {
+    match command {
+        TokenCommand::Create(args) => {
+            let store = open_store(&args.data).await?;
+            let gazetteer = Gazetteer::load_data_dir(&args.data.data_dir).context("loading the gazetteer")?;
+            let request = TokenRequest { role: args.role, authority: args.authority, label: args.label, lifetime_days: args.expires };
+            let (secret, made) = token::issue(store.as_ref(), &gazetteer, &request).await?;
+            let whose = made.authority.as_deref().map(|a| format!(" for {a}")).unwrap_or_default();
+            let until = made.expires_at.as_deref().map(|e| format!(", until {e}")).unwrap_or_default();
+            eprintln!("token {} ({}{whose}{until}): shown once, store it now", made.id, made.role.as_str());
+            println!("{}", secret.expose());
+        }
+        TokenCommand::List(args) => {
+            let store = open_store(&args.data).await?;
+            println!("id\tprefix\trole\tauthority\tlabel\tcreated\texpires\tlast used\trevoked");
+            for t in store.tokens().await? {
+                let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+                println!(
+                    "{}\t{}…\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.prefix,
+                    t.role.as_str(),
+                    or_dash(&t.authority),
+                    t.label,
+                    t.created_at,
+                    or_dash(&t.expires_at),
+                    or_dash(&t.last_used_at),
+                    or_dash(&t.revoked_at)
+                );
+            }
+        }
+        TokenCommand::Revoke(args) => {
+            let store = open_store(&args.data).await?;
+            if !store.revoke_token(args.id).await? {
+                anyhow::bail!("no token {} that is not revoked already (see `atlaas token list`)", args.id);
+            }
+            eprintln!("token {} revoked", args.id);
+        }
     }
     Ok(())
 }

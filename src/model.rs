@@ -199,3 +199,59 @@ pub struct Initiative {
     pub created_at: String,
     pub updated_at: String,
 }
+
+/// What a caller may do: a contributor writes its own authority's sheets, a moderator reviews
+/// and publishes any sheet, an admin manages accounts and tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Contributor,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Contributor, Role::Moderator, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Contributor => "contributor",
+            Role::Moderator => "moderator",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// An API token as stored: what it may do and its dates, never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    /// The first characters of the token (`atl_` and eight more), to tell it in lists.
+    pub prefix: String,
+    pub role: Role,
+    /// The authority a contributor's token writes for.
+    pub authority: Option<String>,
+    /// Who or what holds it ("site web de Marck", "import nocturne").
+    pub label: String,
+    /// RFC 3339, UTC, like every stored time.
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+/// A token to store: its prefix and hash, and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiToken {
+    pub prefix: String,
+    /// SHA-256 of the whole token, hex.
+    pub hash: String,
+    pub role: Role,
+    pub authority: Option<String>,
+    pub label: String,
+    pub expires_at: Option<String>,
+}

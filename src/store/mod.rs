@@ -4,6 +4,7 @@
 //! default, PostgreSQL + PostGIS ([`postgres`]) the one for several replicas; both share one
 //! implementation of the trait ([`sql`]).
 
+pub mod credentials;
 pub mod feed;
 pub mod postgres;
 pub(crate) mod rows;
@@ -16,6 +17,7 @@ use async_trait::async_trait;
 
 use crate::model::{Authority, Initiative, NewInitiative, SheetId};
 use crate::referential::Referential;
+pub use credentials::Credentials;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -98,9 +100,10 @@ impl WriteBatch {
 }
 
 /// What every backend provides. Methods are coarse on purpose: the in-memory index serves the
-/// hot reads, so the store is asked for whole snapshots and for single sheets.
+/// hot reads, so the store is asked for whole snapshots and for single sheets. API tokens are
+/// in [`Credentials`].
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Credentials + Send + Sync + 'static {
     /// `sqlite` or `postgres`, for `/health` and logs.
     fn backend(&self) -> &'static str;
 

@@ -26,6 +26,7 @@ impl PostgresStore {
 }
 
 super::sql::sql_store!(PostgresStore, Postgres, "postgres", include_str!("postgres/initiatives.sql"));
+super::credentials::sql_credentials!(PostgresStore, Postgres);
 
 /// A published sheet found by a spatial query, at its closest place.
 #[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]

@@ -34,3 +34,4 @@ impl SqliteStore {
 }
 
 super::sql::sql_store!(SqliteStore, Sqlite, "sqlite", include_str!("sqlite/initiatives.sql"));
+super::credentials::sql_credentials!(SqliteStore, Sqlite);
