@@ -180,3 +180,45 @@ async fn the_command_prints_a_token_once_and_lists_and_revokes_it() {
     let bad = atlaas(&db, &["token", "create", "--role", "editor", "--label", "x"]);
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("possible values"));
 }
+
+#[tokio::test]
+async fn the_api_tells_a_token_what_it_stands_for_and_refuses_the_others() {
+    let app = common::TestApp::spawn().await;
+    let g = common::gazetteer();
+    let (secret, made) = token::issue(app.state.store.as_ref(), &g, &contributor("62548")).await.unwrap();
+    let bearer = format!("Bearer {}", secret.expose());
+    let me = |headers: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let pairs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (status, h, body) = app.get_bytes("/api/me", &pairs).await;
+            let json: serde_json::Value = serde_json::from_slice(&body).expect("a JSON answer");
+            (status, h.get("www-authenticate").map(|v| v.to_str().unwrap().to_owned()), json)
+        }
+    };
+
+    let (status, challenge, body) = me(vec![("authorization", bearer.clone())]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["role"].as_str(), body["authority"]["name"].as_str()), (Some("contributor"), Some("Marck")));
+    assert_eq!((body["token"]["id"].as_i64(), body["token"]["prefix"].as_str()), (Some(made.id), Some(made.prefix.as_str())));
+    assert!(challenge.is_none() && !body.to_string().contains(&secret.expose()[12..]), "the answer never repeats the token");
+
+    let mut wrong = secret.expose().to_owned();
+    wrong.replace_range(46.., if wrong.ends_with('A') { "B" } else { "A" });
+    for (headers, says) in [
+        (vec![], "needs an API token"),
+        (vec![("authorization", format!("Basic {}", secret.expose()))], "Bearer"),
+        (vec![("authorization", format!("Bearer {wrong}"))], "no such API token"),
+        (vec![("authorization", "Bearer atl_short".to_owned())], "not an Atlaas API token"),
+    ] {
+        let (status, challenge, body) = me(headers).await;
+        assert_eq!((status, body["error"].as_str()), (401, Some("unauthorized")), "{body}");
+        assert!(body["detail"].as_str().unwrap().contains(says), "{body}");
+        assert_eq!(challenge.as_deref(), Some("Bearer realm=\"atlaas\""));
+    }
+
+    assert!(app.state.store.revoke_token(made.id).await.unwrap());
+    let (status, _, body) = me(vec![("authorization", bearer)]).await;
+    assert_eq!(status, 401, "revoked at once: {body}");
+    assert!(body["detail"].as_str().unwrap().contains("revoked"));
+}

@@ -14,6 +14,8 @@ pub struct Caller {
     pub authority: Option<String>,
     /// The token it presented (its id in the store, never the token itself), for the history.
     pub token: i64,
+    /// The first characters of that token, to tell it in answers and logs.
+    pub token_prefix: String,
 }
 
 /// Why credentials were refused. The messages are safe to show: they never repeat a secret.

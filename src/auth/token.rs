@@ -164,7 +164,7 @@ pub async fn authenticate(store: &dyn Store, presented: &str) -> Result<Caller, 
         }
     }
     store.touch_token(token.id).await?;
-    Ok(Caller { role: token.role, authority: token.authority, token: token.id })
+    Ok(Caller { role: token.role, authority: token.authority, token: token.id, token_prefix: token.prefix })
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {

@@ -2,7 +2,7 @@
 //! status. Internal errors are logged with a reference the client gets instead of the cause.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -14,6 +14,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -44,6 +46,7 @@ impl Error {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Error::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Error::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),
@@ -78,6 +81,11 @@ impl IntoResponse for Error {
             }
             other => other.to_string(),
         };
-        (status, Json(json!({ "error": code, "detail": detail }))).into_response()
+        let mut response = (status, Json(json!({ "error": code, "detail": detail }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 6750: say which scheme the API takes.
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"atlaas\""));
+        }
+        response
     }
 }

@@ -1,5 +1,6 @@
 //! The HTTP server: one module per resource, each with its own `router()`, merged here.
 
+mod auth;
 mod communes;
 mod compare;
 pub mod error;
@@ -43,6 +44,7 @@ impl Default for Limits {
 pub fn router(state: AppState, limits: Limits) -> Router {
     Router::new()
         .merge(health::router())
+        .merge(auth::router())
         .merge(initiatives::router())
         .merge(communes::router())
         .merge(compare::router())
