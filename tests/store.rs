@@ -64,29 +64,11 @@ fn sheet(external_id: &str, status: Status) -> NewInitiative {
 
 /// A fresh, migrated store; the guard keeps its files (SQLite) alive.
 async fn fresh(backend: &str) -> (Option<tempfile::TempDir>, Arc<dyn Store>) {
-    match backend {
-        "sqlite" => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}", dir.path().join("t.db").display());
-            (Some(dir), store::open(&url).await.unwrap())
-        }
-        _ => (None, store::open(&common::fresh_postgres_database().await).await.unwrap()),
-    }
+    let (dir, _, store) = common::fresh_store(backend).await;
+    (dir, store)
 }
 
-/// Runs each contract test on both backends.
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test("sqlite").await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test("postgres").await })*
-        }
-    };
-}
-
-on_both_backends!(
+common::on_both_backends!(
     writes_read_back_whole,
     rewriting_the_same_source_and_external_id_updates_in_place,
     only_published_sheets_are_loaded_for_the_index,

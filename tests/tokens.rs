@@ -4,26 +4,11 @@
 mod common;
 
 use std::process::Command;
-use std::sync::Arc;
 
 use atlaas::auth::AuthError;
 use atlaas::auth::token::{self, IssueError, TokenRequest};
 use atlaas::model::Role;
-use atlaas::store::{self, Store};
-
-/// A fresh, migrated store; the guard keeps its files (SQLite) alive.
-async fn fresh(backend: &str) -> (Option<tempfile::TempDir>, String, Arc<dyn Store>) {
-    let (dir, url) = match backend {
-        "sqlite" => {
-            let dir = tempfile::tempdir().unwrap();
-            let url = format!("sqlite://{}", dir.path().join("t.db").display());
-            (Some(dir), url)
-        }
-        _ => (None, common::fresh_postgres_database().await),
-    };
-    let store = store::open(&url).await.unwrap();
-    (dir, url, store)
-}
+use atlaas::store;
 
 fn contributor(authority: &str) -> TokenRequest {
     TokenRequest { role: Role::Contributor, authority: Some(authority.into()), label: "site web".into(), lifetime_days: None }
@@ -42,25 +27,14 @@ async fn stored_cells(url: &str) -> Vec<String> {
     rows.into_iter().flat_map(|(a, b, c, d, e, f, g)| [a, b, c, d, e, f, g]).collect()
 }
 
-macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test("sqlite").await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test("postgres").await })*
-        }
-    };
-}
-
-on_both_backends!(
+common::on_both_backends!(
     a_token_is_stored_as_its_hash_and_stands_for_its_role,
     revoked_expired_and_guessed_tokens_are_refused,
     a_token_must_say_what_it_may_do,
 );
 
 async fn a_token_is_stored_as_its_hash_and_stands_for_its_role(backend: &str) {
-    let (_dir, url, store) = fresh(backend).await;
+    let (_dir, url, store) = common::fresh_store(backend).await;
     let g = common::gazetteer();
     // Marck is not in the empty store yet: the token brings it from the gazetteer.
     let (secret, made) = token::issue(store.as_ref(), &g, &contributor("62548")).await.unwrap();
@@ -88,7 +62,7 @@ async fn a_token_is_stored_as_its_hash_and_stands_for_its_role(backend: &str) {
 }
 
 async fn revoked_expired_and_guessed_tokens_are_refused(backend: &str) {
-    let (_dir, url, store) = fresh(backend).await;
+    let (_dir, url, store) = common::fresh_store(backend).await;
     let g = common::gazetteer();
     let (secret, made) = token::issue(store.as_ref(), &g, &contributor("62548")).await.unwrap();
     let (other, _) = token::issue(store.as_ref(), &g, &contributor("71230")).await.unwrap();
@@ -124,7 +98,7 @@ async fn revoked_expired_and_guessed_tokens_are_refused(backend: &str) {
 }
 
 async fn a_token_must_say_what_it_may_do(backend: &str) {
-    let (_dir, _url, store) = fresh(backend).await;
+    let (_dir, _url, store) = common::fresh_store(backend).await;
     let g = common::gazetteer();
     let refused = |r: Result<_, IssueError>, says: &str| match r {
         Err(IssueError::Invalid(m)) => assert!(m.contains(says), "{m}"),

@@ -145,6 +145,37 @@ pub async fn fresh_postgres_database() -> String {
     format!("{base}/{name}")
 }
 
+/// A fresh, migrated store on `backend` (`sqlite` or `postgres`) and its URL; the guard keeps
+/// the SQLite file alive.
+pub async fn fresh_store(backend: &str) -> (Option<tempfile::TempDir>, String, Arc<dyn atlaas::store::Store>) {
+    let (dir, url) = match backend {
+        "sqlite" => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}", dir.path().join("t.db").display());
+            (Some(dir), url)
+        }
+        _ => (None, fresh_postgres_database().await),
+    };
+    let store = atlaas::store::open(&url).await.unwrap();
+    (dir, url, store)
+}
+
+/// Runs each contract test, an `async fn(backend: &str)`, on SQLite and on PostgreSQL. (Each
+/// test binary compiles this module; those without such tests leave the macro unused.)
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $test() { super::$test("sqlite").await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $test() { super::$test("postgres").await })*
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_both_backends;
+
 /// Great-circle distance on the mean sphere, written independently of the code under test.
 pub fn haversine_m(a: [f64; 2], b: [f64; 2]) -> f64 {
     let (la1, la2) = (a[1].to_radians(), b[1].to_radians());
