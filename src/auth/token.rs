@@ -46,7 +46,7 @@ impl fmt::Debug for Secret {
 
 /// The SHA-256 of a token, hex: what the store keeps and looks up.
 pub fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", Sha256::digest(token.as_bytes()))
 }
 
 /// A new token from the operating system's random generator.

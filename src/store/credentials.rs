@@ -60,9 +60,9 @@ impl TryFrom<TokenRow> for ApiToken {
     }
 }
 
-/// The columns of [`TokenRow`], in its order.
+/// The columns of [`TokenRow`], for `SELECT` and `RETURNING`.
 pub(super) const TOKEN_COLUMNS: &str =
-    "SELECT CAST(id AS BIGINT) AS id, prefix, role, authority, label, created_at, expires_at, last_used_at, revoked_at FROM api_tokens";
+    "CAST(id AS BIGINT) AS id, prefix, role, authority, label, created_at, expires_at, last_used_at, revoked_at";
 
 /// Implements [`Credentials`] for `$store` (a struct with a `pool: sqlx::Pool<$db>`).
 macro_rules! sql_credentials {
@@ -76,23 +76,22 @@ macro_rules! sql_credentials {
                 let mut v = q.separated(", ");
                 v.push_bind(&t.prefix).push_bind(&t.hash).push_bind(t.role.as_str()).push_bind(&t.authority);
                 v.push_bind(&t.label).push_bind($crate::store::now()).push_bind(&t.expires_at);
-                q.push(") RETURNING CAST(id AS BIGINT)");
-                let id: i64 = q.build_query_scalar().fetch_one(&self.pool).await?;
-                let mut q = sqlx::QueryBuilder::<$db>::new($crate::store::credentials::TOKEN_COLUMNS);
-                q.push(" WHERE id = ").push_bind(id);
+                q.push(") RETURNING ").push($crate::store::credentials::TOKEN_COLUMNS);
                 let row: $crate::store::credentials::TokenRow = q.build_query_as().fetch_one(&self.pool).await?;
                 row.try_into()
             }
 
             async fn tokens(&self) -> Result<Vec<$crate::model::ApiToken>, $crate::store::StoreError> {
-                let mut q = sqlx::QueryBuilder::<$db>::new($crate::store::credentials::TOKEN_COLUMNS);
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                q.push($crate::store::credentials::TOKEN_COLUMNS).push(" FROM api_tokens");
                 q.push(" ORDER BY id");
                 let rows: Vec<$crate::store::credentials::TokenRow> = q.build_query_as().fetch_all(&self.pool).await?;
                 rows.into_iter().map(TryInto::try_into).collect()
             }
 
             async fn token_by_hash(&self, hash: &str) -> Result<Option<$crate::model::ApiToken>, $crate::store::StoreError> {
-                let mut q = sqlx::QueryBuilder::<$db>::new($crate::store::credentials::TOKEN_COLUMNS);
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT ");
+                q.push($crate::store::credentials::TOKEN_COLUMNS).push(" FROM api_tokens");
                 q.push(" WHERE hash = ").push_bind(hash);
                 let row: Option<$crate::store::credentials::TokenRow> = q.build_query_as().fetch_optional(&self.pool).await?;
                 row.map(TryInto::try_into).transpose()
