@@ -16,6 +16,7 @@ pub mod archive;
 pub mod auth;
 pub mod compare;
 pub mod config;
+pub mod contributions;
 pub mod gazetteer;
 pub mod geocode;
 pub mod hash;

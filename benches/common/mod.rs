@@ -12,7 +12,7 @@ pub fn sheets(g: &Gazetteer, r: &Referential, count: usize) -> (Vec<Authority>, 
         .initiatives
         .into_iter()
         .enumerate()
-        .map(|(i, sheet)| Initiative { id: i as i64 + 1, sheet, created_at: String::new(), updated_at: String::new() })
+        .map(|(i, sheet)| Initiative { id: i as i64 + 1, sheet, created_at: String::new(), updated_at: String::new(), version: 1 })
         .collect();
     (s.authorities, initiatives)
 }

@@ -79,6 +79,15 @@ impl AppState {
         }
     }
 
+    /// Brings the index in step with one sheet written through the API, and with its authority
+    /// when the index does not know it yet (the first sheet of an authority new to the store).
+    pub async fn apply_written_sheet(&self, sheet: &Initiative) -> Result<(), crate::store::StoreError> {
+        let known = self.index().authority_row_of(&sheet.sheet.authority).is_some();
+        let authorities = if known { vec![] } else { self.store.authority(&sheet.sheet.authority).await?.into_iter().collect() };
+        self.apply_changes(std::slice::from_ref(sheet), &[], &authorities);
+        Ok(())
+    }
+
     /// Swaps in an index rebuilt from the store, and forgets every cached tile.
     pub fn replace_index(&self, index: SpatialIndex) {
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = index;

@@ -5,6 +5,7 @@
 pub mod token;
 
 use crate::model::Role;
+use crate::model::contribution::{Actor, Channel};
 
 /// A caller whose credentials were checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +17,13 @@ pub struct Caller {
     pub token: i64,
     /// The first characters of that token, to tell it in answers and logs.
     pub token_prefix: String,
+}
+
+impl Caller {
+    /// Who the history says made a change: the token's id, never the token.
+    pub fn actor(&self) -> Actor {
+        Actor { id: format!("token:{}", self.token), channel: Channel::Api }
+    }
 }
 
 /// Why credentials were refused. The messages are safe to show: they never repeat a secret.

@@ -115,8 +115,9 @@ pub async fn issue(store: &dyn Store, gazetteer: &Gazetteer, request: &TokenRequ
     Ok((secret, stored))
 }
 
-/// The code of an authority the store holds, adding it from the gazetteer when it is new there.
-async fn known_authority(store: &dyn Store, gazetteer: &Gazetteer, code: &str) -> Result<String, IssueError> {
+/// The code of an authority the store holds, adding it from the gazetteer when it is new there
+/// (a town gets a token, or writes its first sheet, before any import brought it).
+pub async fn known_authority(store: &dyn Store, gazetteer: &Gazetteer, code: &str) -> Result<String, IssueError> {
     if let Some(a) = store.authority(code).await? {
         return Ok(a.code);
     }

@@ -40,6 +40,21 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
+/// A caller with valid credentials, or `None` without an `Authorization` header; credentials
+/// that are presented but refused are a 401, never a silent fall back to anonymous.
+pub struct MaybeAuthenticated(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeAuthenticated {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(MaybeAuthenticated(None));
+        }
+        Ok(MaybeAuthenticated(Some(Authenticated::from_request_parts(parts, state).await?.0)))
+    }
+}
+
 /// What the presented token stands for.
 async fn me(State(state): State<AppState>, Authenticated(caller): Authenticated) -> Result<Json<Value>> {
     let authority = match &caller.authority {

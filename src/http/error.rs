@@ -6,6 +6,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::contributions::ContributionError;
+use crate::contributions::input::FieldError;
 use crate::store::StoreError;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -17,11 +19,24 @@ pub enum Error {
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
     Unprocessable(String),
+    /// A body with problems in its fields, each named.
+    #[error("the sheet is not valid: see fields")]
+    InvalidFields(Vec<FieldError>),
+    /// `If-Match` names a version that is no longer the current one.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// A write that must say which version it was made from did not.
+    #[error("{0}")]
+    PreconditionRequired(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -47,9 +62,13 @@ impl Error {
         match self {
             Error::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Error::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Error::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Error::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            Error::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),
+            Error::Unprocessable(_) | Error::InvalidFields(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable"),
+            Error::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "precondition_failed"),
+            Error::PreconditionRequired(_) => (StatusCode::PRECONDITION_REQUIRED, "precondition_required"),
+            Error::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             Error::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Error::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -64,8 +83,23 @@ impl From<StoreError> for Error {
         match e {
             StoreError::Conflict(m) => Error::Conflict(m),
             StoreError::Invalid(m) => Error::Unprocessable(m),
+            StoreError::NotFound(m) => Error::NotFound(m),
+            e @ StoreError::Stale { .. } => Error::PreconditionFailed(e.to_string()),
             StoreError::Unavailable(_) => Error::Unavailable("the database is unavailable; try again shortly".into()),
             other => Error::Internal(other.into()),
+        }
+    }
+}
+
+impl From<ContributionError> for Error {
+    fn from(e: ContributionError) -> Self {
+        match e {
+            ContributionError::Invalid(fields) => Error::InvalidFields(fields),
+            ContributionError::BadRequest(m) => Error::BadRequest(m),
+            ContributionError::Forbidden(m) => Error::Forbidden(m),
+            ContributionError::NotFound(m) => Error::NotFound(m),
+            ContributionError::Conflict(m) => Error::Conflict(m),
+            ContributionError::Store(e) => e.into(),
         }
     }
 }
@@ -81,7 +115,11 @@ impl IntoResponse for Error {
             }
             other => other.to_string(),
         };
-        let mut response = (status, Json(json!({ "error": code, "detail": detail }))).into_response();
+        let body = match &self {
+            Error::InvalidFields(fields) => json!({ "error": code, "detail": detail, "fields": fields }),
+            _ => json!({ "error": code, "detail": detail }),
+        };
+        let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             // RFC 6750: say which scheme the API takes.
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"atlaas\""));

@@ -2,11 +2,12 @@
 //! whole sheet, from the store) and `GET /api/nearby` (closest sheets to a point or commune).
 
 use axum::extract::{Path, RawQuery, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
+use super::extract::with_etag;
 use super::features::{CommuneRef, PointGeometry, SheetCollection, SheetFeature};
 use super::params::{Cursor, MAX_LIMIT, take_cursor};
 use crate::app::AppState;
@@ -66,7 +67,7 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
     Ok(collection.into_response())
 }
 
-async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>> {
+async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
     let id: i64 = id.parse().map_err(|_| Error::bad_request(format!("initiative id must be a whole number, not {id:?}")))?;
     let missing = || Error::not_found(format!("no published initiative {id}"));
     let sheet = state.store.initiative(id).await?.ok_or_else(missing)?;
@@ -75,7 +76,10 @@ async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Js
         return Err(missing());
     }
     let authority = state.store.authority(&sheet.sheet.authority).await?;
-    Ok(Json(full_feature(&state, &sheet, authority)))
+    let mut response = Json(full_feature(&state, &sheet, authority)).into_response();
+    // What a write sends back in If-Match.
+    with_etag(response.headers_mut(), sheet.version);
+    Ok(response)
 }
 
 fn full_feature(state: &AppState, sheet: &Initiative, authority: Option<crate::model::Authority>) -> Value {
@@ -123,6 +127,7 @@ fn full_feature(state: &AppState, sheet: &Initiative, authority: Option<crate::m
             "status": s.status, "sample": s.sample,
             "source": s.source, "external_id": s.external_id, "source_data": s.source_data,
             "created_at": sheet.created_at, "updated_at": sheet.updated_at, "updated_by": s.updated_by,
+            "version": sheet.version,
         }
     })
 }

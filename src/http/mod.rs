@@ -3,10 +3,13 @@
 mod auth;
 mod communes;
 mod compare;
+mod contributions;
 pub mod error;
+mod extract;
 mod features;
 mod health;
 mod initiatives;
+mod moderation;
 mod pages;
 mod params;
 mod referential;
@@ -16,7 +19,7 @@ mod tiles;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -26,7 +29,7 @@ use tower_http::trace::TraceLayer;
 use crate::app::AppState;
 pub use error::Error;
 
-/// Largest request body accepted (no endpoint of this build reads one).
+/// Largest request body accepted: a sheet with its places fits many times over.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Limits of the server, documented in the README.
@@ -46,6 +49,8 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(health::router())
         .merge(auth::router())
         .merge(initiatives::router())
+        .merge(contributions::router())
+        .merge(moderation::router())
         .merge(communes::router())
         .merge(compare::router())
         .merge(referential::router())
@@ -55,6 +60,8 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("this endpoint does not accept that method".into()) })
         .with_state(state)
         .layer(middleware::from_fn(reject_oversized_bodies))
+        // Bodies sent in chunks, without a Content-Length, stop at the same limit as they are read.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(limits.request_timeout, time_limit))
         // A bug that panics in a handler still gets a JSON answer, and the panic is logged once.
         .layer(CatchPanicLayer::custom(|panic: Box<dyn std::any::Any + Send>| {

@@ -9,14 +9,9 @@ use super::read::Record;
 use super::report::Problem;
 use crate::gazetteer::names::fold;
 use crate::geocode::{Geocoded, Geocoder, Note, PlaceInput, five as code};
+use crate::model::rules::{MAX_BODY, MAX_ID, MAX_SUMMARY, MAX_TITLE, website};
 use crate::model::{Place, Status};
 use crate::referential::{Level, Referential};
-
-/// Longest accepted texts, in characters.
-pub const MAX_TITLE: usize = 300;
-pub const MAX_SUMMARY: usize = 5_000;
-pub const MAX_BODY: usize = 200_000;
-pub const MAX_ID: usize = 200;
 
 /// What reading rows needs, built once per import.
 pub struct Context<'a> {
@@ -146,16 +141,6 @@ fn status(text: &str) -> Option<Status> {
         "archived" | "archive" | "archivee" => Some(Status::Archived),
         _ => None,
     }
-}
-
-/// A website as given, with `https://` put before a bare `www.` address; `None` if it is not
-/// an http(s) address.
-fn website(text: &str) -> Option<String> {
-    let text = text.trim();
-    let url = if text.to_ascii_lowercase().starts_with("www.") { format!("https://{text}") } else { text.to_owned() };
-    let lower = url.to_ascii_lowercase();
-    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"))?;
-    (!rest.is_empty() && !url.chars().any(char::is_whitespace)).then_some(url)
 }
 
 /// An authority code as written: `dep-`/`reg-` codes in any case, or a commune or EPCI code.
@@ -384,9 +369,6 @@ mod tests {
         assert_eq!(year_in("24"), None);
         assert_eq!(status("Publiée"), Some(Status::Published));
         assert_eq!(status("BROUILLON"), Some(Status::Draft));
-        assert_eq!(website("www.marck.fr").as_deref(), Some("https://www.marck.fr"));
-        assert_eq!(website("marck.fr"), None);
-        assert_eq!(website("https://marck.fr/a b"), None);
         assert_eq!(code("1001"), "01001");
         assert_eq!(code("2a004"), "2A004");
         assert_eq!(authority_code("DEP-2a"), "dep-2A");

@@ -43,7 +43,7 @@ fn sheet(id: SheetId, services: &[&str], year: u16, places: &[(&str, f64, f64)],
         updated_by: "t".into(),
         source_data: Default::default(),
     };
-    Initiative { id, sheet, created_at: String::new(), updated_at: String::new() }
+    Initiative { id, sheet, created_at: String::new(), updated_at: String::new(), version: 1 }
 }
 
 const MARCK: (&str, f64, f64) = ("62548", 1.9557, 50.9491);
@@ -109,7 +109,7 @@ fn nearby_gives_the_closest_matching_sheets_whichever_way_it_gathers_them() {
         .initiatives
         .into_iter()
         .enumerate()
-        .map(|(i, sheet)| Initiative { id: i as i64 + 1, sheet, created_at: String::new(), updated_at: String::new() })
+        .map(|(i, sheet)| Initiative { id: i as i64 + 1, sheet, created_at: String::new(), updated_at: String::new(), version: 1 })
         .collect();
     let index = SpatialIndex::build(g, r.clone(), sample.authorities, sheets);
     let set = |code: &str, level| ServiceSet::new(r.services_under(code, level).unwrap().iter().copied());

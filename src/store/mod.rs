@@ -4,6 +4,7 @@
 //! default, PostgreSQL + PostGIS ([`postgres`]) the one for several replicas; both share one
 //! implementation of the trait ([`sql`]).
 
+pub mod contributions;
 pub mod credentials;
 pub mod feed;
 pub mod postgres;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 
 use crate::model::{Authority, Initiative, NewInitiative, SheetId};
 use crate::referential::Referential;
+pub use contributions::Contributions;
 pub use credentials::Credentials;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +29,12 @@ pub enum StoreError {
     /// The write refers to something that does not exist or breaks a check.
     #[error("invalid write: {0}")]
     Invalid(String),
+    /// The thing to change is not in the store.
+    #[error("{0}")]
+    NotFound(String),
+    /// A change made from a version of a sheet that is no longer the stored one.
+    #[error("initiative {id} is at version {current}, not {expected}: someone changed it meanwhile")]
+    Stale { id: SheetId, expected: i64, current: i64 },
     /// The database cannot be reached.
     #[error("the database is unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),
@@ -101,9 +109,9 @@ impl WriteBatch {
 
 /// What every backend provides. Methods are coarse on purpose: the in-memory index serves the
 /// hot reads, so the store is asked for whole snapshots and for single sheets. API tokens are
-/// in [`Credentials`].
+/// in [`Credentials`], versions, revisions and the history in [`Contributions`].
 #[async_trait]
-pub trait Store: Credentials + Send + Sync + 'static {
+pub trait Store: Credentials + Contributions + Send + Sync + 'static {
     /// `sqlite` or `postgres`, for `/health` and logs.
     fn backend(&self) -> &'static str;
 

@@ -27,6 +27,14 @@ impl PostgresStore {
 
 super::sql::sql_store!(PostgresStore, Postgres, "postgres", include_str!("postgres/initiatives.sql"));
 super::credentials::sql_credentials!(PostgresStore, Postgres);
+super::contributions::sql_contributions!(PostgresStore, sqlx::Postgres);
+
+/// Marks a transaction as the service's own write, which records its history itself: the
+/// triggers that log changes made by hand with SQL (migration 0005) then leave it alone.
+async fn mark_service_write(tx: &mut sqlx::Transaction<'_, Postgres>) -> Result<(), StoreError> {
+    sqlx::query("SELECT set_config('atlaas.channel', 'service', true)").execute(&mut **tx).await?;
+    Ok(())
+}
 
 /// A published sheet found by a spatial query, at its closest place.
 #[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]

@@ -49,6 +49,7 @@ pub struct InitiativeRow {
     updated_by: String,
     /// JSON object of strings.
     source_data: String,
+    version: i64,
     /// JSON array of service codes, in order.
     services: String,
     /// JSON array of arrays in the column order of `places`.
@@ -79,6 +80,7 @@ impl TryFrom<InitiativeRow> for Initiative {
             },
             created_at: r.created_at,
             updated_at: r.updated_at,
+            version: r.version,
         })
     }
 }

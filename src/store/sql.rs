@@ -117,6 +117,7 @@ macro_rules! sql_store {
             async fn write(&self, batch: $crate::store::WriteBatch) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
                 batch.check()?;
                 let mut tx = self.pool.begin().await?;
+                mark_service_write(&mut tx).await?;
                 for authority in &batch.authorities {
                     upsert_authority(&mut tx, authority).await?;
                 }
@@ -221,22 +222,23 @@ macro_rules! sql_store {
                 " ON CONFLICT (source, external_id) DO UPDATE SET authority = excluded.authority, title = excluded.title, \
                  summary = excluded.summary, body = excluded.body, year = excluded.year, website = excluded.website, \
                  status = excluded.status, sample = excluded.sample, updated_at = excluded.updated_at, \
-                 updated_by = excluded.updated_by, source_data = excluded.source_data RETURNING id, created_at, source, external_id",
+                 updated_by = excluded.updated_by, source_data = excluded.source_data, version = initiatives.version + 1 \
+                 RETURNING id, created_at, source, external_id, version",
             );
             let rows = upsert.build().fetch_all(&mut **tx).await?;
             let mut stored = std::collections::HashMap::with_capacity(rows.len());
             for row in rows {
                 let key: (String, String) = (row.try_get(2)?, row.try_get(3)?);
-                stored.insert(key, (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?));
+                stored.insert(key, (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?, row.try_get::<i64, _>(4)?));
             }
             sheets
                 .into_iter()
                 .map(|sheet| {
                     let key = (sheet.source.clone(), sheet.external_id.clone());
-                    let (id, created_at) = stored
+                    let (id, created_at, version) = stored
                         .remove(&key)
                         .ok_or_else(|| $crate::store::StoreError::Corrupt(format!("no id returned for sheet {}/{}", key.0, key.1)))?;
-                    Ok($crate::model::Initiative { id, created_at, updated_at: stamp.to_owned(), sheet })
+                    Ok($crate::model::Initiative { id, created_at, updated_at: stamp.to_owned(), sheet, version })
                 })
                 .collect()
         }

@@ -35,3 +35,10 @@ impl SqliteStore {
 
 super::sql::sql_store!(SqliteStore, Sqlite, "sqlite", include_str!("sqlite/initiatives.sql"));
 super::credentials::sql_credentials!(SqliteStore, Sqlite);
+super::contributions::sql_contributions!(SqliteStore, sqlx::Sqlite);
+
+/// Marks a transaction as the service's own write. SQLite has no trigger that needs to tell
+/// them from others (only PostgreSQL logs changes made by hand), so there is nothing to do.
+async fn mark_service_write(_tx: &mut sqlx::Transaction<'_, Sqlite>) -> Result<(), StoreError> {
+    Ok(())
+}

@@ -238,3 +238,77 @@ pub fn hand_sheet(id: &str, title: &str, services: &[&str], at: (&str, f64, f64)
         source_data: Default::default(),
     }
 }
+
+/// A request of the write API: method, path, an optional token, an optional `If-Match` version
+/// and an optional JSON body. Returns the status, the `ETag` version and the JSON body.
+pub struct Call<'a> {
+    pub method: reqwest::Method,
+    pub path: String,
+    pub token: Option<&'a str>,
+    pub if_match: Option<i64>,
+    pub body: Option<Value>,
+}
+
+impl<'a> Call<'a> {
+    pub fn new(method: reqwest::Method, path: impl Into<String>) -> Self {
+        Call { method, path: path.into(), token: None, if_match: None, body: None }
+    }
+
+    pub fn token(mut self, token: &'a str) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    pub fn if_match(mut self, version: i64) -> Self {
+        self.if_match = Some(version);
+        self
+    }
+
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+}
+
+/// What the write API answered.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub etag: Option<i64>,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub async fn call(&self, call: Call<'_>) -> Answer {
+        let mut req = self.client.request(call.method.clone(), format!("{}{}", self.base, call.path));
+        if let Some(t) = call.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(v) = call.if_match {
+            req = req.header("If-Match", format!("\"{v}\""));
+        }
+        if let Some(b) = &call.body {
+            req = req.json(b);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status().as_u16();
+        let etag = res.headers().get("etag").and_then(|v| v.to_str().ok()?.trim_matches('"').parse().ok());
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{} {} answered {status} with a non-JSON body {text:?}", call.method, call.path));
+        Answer { status, etag, body }
+    }
+
+    /// A new API token of this server's store, in clear.
+    pub async fn token(&self, role: atlaas::model::Role, authority: Option<&str>) -> String {
+        let request = atlaas::auth::token::TokenRequest {
+            role,
+            authority: authority.map(str::to_owned),
+            label: format!("test {}", role.as_str()),
+            lifetime_days: None,
+        };
+        let (secret, _) =
+            atlaas::auth::token::issue(self.state.store.as_ref(), &self.state.gazetteer, &request).await.expect("token issued");
+        secret.expose().to_owned()
+    }
+}

@@ -2,7 +2,7 @@
 -- that reading N sheets is N rows. The caller appends a WHERE clause on `i`, the order and the limit.
 SELECT
     i.id, i.source, i.external_id, i.authority, i.title, i.summary, i.body, i.year, i.website,
-    i.status, i.sample, i.created_at, i.updated_at, i.updated_by, i.source_data,
+    i.status, i.sample, i.created_at, i.updated_at, i.updated_by, i.source_data, i.version,
     (SELECT json_group_array(s.service ORDER BY s.position)
        FROM initiative_services s WHERE s.initiative = i.id) AS services,
     (SELECT json_group_array(json_array(p.label, p.address, p.postal_code, p.commune, p.lon, p.lat,

@@ -1,4 +1,8 @@
-//! The domain's records: initiative sheets, their places, and the authorities that own them.
+//! The domain's records: initiative sheets, their places, and the authorities that own them;
+//! what contributors write and what the history keeps ([`contribution`]).
+
+pub mod contribution;
+pub mod rules;
 
 use std::collections::BTreeMap;
 
@@ -198,6 +202,13 @@ pub struct Initiative {
     /// RFC 3339, UTC.
     pub created_at: String,
     pub updated_at: String,
+    /// Bumped by every change to the sheet or to its pending revision: what `If-Match` checks.
+    #[serde(default = "first_version")]
+    pub version: i64,
+}
+
+fn first_version() -> i64 {
+    1
 }
 
 /// What a caller may do: a contributor writes its own authority's sheets, a moderator reviews

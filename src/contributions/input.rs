@@ -1,0 +1,306 @@
+//! A sheet as a client writes it (a JSON object, or a JSON merge patch of one) → checked
+//! content, with every problem named by its field and every place geocoded. Fields the service
+//! sets (owner, status, ids, timestamps) are refused, never silently dropped.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::geocode::{Geocoder, Note, PlaceInput, five};
+use crate::model::contribution::SheetContent;
+use crate::model::rules::{MAX_BODY, MAX_PLACE_TEXT, MAX_PLACES, MAX_SERVICES, MAX_SUMMARY, MAX_TITLE, website};
+use crate::model::{GeocodeMethod, Place, Precision, round_degrees};
+use crate::referential::Referential;
+
+/// What a client may write.
+const FIELDS: [&str; 7] = ["title", "summary", "body", "services", "year", "website", "places"];
+/// What the service sets itself.
+const SET_BY_SERVICE: [&str; 11] =
+    ["id", "authority", "status", "version", "created_at", "updated_at", "updated_by", "source", "external_id", "sample", "source_data"];
+/// What a place may say about itself.
+const PLACE_FIELDS: [&str; 8] = ["label", "address", "postal_code", "commune", "insee", "departement", "lon", "lat"];
+
+/// One problem with one field of a body (`title`, `places[1].postal_code`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+    /// Communes the client may have meant, `"Name (INSEE code)"`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<String>,
+}
+
+fn problem(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
+    FieldError { field: field.into(), reason: reason.into(), candidates: vec![] }
+}
+
+/// Where a place landed and how, as the answer to a write tells it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlaceReport {
+    pub field: String,
+    pub commune: String,
+    pub coordinates: [f64; 2],
+    pub method: GeocodeMethod,
+    pub precision: Precision,
+    /// From 1 (given coordinates, INSEE code) down as the evidence thins, to two decimals.
+    pub confidence: f64,
+    pub warnings: Vec<String>,
+}
+
+/// Checked content, with a report for each place the body gave.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub content: SheetContent,
+    pub places: Vec<PlaceReport>,
+}
+
+/// What checking needs: the geocoder, the referential, and the year of sheets that give none.
+pub struct Rules<'a> {
+    pub geocoder: Geocoder<'a>,
+    pub referential: &'a Referential,
+    pub default_year: u16,
+}
+
+impl Rules<'_> {
+    /// A new sheet from a whole body: `title`, `services` and `places` are required.
+    pub fn new_sheet(&self, body: &Value) -> Result<Checked, Vec<FieldError>> {
+        let blank = SheetContent {
+            title: String::new(),
+            summary: String::new(),
+            body: String::new(),
+            services: vec![],
+            year: self.default_year,
+            website: None,
+            places: vec![],
+        };
+        let mut errors = vec![];
+        if let Value::Object(map) = body {
+            for required in ["title", "services", "places"] {
+                if !map.contains_key(required) {
+                    errors.push(problem(required, "required"));
+                }
+            }
+        }
+        let checked = self.merge(&blank, body);
+        match (checked, errors.is_empty()) {
+            (Ok(checked), true) => Ok(checked),
+            (Ok(_), false) => Err(errors),
+            (Err(more), _) => {
+                errors.extend(more);
+                Err(errors)
+            }
+        }
+    }
+
+    /// `current` with a JSON merge patch (RFC 7386) applied: fields the patch names are
+    /// replaced (`null` clears an optional one), the others kept as they are; places are
+    /// geocoded only when the patch gives them.
+    pub fn merge(&self, current: &SheetContent, patch: &Value) -> Result<Checked, Vec<FieldError>> {
+        let Value::Object(map) = patch else {
+            return Err(vec![problem("", "the body must be a JSON object")]);
+        };
+        let mut content = current.clone();
+        let mut places = vec![];
+        let mut errors = vec![];
+        for (key, value) in map {
+            let outcome = match key.as_str() {
+                "title" => text(value, key, MAX_TITLE, true).map(|t| content.title = t),
+                "summary" => text(value, key, MAX_SUMMARY, false).map(|t| content.summary = t),
+                "body" => text(value, key, MAX_BODY, false).map(|t| content.body = t),
+                "services" => self.services(value).map(|s| content.services = s),
+                "year" => year(value).map(|y| content.year = y),
+                "website" => site(value).map(|w| content.website = w),
+                "places" => self.places(value).map(|(p, reports)| {
+                    content.places = p;
+                    places = reports;
+                }),
+                k if SET_BY_SERVICE.contains(&k) => {
+                    Err(vec![problem(k, "set by the service, not by the body (the owner comes from your credentials)")])
+                }
+                k => Err(vec![problem(k, format!("unknown field; a sheet has {}", FIELDS.join(", ")))]),
+            };
+            if let Err(e) = outcome {
+                errors.extend(e);
+            }
+        }
+        if errors.is_empty() { Ok(Checked { content, places }) } else { Err(errors) }
+    }
+
+    fn services(&self, value: &Value) -> Result<Vec<String>, Vec<FieldError>> {
+        let Value::Array(items) = value else {
+            return Err(vec![problem("services", "a list of referential service codes, such as [\"1.b.2.1\"]")]);
+        };
+        if items.is_empty() || items.len() > MAX_SERVICES {
+            return Err(vec![problem("services", format!("from 1 to {MAX_SERVICES} service codes, the first being the main one"))]);
+        }
+        let mut codes: Vec<String> = vec![];
+        let mut errors = vec![];
+        for (i, item) in items.iter().enumerate() {
+            let field = format!("services[{i}]");
+            match item.as_str().map(str::trim) {
+                Some(code) if self.referential.service_index(code).is_some() => {
+                    if codes.iter().any(|c| c == code) {
+                        errors.push(problem(field, format!("{code} is listed twice")));
+                    } else {
+                        codes.push(code.to_owned());
+                    }
+                }
+                Some(code) => {
+                    errors.push(problem(field, format!("{code:?} is not a service code of the referential (see /api/referential)")))
+                }
+                None => errors.push(problem(field, "a service code is a string")),
+            }
+        }
+        if errors.is_empty() { Ok(codes) } else { Err(errors) }
+    }
+
+    fn places(&self, value: &Value) -> Result<(Vec<Place>, Vec<PlaceReport>), Vec<FieldError>> {
+        let Value::Array(items) = value else {
+            return Err(vec![problem("places", "a list of places, each with coordinates, an INSEE code, a postal code or a commune name")]);
+        };
+        if items.is_empty() || items.len() > MAX_PLACES {
+            return Err(vec![problem("places", format!("from 1 to {MAX_PLACES} places, the first being the main one"))]);
+        }
+        let (mut places, mut reports, mut errors) = (vec![], vec![], vec![]);
+        for (i, item) in items.iter().enumerate() {
+            match self.place(i, item) {
+                Ok((place, report)) => {
+                    places.push(place);
+                    reports.push(report);
+                }
+                Err(e) => errors.extend(e),
+            }
+        }
+        if errors.is_empty() { Ok((places, reports)) } else { Err(errors) }
+    }
+
+    fn place(&self, i: usize, item: &Value) -> Result<(Place, PlaceReport), Vec<FieldError>> {
+        let at = |key: &str| format!("places[{i}].{key}");
+        let Value::Object(map) = item else {
+            return Err(vec![problem(format!("places[{i}]"), "a place is an object")]);
+        };
+        let mut errors: Vec<FieldError> = map
+            .keys()
+            .filter(|k| !PLACE_FIELDS.contains(&k.as_str()))
+            .map(|k| problem(at(k), format!("unknown field; a place has {}", PLACE_FIELDS.join(", "))))
+            .collect();
+        let mut string = |key: &str| -> Option<String> {
+            match optional_text(map, key, MAX_PLACE_TEXT) {
+                Ok(v) => v,
+                Err(reason) => {
+                    errors.push(problem(at(key), reason));
+                    None
+                }
+            }
+        };
+        let (label, address, postal_code) = (string("label"), string("address"), string("postal_code").map(|p| five(&p)));
+        let (commune, insee, departement) = (string("commune"), string("insee"), string("departement"));
+        let mut number = |key: &str| match map.get(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let n = v.as_f64();
+                if n.is_none() {
+                    errors.push(problem(at(key), "degrees (WGS 84) as a JSON number"));
+                }
+                n
+            }
+        };
+        let (lon, lat) = (number("lon"), number("lat"));
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let input = PlaceInput {
+            lon,
+            lat,
+            insee: insee.as_deref(),
+            postal_code: postal_code.as_deref(),
+            commune: commune.as_deref(),
+            departement: departement.as_deref(),
+        };
+        let found = self.geocoder.geocode(&input).map_err(|e| {
+            // Blame the most precise thing the place gave.
+            let key = [("lat", lat.is_some() || lon.is_some()), ("insee", insee.is_some()), ("postal_code", postal_code.is_some())]
+                .into_iter()
+                .find_map(|(k, given)| given.then_some(k))
+                .unwrap_or("commune");
+            vec![FieldError { field: at(key), reason: e.reason, candidates: e.candidates }]
+        })?;
+        let report = PlaceReport {
+            field: format!("places[{i}]"),
+            commune: found.commune.clone(),
+            coordinates: [round_degrees(found.lon), round_degrees(found.lat)],
+            method: found.method,
+            precision: found.precision,
+            confidence: (f64::from(found.confidence) * 100.0).round() / 100.0,
+            warnings: found.notes.iter().map(warning).collect(),
+        };
+        let place = Place {
+            label,
+            address,
+            postal_code,
+            commune: found.commune,
+            lon: found.lon,
+            lat: found.lat,
+            precision: found.precision,
+            method: found.method,
+        };
+        Ok((place, report))
+    }
+}
+
+fn warning(note: &Note) -> String {
+    match note {
+        Note::SwappedCoordinates => "latitude and longitude were given the other way round: swapped back".into(),
+        Note::FarFromCommune { commune, distance_m } => {
+            format!("the point is {:.1} km from commune {commune}: the point is kept", distance_m / 1000.0)
+        }
+        Note::FormerCommune { former, now } => format!("{former} is a former commune: the place belongs to {now}"),
+    }
+}
+
+/// A text field: `null` clears an optional one.
+fn text(value: &Value, field: &str, max: usize, required: bool) -> Result<String, Vec<FieldError>> {
+    let text = match value {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Null if !required => String::new(),
+        Value::Null => return Err(vec![problem(field, "required: it cannot be removed")]),
+        _ => return Err(vec![problem(field, "a string")]),
+    };
+    if required && text.is_empty() {
+        return Err(vec![problem(field, "empty")]);
+    }
+    if text.chars().count() > max {
+        return Err(vec![problem(field, format!("longer than {max} characters"))]);
+    }
+    Ok(text)
+}
+
+fn optional_text(map: &Map<String, Value>, key: &str, max: usize) -> Result<Option<String>, String> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.chars().count() > max => Err(format!("longer than {max} characters")),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
+        Some(_) => Err("a string".into()),
+    }
+}
+
+fn year(value: &Value) -> Result<u16, Vec<FieldError>> {
+    match value.as_u64().filter(|y| (1999..=2100).contains(y)) {
+        Some(y) => Ok(y as u16),
+        None if value.is_null() => Err(vec![problem("year", "required: it cannot be removed")]),
+        None => Err(vec![problem("year", "the label edition year, a whole number from 1999 to 2100")]),
+    }
+}
+
+fn site(value: &Value) -> Result<Option<String>, Vec<FieldError>> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => {
+            website(s).map(Some).ok_or_else(|| vec![problem("website", format!("{s:?} is not a web address (http:// or https://)"))])
+        }
+        _ => Err(vec![problem("website", "a web address, as a string")]),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,110 @@
+//! Moderation: `GET /api/moderation` (proposals awaiting a moderator, longest waiting first,
+//! with the published and the proposed version side by side), `POST
+//! /api/initiatives/{id}/publish` and `POST /api/initiatives/{id}/reject` (with a reason the
+//! authority reads). Moderators and admins only.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::Authenticated;
+use super::contributions::{answer, content_json, sheet_id, workflow};
+use super::error::{Error, Result};
+use super::extract::{IfMatch, JsonBody};
+use crate::app::AppState;
+use crate::index::filter::query::Params;
+use crate::model::Status;
+use crate::model::contribution::SheetContent;
+use crate::store::contributions::ProposalQuery;
+
+/// Largest page of the moderation queue.
+const MAX_QUEUE: usize = 200;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/moderation", get(queue))
+        .route("/api/initiatives/{id}/publish", post(publish))
+        .route("/api/initiatives/{id}/reject", post(reject))
+}
+
+async fn queue(State(state): State<AppState>, Authenticated(caller): Authenticated, RawQuery(query): RawQuery) -> Result<Json<Value>> {
+    let mut p = Params::parse(query.as_deref())?;
+    let authority = p.take("authority");
+    let departement = p.take("departement").map(|d| d.trim().to_ascii_uppercase());
+    let waiting_since = match p.take("waiting_days") {
+        None => None,
+        Some(days) => {
+            let days: i64 = days
+                .parse()
+                .ok()
+                .filter(|d| (0..=3650).contains(d))
+                .ok_or_else(|| Error::bad_request("waiting_days is a number of days, from 0 to 3650"))?;
+            let cutoff = time::OffsetDateTime::now_utc() - time::Duration::days(days);
+            Some(
+                cutoff
+                    .replace_nanosecond(0)
+                    .expect("0 is valid")
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .expect("UTC formats"),
+            )
+        }
+    };
+    let limit = p.take_limit(50, MAX_QUEUE)?;
+    p.finish()?;
+    let query = ProposalQuery { authority, departement, waiting_since, limit };
+    let proposals = workflow(&state).queue(&caller, &query).await?;
+    let items: Vec<Value> = proposals
+        .iter()
+        .filter_map(|e| {
+            let revision = e.revision.as_ref()?;
+            let row = &e.sheet;
+            let published = (row.sheet.status == Status::Published).then(|| SheetContent::of(&row.sheet));
+            let changed: Vec<String> = revision.content.changes_from(published.as_ref()).into_keys().collect();
+            let authority = state.gazetteer.authority(&row.sheet.authority).map(|a| a.name);
+            Some(json!({
+                "id": row.id,
+                "version": row.version,
+                "authority": { "code": row.sheet.authority, "name": authority },
+                "status": row.sheet.status,
+                "waiting_since": revision.updated_at,
+                "proposed_by": revision.updated_by,
+                "changed_fields": changed,
+                "published": published.as_ref().map(|c| content_json(&state, c)),
+                "proposed": content_json(&state, &revision.content),
+            }))
+        })
+        .collect();
+    Ok(Json(json!({ "proposals": items })))
+}
+
+async fn publish(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    IfMatch(version): IfMatch,
+) -> Result<Response> {
+    let outcome = workflow(&state).publish(&caller, sheet_id(&id)?, version).await?;
+    answer(&state, outcome).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rejection {
+    reason: String,
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    IfMatch(version): IfMatch,
+    JsonBody(body): JsonBody,
+) -> Result<Response> {
+    let Rejection { reason } =
+        serde_json::from_value(body).map_err(|e| Error::bad_request(format!("the body is {{\"reason\": \"…\"}}: {e}")))?;
+    let outcome = workflow(&state).reject(&caller, sheet_id(&id)?, version, &reason).await?;
+    answer(&state, outcome).await
+}
