@@ -34,6 +34,25 @@ pub enum Command {
     /// API tokens: what machines present to write (shown once, stored as a hash).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Authorities taking part: whether their contributors publish without moderation.
+    #[command(subcommand)]
+    Authority(AuthorityCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthorityCommand {
+    /// Let an authority's contributors publish directly, without a moderator.
+    Trust(AuthorityArgs),
+    /// Send an authority's writes through moderation again (the default).
+    Distrust(AuthorityArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuthorityArgs {
+    /// INSEE code, EPCI's SIREN, dep-XX or reg-XX (added from the gazetteer if the store lacks it).
+    pub code: String,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 #[derive(Debug, Subcommand)]

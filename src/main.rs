@@ -14,7 +14,8 @@ use atlaas::app::start::{SampleOptions, StartOptions, start};
 use atlaas::archive::mbtiles::{self, ExportOptions};
 use atlaas::auth::token::{self, TokenRequest};
 use atlaas::config::{
-    Cli, Command, DataArgs, GazetteerCommand, ImportArgs, ReportFormat, SampleArgs, ServeArgs, TilesCommand, TilesExportArgs, TokenCommand,
+    AuthorityCommand, Cli, Command, DataArgs, GazetteerCommand, ImportArgs, ReportFormat, SampleArgs, ServeArgs, TilesCommand,
+    TilesExportArgs, TokenCommand,
 };
 use atlaas::gazetteer::Gazetteer;
 use atlaas::gazetteer::build::{BuildOptions, build};
@@ -35,6 +36,7 @@ async fn main() -> Result<()> {
         Command::Sample(args) => sample(args).await,
         Command::Tiles(TilesCommand::Export(args)) => export_tiles(args).await,
         Command::Token(command) => token(command).await,
+        Command::Authority(command) => authority(command).await,
         Command::Gazetteer(GazetteerCommand::Build(args)) => {
             let options = BuildOptions { simplify_degrees: args.simplify, decimals: args.decimals };
             let summary = build(&args.from, &args.out, &options)?;
@@ -262,5 +264,20 @@ async fn token(command: TokenCommand) -> Result<()> {
             eprintln!("token {} revoked", args.id);
         }
     }
+    Ok(())
+}
+
+/// `atlaas authority trust | distrust CODE`.
+async fn authority(command: AuthorityCommand) -> Result<()> {
+    let (args, trusted) = match command {
+        AuthorityCommand::Trust(args) => (args, true),
+        AuthorityCommand::Distrust(args) => (args, false),
+    };
+    let store = open_store(&args.data).await?;
+    let gazetteer = Gazetteer::load_data_dir(&args.data.data_dir).context("loading the gazetteer")?;
+    let code = token::known_authority(store.as_ref(), &gazetteer, &args.code).await?;
+    store.set_trusted(&code, trusted).await?;
+    let how = if trusted { "publish directly" } else { "propose, and moderators publish" };
+    eprintln!("authority {code}: its contributors {how}");
     Ok(())
 }

@@ -156,6 +156,20 @@ async fn the_command_prints_a_token_once_and_lists_and_revokes_it() {
 }
 
 #[tokio::test]
+async fn the_command_trusts_and_distrusts_an_authority() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("atlaas.db");
+    let trusted = atlaas(&db, &["authority", "trust", "62548"]);
+    assert!(trusted.status.success(), "{}", String::from_utf8_lossy(&trusted.stderr));
+    let store = store::open(&format!("sqlite://{}", db.display())).await.unwrap();
+    assert!(store.trusted("62548").await.unwrap(), "Marck was added from the gazetteer, trusted");
+    assert!(atlaas(&db, &["authority", "distrust", "62548"]).status.success());
+    assert!(!store.trusted("62548").await.unwrap());
+    let unknown = atlaas(&db, &["authority", "trust", "99999"]);
+    assert!(!unknown.status.success() && String::from_utf8_lossy(&unknown.stderr).contains("no authority"));
+}
+
+#[tokio::test]
 async fn the_api_tells_a_token_what_it_stands_for_and_refuses_the_others() {
     let app = common::TestApp::spawn().await;
     let g = common::gazetteer();
