@@ -179,6 +179,14 @@ pub struct ServeArgs {
     /// Longest time a request may take, in seconds, before a 408.
     #[arg(long, env = "ATLAAS_REQUEST_TIMEOUT", default_value_t = 10)]
     pub request_timeout: u64,
+    /// Writes a minute allowed to one credential (a client address may make four times as
+    /// many); past it, 429 with Retry-After. 0: no limit.
+    #[arg(long, env = "ATLAAS_WRITE_LIMIT", default_value_t = 120)]
+    pub write_limit: u32,
+    /// Address of a reverse proxy whose X-Forwarded-For (the client's address) and
+    /// X-Forwarded-Host are believed; repeat it, or separate addresses with commas.
+    #[arg(long, env = "ATLAAS_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

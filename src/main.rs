@@ -79,10 +79,13 @@ async fn serve(args: ServeArgs) -> Result<()> {
         reads_from_postgis: args.reads == atlaas::config::Reads::Postgis,
     };
     let state = start(&options).await?;
-    let limits = http::Limits { request_timeout: Duration::from_secs(args.request_timeout) };
+    let writes = http::guard::WritePolicy { per_minute: args.write_limit, trusted_proxies: args.trusted_proxy.clone() };
+    let limits = http::Limits { request_timeout: Duration::from_secs(args.request_timeout), writes };
     let app = http::router(state, limits);
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
+    // The peer's address is what write limits count by (unless a trusted proxy says otherwise).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }

@@ -299,3 +299,85 @@ async fn the_history_is_append_only(backend: &str) {
     let entries = app.state.store.history(id).await.unwrap();
     assert_eq!((entries.len(), entries[0].actor.starts_with("token:")), (1, true));
 }
+
+#[tokio::test]
+async fn writes_are_rate_limited_and_refused_from_other_sites_pages() {
+    let app = TestApp::spawn_with(None).await;
+    let marck = app.token(Role::Contributor, Some(MARCK)).await;
+    let other = app.token(Role::Contributor, Some("71230")).await;
+    let writes = atlaas::http::guard::WritePolicy { per_minute: 2, trusted_proxies: vec!["127.0.0.1".parse().unwrap()] };
+    let base = app.with_limits(atlaas::http::Limits { writes, ..Default::default() }).await;
+    let post = |token: &str, forwarded: &str| {
+        app.client
+            .post(format!("{base}/api/initiatives"))
+            .bearer_auth(token)
+            .header("x-forwarded-for", forwarded.to_owned())
+            .json(&sheet("Médiathèque"))
+    };
+    for _ in 0..2 {
+        assert_eq!(post(&marck, "203.0.113.7").send().await.unwrap().status().as_u16(), 201);
+    }
+    let refused = post(&marck, "203.0.113.7").send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    let retry: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(refused.json::<Value>().await.unwrap()["error"], "too_many_requests");
+    // Another credential from another client is not held back by the first one's rate.
+    assert_eq!(post(&other, "198.51.100.4").send().await.unwrap().status().as_u16(), 201);
+    // The client address behind the trusted proxy counts: 8 writes from 198.51.100.9 at most.
+    let tokens: Vec<String> = tokens_of_communes(&app, 5).await;
+    let statuses: Vec<u16> = {
+        let mut out = vec![];
+        for t in &tokens {
+            for _ in 0..2 {
+                out.push(post(t, "198.51.100.9").send().await.unwrap().status().as_u16());
+            }
+        }
+        out
+    };
+    assert_eq!(statuses.iter().filter(|&&s| s == 201).count(), 8, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|&&s| s == 429).count(), 2, "{statuses:?}");
+
+    // A page of another site may read, never write.
+    let (_, headers, _) = app.get_bytes("/api/initiatives?limit=1", &[("origin", "https://example.org")]).await;
+    assert_eq!(headers["access-control-allow-origin"], "*");
+    assert!(headers.get("access-control-allow-credentials").is_none());
+    let from_elsewhere = app
+        .client
+        .post(format!("{}/api/initiatives", app.base))
+        .bearer_auth(&marck)
+        .header("origin", "https://example.org")
+        .json(&sheet("Forum"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_elsewhere.status().as_u16(), 403);
+    let host = app.base.trim_start_matches("http://").to_owned();
+    let from_here = app
+        .client
+        .post(format!("{}/api/initiatives", app.base))
+        .bearer_auth(&marck)
+        .header("origin", format!("http://{host}"))
+        .json(&sheet("Forum"));
+    assert_eq!(from_here.send().await.unwrap().status().as_u16(), 201, "our own pages may write");
+    let preflight = app
+        .client
+        .request(Method::OPTIONS, format!("{}/api/initiatives/1", app.base))
+        .header("origin", "https://example.org")
+        .header("access-control-request-method", "PATCH")
+        .header("access-control-request-headers", "authorization")
+        .send()
+        .await
+        .unwrap();
+    let allowed = preflight.headers().get("access-control-allow-methods").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    assert!(!allowed.contains("PATCH"), "browsers of other sites are not allowed to write: {allowed:?}");
+}
+
+/// `n` contributor tokens of as many communes around Marck.
+async fn tokens_of_communes(app: &TestApp, n: usize) -> Vec<String> {
+    let mut out = vec![];
+    for code in ["62108", "62160", "62193", "62548", "62893"].into_iter().take(n) {
+        out.push(app.token(Role::Contributor, Some(code)).await);
+    }
+    out
+}

@@ -43,6 +43,8 @@ pub enum Error {
     MethodNotAllowed(String),
     #[error("{0}")]
     Unavailable(String),
+    #[error("too many writes: try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
     #[error("the request took longer than {seconds} s")]
     Timeout { seconds: u64 },
     #[error(transparent)]
@@ -73,6 +75,7 @@ impl Error {
             Error::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Error::Timeout { .. } => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+            Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
         }
     }
@@ -120,6 +123,9 @@ impl IntoResponse for Error {
             _ => json!({ "error": code, "detail": detail }),
         };
         let mut response = (status, Json(body)).into_response();
+        if let Error::TooManyRequests { retry_after } = self {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        }
         if status == StatusCode::UNAUTHORIZED {
             // RFC 6750: say which scheme the API takes.
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"atlaas\""));

@@ -7,6 +7,7 @@ mod contributions;
 pub mod error;
 mod extract;
 mod features;
+pub mod guard;
 mod health;
 mod initiatives;
 mod moderation;
@@ -16,6 +17,7 @@ mod referential;
 mod style;
 mod tiles;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -33,14 +35,15 @@ pub use error::Error;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Limits of the server, documented in the README.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     pub request_timeout: Duration,
+    pub writes: guard::WritePolicy,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { request_timeout: Duration::from_secs(10) }
+        Limits { request_timeout: Duration::from_secs(10), writes: guard::WritePolicy::default() }
     }
 }
 
@@ -59,6 +62,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .fallback(|| async { Error::not_found("no such endpoint; see the README for the API") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("this endpoint does not accept that method".into()) })
         .with_state(state)
+        .layer(middleware::from_fn_with_state(Arc::new(guard::WriteGuard::new(&limits.writes)), guard::guard_writes))
         .layer(middleware::from_fn(reject_oversized_bodies))
         // Bodies sent in chunks, without a Content-Length, stop at the same limit as they are read.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -68,6 +72,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             let message = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
             Error::Internal(anyhow::anyhow!("handler panicked: {}", message.unwrap_or_default())).into_response()
         }))
+        .layer(guard::cors())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
             tracing::info_span!("request", method = %req.method(), route, uri = %req.uri())

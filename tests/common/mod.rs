@@ -87,11 +87,15 @@ impl TestApp {
             reads_from_postgis,
         };
         let state = start::start_with_gazetteer(&options, gazetteer()).await.expect("the service starts");
-        let app = http::router(state.clone(), http::Limits::default());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        // Tests write fast: no write limit unless a test asks for one (`with_limits`).
+        let limits = http::Limits { writes: http::guard::WritePolicy { per_minute: 0, trusted_proxies: vec![] }, ..Default::default() };
+        let base = serve(state.clone(), limits).await;
         TestApp { base, database_url, state, client: reqwest::Client::new(), _dir: dir }
+    }
+
+    /// A second address for the same service, served with other limits.
+    pub async fn with_limits(&self, limits: http::Limits) -> String {
+        serve(self.state.clone(), limits).await
     }
 
     /// GET a path, returning the status and the JSON body (which every answer must have).
@@ -130,6 +134,15 @@ impl TestApp {
         assert_eq!(status, 200, "{path}: {body}");
         body
     }
+}
+
+/// Serves `state` on a random port, with the peer's address known (as `atlaas serve` does).
+pub async fn serve(state: AppState, limits: http::Limits) -> String {
+    let app = http::router(state, limits).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
 }
 
 /// URL of a new, empty database on the test PostgreSQL cluster (`scripts/test` starts it and
