@@ -226,6 +226,10 @@ async fn bad_bodies_are_refused_whole_with_every_problem_named(backend: &str) {
     assert_eq!(fields, ["authority", "id", "places[0].commune", "places[1].lat", "status"]);
     assert!(refused.body["fields"].as_array().unwrap().iter().any(|f| f["candidates"].is_array()), "candidates help: {}", refused.body);
     assert_eq!(app.state.store.count_initiatives().await.unwrap(), 0, "nothing written");
+    let moderator = app.token(Role::Moderator, None).await;
+    let for_gueugnon = Call::new(Method::POST, "/api/initiatives?authority=71230").token(&moderator).json(json!({"title": ""}));
+    assert_eq!(app.call(for_gueugnon).await.status, 422);
+    assert!(app.state.store.authority("71230").await.unwrap().is_none(), "not even the authority was added");
 
     let raw = |content_type: &str, body: Vec<u8>| {
         app.client

@@ -154,6 +154,17 @@ async fn importing_the_same_file_again_changes_nothing() {
     assert_eq!(after["ajaccio-mediatheque"].id, before["ajaccio-mediatheque"].id);
     assert_eq!(after["ajaccio-mediatheque"].sheet.title, "Médiathèque numérique de la ville");
     assert_eq!(store.count_initiatives().await.unwrap(), 10);
+    assert_eq!(after["ajaccio-mediatheque"].version, before["ajaccio-mediatheque"].version + 1, "an API client's version is outdated");
+
+    // The history has the import that made the sheet and the one that changed it, and no entry
+    // for the import that changed nothing.
+    let history = store.history(after["ajaccio-mediatheque"].id).await.unwrap();
+    let summary: Vec<_> = history.iter().map(|e| (e.action.as_str(), e.channel, e.actor.as_str(), e.version)).collect();
+    let import = atlaas::model::contribution::Channel::Import;
+    assert_eq!(summary, [("imported", import, "test", 1), ("imported", import, "test", 2)]);
+    assert_eq!(history[0].changes["status"], serde_json::json!([null, "published"]));
+    assert_eq!(history[1].changes.as_object().unwrap().keys().collect::<Vec<_>>(), ["title"]);
+    assert_eq!(history[1].changes["title"], serde_json::json!(["Médiathèque numérique", "Médiathèque numérique de la ville"]));
 }
 
 /// The fixture with Ajaccio's row (row 6) pointing nowhere.

@@ -98,6 +98,11 @@ impl Workflow<'_> {
     pub async fn create(&self, caller: &Caller, owner: Option<&str>, body: &Value, draft: bool) -> Result<Outcome> {
         let owner = self.owner(caller, owner).await?;
         let checked = self.rules().new_sheet(body).map_err(ContributionError::Invalid)?;
+        // Only a sheet that will be written brings its authority into the store.
+        known_authority(self.store, self.gazetteer, &owner).await.map_err(|e| match e {
+            IssueError::Store(e) => e.into(),
+            other => ContributionError::BadRequest(other.to_string()),
+        })?;
         let direct = publishes_directly(caller, self.store.trusted(&owner).await?) && !draft;
         let actor = caller.actor();
         let mut sheet = NewInitiative {
@@ -130,7 +135,7 @@ impl Workflow<'_> {
         Ok(Outcome { sheet: saved, places: checked.places, row_changed: true })
     }
 
-    /// The authority a new sheet belongs to.
+    /// The authority a new sheet belongs to (nothing is written yet).
     async fn owner(&self, caller: &Caller, asked: Option<&str>) -> Result<String> {
         match (caller.role, asked, caller.authority.as_deref()) {
             (Role::Contributor, None, Some(own)) => Ok(own.to_owned()),
@@ -139,10 +144,12 @@ impl Workflow<'_> {
                 Err(ContributionError::Forbidden(format!("your credentials write for {}, not for {code}", own.unwrap_or("no authority"))))
             }
             (Role::Contributor, None, None) => Err(ContributionError::Forbidden("these credentials write for no authority".into())),
-            (_, Some(code), _) => known_authority(self.store, self.gazetteer, code).await.map_err(|e| match e {
-                IssueError::Store(e) => e.into(),
-                other => ContributionError::BadRequest(other.to_string()),
-            }),
+            (_, Some(code), _) => match self.store.authority(code).await? {
+                Some(stored) => Ok(stored.code),
+                None => self.gazetteer.authority(code).map(|a| a.code).ok_or_else(|| {
+                    ContributionError::BadRequest(format!("no authority {code:?}: give an INSEE code, an EPCI's SIREN, dep-XX or reg-XX"))
+                }),
+            },
             (_, None, _) => Err(ContributionError::BadRequest(
                 "moderators and admins name the authority of a new sheet: ?authority=INSEE code, SIREN, dep-XX or reg-XX".into(),
             )),

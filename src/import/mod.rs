@@ -6,6 +6,7 @@
 //! writes the new and changed ones in one transaction. By default one bad row means nothing is
 //! written; with `skip_invalid` the good rows are written and the bad ones reported.
 
+mod changes;
 pub mod decode;
 pub mod export;
 pub mod fields;
@@ -18,15 +19,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+use changes::{history_entry, same_content};
 pub use decode::Encoding;
 pub use report::{Problem, Report};
 use rows::{Context, RowSheet};
 
 use crate::gazetteer::{CommuneKind, Gazetteer};
 use crate::geocode::Geocoder;
+use crate::model::contribution::{Actor, Channel};
 use crate::model::{Authority, Initiative, NewInitiative};
 use crate::referential::Referential;
-use crate::store::{Store, StoreError, WriteBatch};
+use crate::store::{BatchHistory, Store, StoreError, WriteBatch};
 use fields::Field;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -274,22 +277,6 @@ fn owner_code(gazetteer: &Gazetteer, sheet: &RowSheet) -> String {
     }
 }
 
-/// Whether a stored sheet already says exactly what the file says (positions to a nanodegree:
-/// stores may print the last digit of a double differently).
-fn same_content(stored: &NewInitiative, new: &NewInitiative) -> bool {
-    let places_match = stored.places.len() == new.places.len()
-        && stored.places.iter().zip(&new.places).all(|(a, b)| {
-            let close = (a.lon - b.lon).abs() < 1e-9 && (a.lat - b.lat).abs() < 1e-9;
-            close
-                && (&a.label, &a.address, &a.postal_code, &a.commune, a.precision, a.method)
-                    == (&b.label, &b.address, &b.postal_code, &b.commune, b.precision, b.method)
-        });
-    places_match
-        && (&stored.authority, &stored.title, &stored.summary, &stored.body, &stored.services, stored.year)
-            == (&new.authority, &new.title, &new.summary, &new.body, &new.services, new.year)
-        && (&stored.website, stored.status, stored.sample, &stored.source_data) == (&new.website, new.status, new.sample, &new.source_data)
-}
-
 /// Imports a file: checks it all, then writes what changed in one transaction (unless it is a
 /// dry run, or a row is bad and `skip_invalid` is off).
 pub async fn import(
@@ -309,6 +296,7 @@ pub async fn import(
     tracing::debug!("{} stored sheets of source {:?} read in {:?}", existing.len(), options.source, started.elapsed());
     let mut from_gazetteer: BTreeMap<String, Option<Authority>> = BTreeMap::new();
     let mut to_write = vec![];
+    let mut history = vec![];
     let mut seen = HashSet::new();
     let mut unmatched: BTreeMap<String, usize> = BTreeMap::new();
     let mut geocoding: BTreeMap<String, usize> = BTreeMap::new();
@@ -337,12 +325,13 @@ pub async fn import(
         let sheet = new_initiative(pending, code, options);
         match existing.get(&sheet.external_id) {
             Some(stored) if same_content(&stored.sheet, &sheet) => report.unchanged += 1,
-            Some(_) => {
-                report.updated += 1;
-                to_write.push(sheet);
-            }
-            None => {
-                report.created += 1;
+            stored => {
+                if stored.is_some() {
+                    report.updated += 1;
+                } else {
+                    report.created += 1;
+                }
+                history.push(history_entry(stored.map(|s| &s.sheet), &sheet));
                 to_write.push(sheet);
             }
         }
@@ -359,7 +348,9 @@ pub async fn import(
         return Ok(Outcome { report, written: vec![], new_authorities: vec![] });
     }
     let started = std::time::Instant::now();
-    let batch = WriteBatch { authorities: vec![], new_authorities: new_authorities.clone(), initiatives: to_write };
+    let actor = Actor { id: options.updated_by.clone(), channel: Channel::Import };
+    let history = Some(BatchHistory { actor, entries: history });
+    let batch = WriteBatch { authorities: vec![], new_authorities: new_authorities.clone(), initiatives: to_write, history };
     let written = store.write(batch).await?;
     tracing::debug!("{} sheets written in {:?}", written.len(), started.elapsed());
     report.written = true;

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::model::contribution::{Actor, NewHistoryEntry};
 use crate::model::{Authority, Initiative, NewInitiative, SheetId};
 use crate::referential::Referential;
 pub use contributions::Contributions;
@@ -76,6 +77,16 @@ pub struct WriteBatch {
     pub new_authorities: Vec<Authority>,
     /// Inserted, or updated when their source + external id exist.
     pub initiatives: Vec<NewInitiative>,
+    /// Who writes, and one history entry for each sheet (in the order of `initiatives`); `None`
+    /// for writes that are not changes of anybody's (generated sample sheets).
+    pub history: Option<BatchHistory>,
+}
+
+/// The history of a batch's sheets, written in the same transaction.
+#[derive(Debug, Clone)]
+pub struct BatchHistory {
+    pub actor: Actor,
+    pub entries: Vec<NewHistoryEntry>,
 }
 
 impl WriteBatch {
@@ -83,6 +94,9 @@ impl WriteBatch {
     /// without places, a position that is not a finite WGS 84 coordinate (SQLite would store
     /// NaN as NULL).
     pub fn check(&self) -> Result<(), StoreError> {
+        if self.history.as_ref().is_some_and(|h| h.entries.len() != self.initiatives.len()) {
+            return Err(StoreError::Invalid("a batch's history must have one entry per sheet".into()));
+        }
         let mut seen = std::collections::HashSet::with_capacity(self.initiatives.len());
         for s in &self.initiatives {
             let id = format!("{}/{}", s.source, s.external_id);

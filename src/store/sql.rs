@@ -114,7 +114,10 @@ macro_rules! sql_store {
                 self.initiatives_where($crate::store::sql::Which::Source(source), usize::MAX).await
             }
 
-            async fn write(&self, batch: $crate::store::WriteBatch) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
+            async fn write(
+                &self,
+                mut batch: $crate::store::WriteBatch,
+            ) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
                 batch.check()?;
                 let mut tx = self.pool.begin().await?;
                 mark_service_write(&mut tx).await?;
@@ -126,13 +129,33 @@ macro_rules! sql_store {
                 }
                 let stamp = $crate::store::now();
                 let mut stored = Vec::with_capacity(batch.initiatives.len());
-                let mut sheets = batch.initiatives.into_iter().peekable();
+                let mut sheets = std::mem::take(&mut batch.initiatives).into_iter().peekable();
                 while sheets.peek().is_some() {
                     let chunk: Vec<_> = sheets.by_ref().take($crate::store::sql::CHUNK).collect();
                     stored.extend(upsert_initiatives(&mut tx, chunk, &stamp).await?);
                 }
                 for chunk in stored.chunks($crate::store::sql::CHUNK) {
                     replace_children(&mut tx, chunk).await?;
+                }
+                if let Some(history) = &batch.history {
+                    let rows: Vec<_> = stored.iter().zip(&history.entries).collect();
+                    for chunk in rows.chunks($crate::store::sql::CHUNK) {
+                        let mut insert = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO history (initiative, version, at, actor, channel, action, public, reason, changes) ",
+                        );
+                        insert.push_values(chunk, |mut b, (sheet, e)| {
+                            b.push_bind(sheet.id)
+                                .push_bind(sheet.version)
+                                .push_bind(&stamp)
+                                .push_bind(&history.actor.id)
+                                .push_bind(history.actor.channel.as_str())
+                                .push_bind(e.action)
+                                .push_bind(e.public)
+                                .push_bind(&e.reason)
+                                .push_bind(serde_json::to_string(&e.changes).expect("JSON values serialize"));
+                        });
+                        insert.build().execute(&mut *tx).await?;
+                    }
                 }
                 tx.commit().await?;
                 Ok(stored)
