@@ -144,6 +144,21 @@ async fn a_rejection_comes_with_a_reason_and_editing_proposes_again(backend: &st
     assert_eq!(submitted.body["state"], "proposed");
     assert_eq!(submitted.body["review"]["reason"], Value::Null);
     assert_eq!(public_title(&app, id).await, None);
+
+    // The authority's own list: every sheet, whatever its state.
+    let published =
+        app.call(Call::new(Method::POST, format!("/api/initiatives?authority={MARCK}")).token(&moderator).json(sheet("Fibre"))).await;
+    assert_eq!(published.status, 201);
+    let listed = app.call(Call::new(Method::GET, format!("/api/authorities/{MARCK}/initiatives")).token(&marck)).await;
+    let states: Vec<(&str, &str)> = listed.body["initiatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["title"].as_str().unwrap(), s["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(states, [("Tablettes", "proposed"), ("Fibre", "published")]);
+    let paged = app.call(Call::new(Method::GET, format!("/api/authorities/{MARCK}/initiatives?limit=1")).token(&marck)).await;
+    assert_eq!(paged.body["next_after"], id);
 }
 
 async fn a_trusted_authority_publishes_directly(backend: &str) {

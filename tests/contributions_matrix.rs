@@ -47,10 +47,20 @@ enum Route {
     Reject,
     Revision,
     Queue,
+    SheetsOfB,
 }
 
-const ROUTES: [Route; 8] =
-    [Route::Create, Route::Patch, Route::Archive, Route::Submit, Route::Publish, Route::Reject, Route::Revision, Route::Queue];
+const ROUTES: [Route; 9] = [
+    Route::Create,
+    Route::Patch,
+    Route::Archive,
+    Route::Submit,
+    Route::Publish,
+    Route::Reject,
+    Route::Revision,
+    Route::Queue,
+    Route::SheetsOfB,
+];
 
 impl Route {
     fn call<'a>(self, sheet: i64, version: i64) -> Call<'a> {
@@ -64,6 +74,7 @@ impl Route {
             Route::Reject => Call::new(Method::POST, at("/reject")).if_match(version).json(json!({"reason": "Non."})),
             Route::Revision => Call::new(Method::GET, at("/revision")),
             Route::Queue => Call::new(Method::GET, "/api/moderation"),
+            Route::SheetsOfB => Call::new(Method::GET, format!("/api/authorities/{B}/initiatives")),
         }
     }
 

@@ -282,6 +282,16 @@ impl Workflow<'_> {
         self.sheet_for(caller, id, Verb::Write).await
     }
 
+    /// Every sheet of an authority, whatever its state, for the authority and moderators.
+    pub async fn sheets_of(&self, caller: &Caller, authority: &str, after: Option<SheetId>, limit: usize) -> Result<Vec<Editable>> {
+        if !may(caller, Verb::Write, authority) {
+            return Err(ContributionError::Forbidden(format!(
+                "the sheets of {authority} that are not public are for its contributors and moderators"
+            )));
+        }
+        Ok(self.store.sheets_of(authority, after, limit).await?)
+    }
+
     /// The proposals awaiting moderation.
     pub async fn queue(&self, caller: &Caller, query: &ProposalQuery) -> Result<Vec<Editable>> {
         if !may(caller, Verb::Moderate, "") {

@@ -30,6 +30,44 @@ pub fn router() -> Router<AppState> {
         .route("/api/initiatives/{id}/submit", post(submit))
         .route("/api/initiatives/{id}/revision", get(revision))
         .route("/api/initiatives/{id}/history", get(history))
+        .route("/api/authorities/{code}/initiatives", get(sheets_of))
+}
+
+/// Largest page of an authority's sheets.
+const MAX_SHEETS_PAGE: usize = 1000;
+
+/// Every sheet of an authority with its state, in id order (`after` the last id of the
+/// previous page), for its contributors and moderators.
+async fn sheets_of(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(code): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>> {
+    let mut p = Params::parse(query.as_deref())?;
+    let after = p.take("after").map(|a| sheet_id(&a)).transpose()?;
+    let limit = p.take_limit(100, MAX_SHEETS_PAGE)?;
+    p.finish()?;
+    let sheets = workflow(&state).sheets_of(&caller, &code, after, limit).await?;
+    let next_after = (sheets.len() == limit).then(|| sheets.last().map(|s| s.sheet.id)).flatten();
+    let items: Vec<Value> = sheets
+        .iter()
+        .map(|e| {
+            let content = working_copy(e);
+            json!({
+                "id": e.sheet.id,
+                "version": e.sheet.version,
+                "state": e.revision.as_ref().map_or(e.sheet.sheet.status.as_str(), |r| r.state.as_str()),
+                "status": e.sheet.sheet.status,
+                "title": content.title,
+                "year": content.year,
+                "reason": e.revision.as_ref().and_then(|r| r.reason.clone()),
+                "updated_at": e.revision.as_ref().map_or(&e.sheet.updated_at, |r| &r.updated_at),
+                "updated_by": e.revision.as_ref().map_or(&e.sheet.sheet.updated_by, |r| &r.updated_by),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "authority": code, "initiatives": items, "next_after": next_after })))
 }
 
 pub fn workflow(state: &AppState) -> Workflow<'_> {

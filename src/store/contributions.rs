@@ -67,6 +67,10 @@ pub trait Contributions: Send + Sync {
     /// A sheet's history, oldest first.
     async fn history(&self, id: SheetId) -> Result<Vec<HistoryEntry>, StoreError>;
 
+    /// Every sheet of an authority, whatever its status, with its working copy, in id order
+    /// after `after`, `limit` at most.
+    async fn sheets_of(&self, authority: &str, after: Option<SheetId>, limit: usize) -> Result<Vec<Editable>, StoreError>;
+
     /// Proposals awaiting a moderator, longest waiting first.
     async fn proposals(&self, query: &ProposalQuery) -> Result<Vec<Editable>, StoreError>;
 
@@ -100,6 +104,14 @@ impl TryFrom<RevisionRow> for Revision {
             updated_by: r.updated_by,
         })
     }
+}
+
+/// A working copy with the id of its sheet.
+#[derive(sqlx::FromRow)]
+pub(super) struct KeyedRevisionRow {
+    pub initiative: i64,
+    #[sqlx(flatten)]
+    pub row: RevisionRow,
 }
 
 /// The columns of [`RevisionRow`].
@@ -300,6 +312,32 @@ macro_rules! sql_contributions {
                 id: $crate::model::SheetId,
             ) -> Result<Vec<$crate::model::contribution::HistoryEntry>, $crate::store::StoreError> {
                 contributions_sql::history_of(&self.pool, id).await
+            }
+
+            async fn sheets_of(
+                &self,
+                authority: &str,
+                after: Option<$crate::model::SheetId>,
+                limit: usize,
+            ) -> Result<Vec<$crate::store::contributions::Editable>, $crate::store::StoreError> {
+                use $crate::store::contributions::{Editable, KeyedRevisionRow, REVISION_COLUMNS};
+                let which = $crate::store::sql::Which::AuthorityAfter(authority, after.unwrap_or($crate::model::SheetId::MIN));
+                let sheets = self.initiatives_where(which, limit).await?;
+                let mut revisions = std::collections::HashMap::new();
+                if let (Some(first), Some(last)) = (sheets.first(), sheets.last()) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(format!(
+                        "SELECT CAST(r.initiative AS BIGINT) AS initiative, {} FROM revisions r JOIN initiatives i ON i.id = r.initiative \
+                         WHERE i.authority = ",
+                        REVISION_COLUMNS.split(", ").map(|c| format!("r.{c}")).collect::<Vec<_>>().join(", ")
+                    ));
+                    q.push_bind(authority.to_owned()).push(" AND r.initiative BETWEEN ").push_bind(first.id).push(" AND ").push_bind(last.id);
+                    let rows: Vec<KeyedRevisionRow> = q.build_query_as().fetch_all(&self.pool).await?;
+                    for r in rows {
+                        revisions.insert(r.initiative, $crate::model::contribution::Revision::try_from(r.row)?);
+                    }
+                }
+                let trusted = contributions_sql::is_trusted(&self.pool, authority).await?;
+                Ok(sheets.into_iter().map(|sheet| Editable { revision: revisions.remove(&sheet.id), sheet, trusted }).collect())
             }
 
             async fn proposals(

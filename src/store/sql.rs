@@ -44,6 +44,9 @@ macro_rules! sql_store {
                     Which::One(id) => q.push(" WHERE i.id = ").push_bind(id),
                     Which::PublishedAfter(after) => q.push(" WHERE i.status = 'published' AND i.id > ").push_bind(after),
                     Which::Source(source) => q.push(" WHERE i.source = ").push_bind(source.to_owned()),
+                    Which::AuthorityAfter(code, after) => {
+                        q.push(" WHERE i.authority = ").push_bind(code.to_owned()).push(" AND i.id > ").push_bind(after)
+                    }
                 };
                 q.push(" ORDER BY i.id LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
                 let rows: Vec<$crate::store::rows::InitiativeRow> = q.build_query_as().fetch_all(&self.pool).await?;
@@ -323,4 +326,6 @@ pub(crate) enum Which<'a> {
     PublishedAfter(crate::model::SheetId),
     /// Every sheet of a source, whatever its status.
     Source(&'a str),
+    /// Every sheet of an authority after this id, whatever its status.
+    AuthorityAfter(&'a str, crate::model::SheetId),
 }
