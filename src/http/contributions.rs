@@ -14,13 +14,13 @@ use serde_json::{Value, json};
 use super::auth::{Authenticated, MaybeAuthenticated};
 use super::error::{Error, Result};
 use super::extract::{IfMatch, JsonBody, with_etag};
-use super::features::CommuneRef;
+use super::features::place_json;
 use crate::app::AppState;
 use crate::contributions::input::PlaceReport;
 use crate::contributions::{Outcome, Workflow, working_copy};
 use crate::index::filter::query::Params;
+use crate::model::SheetId;
 use crate::model::contribution::SheetContent;
-use crate::model::{SheetId, round_degrees};
 use crate::store::contributions::Editable;
 
 pub fn router() -> Router<AppState> {
@@ -206,18 +206,7 @@ pub fn view(state: &AppState, sheet: &Editable, places: &[PlaceReport]) -> Respo
 
 /// The editable fields of a sheet, places with their commune's name.
 pub fn content_json(state: &AppState, c: &SheetContent) -> Value {
-    let places: Vec<Value> = c
-        .places
-        .iter()
-        .map(|p| {
-            json!({
-                "label": p.label, "address": p.address, "postal_code": p.postal_code,
-                "commune": state.gazetteer.commune(&p.commune).map(CommuneRef::from),
-                "coordinates": [round_degrees(p.lon), round_degrees(p.lat)],
-                "precision": p.precision, "method": p.method,
-            })
-        })
-        .collect();
+    let places: Vec<Value> = c.places.iter().map(|p| place_json(&state.gazetteer, p)).collect();
     json!({
         "title": c.title, "summary": c.summary, "body": c.body, "services": c.services,
         "year": c.year, "website": c.website, "places": places,

@@ -27,6 +27,17 @@ impl<'a> From<&'a Commune> for CommuneRef<'a> {
     }
 }
 
+/// A place of a sheet as every answer shows it: its texts, its commune's name, its position
+/// and how it was found.
+pub fn place_json(gazetteer: &crate::gazetteer::Gazetteer, p: &crate::model::Place) -> serde_json::Value {
+    serde_json::json!({
+        "label": p.label, "address": p.address, "postal_code": p.postal_code,
+        "commune": gazetteer.commune(&p.commune).map(CommuneRef::from),
+        "coordinates": [round_degrees(p.lon), round_degrees(p.lat)],
+        "precision": p.precision, "method": p.method,
+    })
+}
+
 #[derive(Serialize)]
 pub struct PointGeometry {
     r#type: &'static str,

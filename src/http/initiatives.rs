@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::error::{Error, Result};
 use super::extract::with_etag;
-use super::features::{CommuneRef, PointGeometry, SheetCollection, SheetFeature};
+use super::features::{PointGeometry, SheetCollection, SheetFeature, place_json};
 use super::params::{Cursor, MAX_LIMIT, take_cursor};
 use crate::app::AppState;
 use crate::index::filter::query::{Params, check_position, take_filter};
@@ -97,18 +97,7 @@ fn full_feature(state: &AppState, sheet: &Initiative, authority: Option<crate::m
             None => json!({ "code": code, "label": null }),
         })
         .collect();
-    let places: Vec<Value> = s
-        .places
-        .iter()
-        .map(|p| {
-            json!({
-                "label": p.label, "address": p.address, "postal_code": p.postal_code,
-                "commune": g.commune(&p.commune).map(CommuneRef::from),
-                "coordinates": [round_degrees(p.lon), round_degrees(p.lat)],
-                "precision": p.precision, "method": p.method,
-            })
-        })
-        .collect();
+    let places: Vec<Value> = s.places.iter().map(|p| place_json(g, p)).collect();
     let main = &s.places[0];
     json!({
         "type": "Feature",
