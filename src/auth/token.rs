@@ -98,7 +98,9 @@ pub async fn issue(store: &dyn Store, gazetteer: &Gazetteer, request: &TokenRequ
         _ => None,
     };
     let expires_at = match request.lifetime_days {
-        Some(days) if (1..=MAX_LIFETIME_DAYS).contains(&days) => Some(rfc3339(OffsetDateTime::now_utc() + time::Duration::days(days))),
+        Some(days) if (1..=MAX_LIFETIME_DAYS).contains(&days) => {
+            Some(crate::store::stamp(OffsetDateTime::now_utc() + time::Duration::days(days)))
+        }
         Some(days) => return Err(IssueError::Invalid(format!("a token lasts from 1 to {MAX_LIFETIME_DAYS} days, not {days}"))),
         None => None,
     };
@@ -166,10 +168,6 @@ pub async fn authenticate(store: &dyn Store, presented: &str) -> Result<Caller, 
     }
     store.touch_token(token.id).await?;
     Ok(Caller { role: token.role, authority: token.authority, token: token.id, token_prefix: token.prefix })
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.replace_nanosecond(0).expect("0 is a valid nanosecond").format(&Rfc3339).expect("UTC times format as RFC 3339")
 }
 
 #[cfg(test)]

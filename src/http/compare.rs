@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::error::{Error, Result};
 use super::features::{SheetCollection, SheetFeature, metres};
+use super::params::sheet_id;
 use crate::app::AppState;
 use crate::compare::classes::PopulationClass;
 use crate::compare::mosaic::{self, Mosaic};
@@ -29,7 +30,7 @@ pub fn router() -> Router<AppState> {
 const SHEETS_PER_THEME: usize = 10;
 
 async fn related_sheets(State(state): State<AppState>, Path(id): Path<String>, RawQuery(query): RawQuery) -> Result<Response> {
-    let id: SheetId = id.parse().map_err(|_| Error::bad_request(format!("initiative id must be a whole number, not {id:?}")))?;
+    let id = sheet_id(&id)?;
     let mut p = Params::parse(query.as_deref())?;
     let limit = p.take_limit(10, 100)?;
     p.finish()?;

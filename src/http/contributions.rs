@@ -12,14 +12,14 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::auth::{Authenticated, MaybeAuthenticated};
-use super::error::{Error, Result};
+use super::error::Result;
 use super::extract::{IfMatch, JsonBody, with_etag};
 use super::features::place_json;
+use super::params::sheet_id;
 use crate::app::AppState;
 use crate::contributions::input::PlaceReport;
 use crate::contributions::{Outcome, Workflow, working_copy};
 use crate::index::filter::query::Params;
-use crate::model::SheetId;
 use crate::model::contribution::SheetContent;
 use crate::store::contributions::Editable;
 
@@ -57,7 +57,7 @@ async fn sheets_of(
             json!({
                 "id": e.sheet.id,
                 "version": e.sheet.version,
-                "state": e.revision.as_ref().map_or(e.sheet.sheet.status.as_str(), |r| r.state.as_str()),
+                "state": e.state(),
                 "status": e.sheet.sheet.status,
                 "title": content.title,
                 "year": content.year,
@@ -72,10 +72,6 @@ async fn sheets_of(
 
 pub fn workflow(state: &AppState) -> Workflow<'_> {
     Workflow { store: state.store.as_ref(), gazetteer: &state.gazetteer, referential: &state.referential }
-}
-
-pub fn sheet_id(id: &str) -> Result<SheetId> {
-    id.parse().map_err(|_| Error::bad_request(format!("initiative id must be a whole number, not {id:?}")))
 }
 
 /// `?draft=true` saves a working copy without proposing or publishing it.
@@ -183,15 +179,11 @@ pub fn view(state: &AppState, sheet: &Editable, places: &[PlaceReport]) -> Respo
         .revision
         .as_ref()
         .map(|r| json!({ "state": r.state, "reason": r.reason, "updated_at": r.updated_at, "updated_by": r.updated_by }));
-    let state_name = match &sheet.revision {
-        Some(r) => r.state.as_str(),
-        None => row.sheet.status.as_str(),
-    };
     let body = json!({
         "id": row.id,
         "version": row.version,
         "authority": row.sheet.authority,
-        "state": state_name,
+        "state": sheet.state(),
         "status": row.sheet.status,
         "review": review,
         "trusted": sheet.trusted,

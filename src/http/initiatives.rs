@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::error::{Error, Result};
 use super::extract::with_etag;
 use super::features::{PointGeometry, SheetCollection, SheetFeature, place_json};
-use super::params::{Cursor, MAX_LIMIT, take_cursor};
+use super::params::{Cursor, MAX_LIMIT, sheet_id, take_cursor};
 use crate::app::AppState;
 use crate::index::filter::query::{Params, check_position, take_filter};
 use crate::model::{Initiative, Status, round_degrees};
@@ -68,7 +68,7 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
 }
 
 async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
-    let id: i64 = id.parse().map_err(|_| Error::bad_request(format!("initiative id must be a whole number, not {id:?}")))?;
+    let id = sheet_id(&id)?;
     let missing = || Error::not_found(format!("no published initiative {id}"));
     let sheet = state.store.initiative(id).await?.ok_or_else(missing)?;
     // Drafts and archived sheets are not public.

@@ -11,9 +11,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::auth::Authenticated;
-use super::contributions::{answer, content_json, sheet_id, workflow};
+use super::contributions::{answer, content_json, workflow};
 use super::error::{Error, Result};
 use super::extract::{IfMatch, JsonBody};
+use super::params::sheet_id;
 use crate::app::AppState;
 use crate::index::filter::query::Params;
 use crate::model::Status;
@@ -42,14 +43,7 @@ async fn queue(State(state): State<AppState>, Authenticated(caller): Authenticat
                 .ok()
                 .filter(|d| (0..=3650).contains(d))
                 .ok_or_else(|| Error::bad_request("waiting_days is a number of days, from 0 to 3650"))?;
-            let cutoff = time::OffsetDateTime::now_utc() - time::Duration::days(days);
-            Some(
-                cutoff
-                    .replace_nanosecond(0)
-                    .expect("0 is valid")
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .expect("UTC formats"),
-            )
+            Some(crate::store::stamp(time::OffsetDateTime::now_utc() - time::Duration::days(days)))
         }
     };
     let limit = p.take_limit(50, MAX_QUEUE)?;

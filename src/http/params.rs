@@ -17,6 +17,11 @@ impl From<QueryError> for Error {
     }
 }
 
+/// A sheet id from a path.
+pub fn sheet_id(id: &str) -> Result<SheetId> {
+    id.parse().map_err(|_| Error::bad_request(format!("initiative id must be a whole number, not {id:?}")))
+}
+
 /// Takes the opaque paging cursor of a previous page.
 pub fn take_cursor(p: &mut Params) -> Result<Option<Cursor>> {
     let Some(v) = p.take("cursor") else { return Ok(None) };

@@ -21,6 +21,14 @@ pub struct Editable {
     pub trusted: bool,
 }
 
+impl Editable {
+    /// Where the sheet stands for its authority: its working copy's state if it has one
+    /// (`draft`, `proposed`, `rejected`), else its status (`draft`, `published`, `archived`).
+    pub fn state(&self) -> &'static str {
+        self.revision.as_ref().map_or(self.sheet.sheet.status.as_str(), |r| r.state.as_str())
+    }
+}
+
 /// What a change does to a sheet's working copy.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RevisionWrite {

@@ -169,6 +169,12 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
 
 /// Current time as stored: RFC 3339 in UTC, to the second.
 pub(crate) fn now() -> String {
-    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).expect("0 is a valid nanosecond");
-    now.format(&time::format_description::well_known::Rfc3339).expect("UTC times format as RFC 3339")
+    stamp(time::OffsetDateTime::now_utc())
+}
+
+/// A time as the store keeps it (RFC 3339 in UTC, to the second), so that stored times compare
+/// as text.
+pub fn stamp(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).expect("0 is a valid nanosecond");
+    t.format(&time::format_description::well_known::Rfc3339).expect("UTC times format as RFC 3339")
 }
