@@ -40,7 +40,7 @@ async fn serve(url: &str, gazetteer: Arc<Gazetteer>, sample: bool) -> Server {
         reads_from_postgis: false,
     };
     let state = start::start_with_gazetteer(&options, gazetteer).await.expect("the service starts");
-    let limits = http::Limits { writes: WritePolicy { per_minute: 0, trusted_proxies: vec![] }, ..Default::default() };
+    let limits = http::Limits { writes: WritePolicy { per_minute: 0, sign_ins: 0, trusted_proxies: vec![] }, ..Default::default() };
     let app = http::router(state.clone(), limits).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

@@ -1,5 +1,5 @@
 //! Command line and environment: `atlaas serve`, `import`, `sample`, `gazetteer build`, `tiles export`,
-//! `token`.
+//! `token`, `account`, `authority`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -34,6 +34,9 @@ pub enum Command {
     /// API tokens: what machines present to write (shown once, stored as a hash).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// People's accounts: contributors, moderators and admins who sign in with a password.
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Authorities taking part: whether their contributors publish without moderation.
     #[command(subcommand)]
     Authority(AuthorityCommand),
@@ -56,11 +59,47 @@ pub struct AuthorityArgs {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Make an account and print a one-time link with which its holder sets a password.
+    Create(AccountCreateArgs),
+    /// List the accounts: address, role, authority, dates (never a password).
+    List(ListArgs),
+    /// Print a new one-time link for an account (a forgotten password, a lost first link).
+    Link(AccountArgs),
+    /// Disable an account: its sessions end at once and it can no longer sign in.
+    Disable(AccountArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AccountCreateArgs {
+    /// The person's e-mail address (what they sign in with).
+    #[arg(long)]
+    pub email: String,
+    /// What they may do: a contributor writes its authority's sheets, a moderator publishes
+    /// any sheet, an admin manages accounts and tokens.
+    #[arg(long, value_parser = role_parser())]
+    pub role: Role,
+    /// The authority a contributor writes for: INSEE code, EPCI's SIREN, dep-XX or reg-XX.
+    #[arg(long)]
+    pub authority: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// The account's e-mail address.
+    pub email: String,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Make a token and print it, once.
     Create(TokenCreateArgs),
     /// List the tokens: prefix, role, authority, label, dates (never the tokens themselves).
-    List(TokenListArgs),
+    List(ListArgs),
     /// Revoke a token by its id (see `list`); it is refused from the next request on.
     Revoke(TokenRevokeArgs),
 }
@@ -85,7 +124,7 @@ pub struct TokenCreateArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct TokenListArgs {
+pub struct ListArgs {
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -183,8 +222,13 @@ pub struct ServeArgs {
     /// many); past it, 429 with Retry-After. 0: no limit.
     #[arg(long, env = "ATLAAS_WRITE_LIMIT", default_value_t = 120)]
     pub write_limit: u32,
-    /// Address of a reverse proxy whose X-Forwarded-For (the client's address) and
-    /// X-Forwarded-Host are believed; repeat it, or separate addresses with commas.
+    /// Sign-in attempts a quarter hour for one account (a client address may make five times
+    /// as many); past it, 429 with Retry-After. 0: no limit.
+    #[arg(long, env = "ATLAAS_SIGN_IN_LIMIT", default_value_t = 10)]
+    pub sign_in_limit: u32,
+    /// Address of a reverse proxy whose X-Forwarded-For (the client's address),
+    /// X-Forwarded-Host and X-Forwarded-Proto (session cookies are Secure when it says https)
+    /// are believed; repeat it, or separate addresses with commas.
     #[arg(long, env = "ATLAAS_TRUSTED_PROXY", value_delimiter = ',')]
     pub trusted_proxy: Vec<std::net::IpAddr>,
 }

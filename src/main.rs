@@ -12,10 +12,11 @@ use tracing_subscriber::EnvFilter;
 use atlaas::app::build_index;
 use atlaas::app::start::{SampleOptions, StartOptions, start};
 use atlaas::archive::mbtiles::{self, ExportOptions};
+use atlaas::auth::account::{self, AccountRequest};
 use atlaas::auth::token::{self, TokenRequest};
 use atlaas::config::{
-    AuthorityCommand, Cli, Command, DataArgs, GazetteerCommand, ImportArgs, ReportFormat, SampleArgs, ServeArgs, TilesCommand,
-    TilesExportArgs, TokenCommand,
+    AccountCommand, AuthorityCommand, Cli, Command, DataArgs, GazetteerCommand, ImportArgs, ReportFormat, SampleArgs, ServeArgs,
+    TilesCommand, TilesExportArgs, TokenCommand,
 };
 use atlaas::gazetteer::Gazetteer;
 use atlaas::gazetteer::build::{BuildOptions, build};
@@ -36,6 +37,7 @@ async fn main() -> Result<()> {
         Command::Sample(args) => sample(args).await,
         Command::Tiles(TilesCommand::Export(args)) => export_tiles(args).await,
         Command::Token(command) => token(command).await,
+        Command::Account(command) => account(command).await,
         Command::Authority(command) => authority(command).await,
         Command::Gazetteer(GazetteerCommand::Build(args)) => {
             let options = BuildOptions { simplify_degrees: args.simplify, decimals: args.decimals };
@@ -79,7 +81,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
         reads_from_postgis: args.reads == atlaas::config::Reads::Postgis,
     };
     let state = start(&options).await?;
-    let writes = http::guard::WritePolicy { per_minute: args.write_limit, trusted_proxies: args.trusted_proxy.clone() };
+    let writes = http::guard::WritePolicy {
+        per_minute: args.write_limit,
+        sign_ins: args.sign_in_limit,
+        trusted_proxies: args.trusted_proxy.clone(),
+    };
     let limits = http::Limits { request_timeout: Duration::from_secs(args.request_timeout), writes };
     let app = http::router(state, limits);
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
@@ -268,6 +274,66 @@ async fn token(command: TokenCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `atlaas account create | list | link | disable`.
+async fn account(command: AccountCommand) -> Result<()> {
+    match command {
+        AccountCommand::Create(args) => {
+            let store = open_store(&args.data).await?;
+            let gazetteer = Gazetteer::load_data_dir(&args.data.data_dir).context("loading the gazetteer")?;
+            let request = AccountRequest { email: args.email, role: args.role, authority: args.authority };
+            let (made, link) = account::create(store.as_ref(), &gazetteer, &request).await?;
+            let whose = made.authority.as_deref().map(|a| format!(" for {a}")).unwrap_or_default();
+            eprintln!("account {} made for {} ({}{whose})", made.id, made.email, made.role.as_str());
+            print_link(&made.email, &link);
+        }
+        AccountCommand::List(args) => {
+            let store = open_store(&args.data).await?;
+            println!("id\temail\trole\tauthority\tcreated\tpassword set\tlast sign-in\tdisabled");
+            for a in store.accounts().await? {
+                let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    a.id,
+                    a.email,
+                    a.role.as_str(),
+                    or_dash(&a.authority),
+                    a.created_at,
+                    or_dash(&a.password_set_at),
+                    or_dash(&a.last_login_at),
+                    or_dash(&a.disabled_at)
+                );
+            }
+        }
+        AccountCommand::Link(args) => {
+            let store = open_store(&args.data).await?;
+            let (found, link) = account::new_link(store.as_ref(), &args.email).await?;
+            print_link(&found.email, &link);
+        }
+        AccountCommand::Disable(args) => {
+            let store = open_store(&args.data).await?;
+            let email = account::normalise_email(&args.email).unwrap_or(args.email.clone());
+            let found = store.account_by_email(&email).await?;
+            let disabled = match found {
+                Some((a, _)) => store.disable_account(a.id).await?,
+                None => false,
+            };
+            if !disabled {
+                anyhow::bail!("no enabled account for {email} (see `atlaas account list`)");
+            }
+            eprintln!("account of {email} disabled; its sessions have ended");
+        }
+    }
+    Ok(())
+}
+
+/// Prints a one-time link, once, with how its holder uses it.
+fn print_link(email: &str, link: &atlaas::auth::secret::Secret) {
+    let days = account::LINK_LIFETIME.whole_days();
+    eprintln!("one-time link for {email}, valid {days} days, shown once: hand it to them by a channel you trust.");
+    eprintln!("They set their password with POST /api/account/password {{\"link\": \"…\", \"password\": \"…\"}}.");
+    println!("{}", link.expose());
 }
 
 /// `atlaas authority trust | distrust CODE`.

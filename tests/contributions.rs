@@ -324,7 +324,7 @@ async fn writes_are_rate_limited_and_refused_from_other_sites_pages() {
     let app = TestApp::spawn_with(None).await;
     let marck = app.token(Role::Contributor, Some(MARCK)).await;
     let other = app.token(Role::Contributor, Some("71230")).await;
-    let writes = atlaas::http::guard::WritePolicy { per_minute: 2, trusted_proxies: vec!["127.0.0.1".parse().unwrap()] };
+    let writes = atlaas::http::guard::WritePolicy { per_minute: 2, sign_ins: 0, trusted_proxies: vec!["127.0.0.1".parse().unwrap()] };
     let base = app.with_limits(atlaas::http::Limits { writes, ..Default::default() }).await;
     let post = |token: &str, forwarded: &str| {
         app.client

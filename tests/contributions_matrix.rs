@@ -1,6 +1,7 @@
-//! Every route of the write API × every kind of caller, on both backends: only the allowed
-//! cells succeed, and a refused request leaves the other authority's sheet exactly as it was
-//! (broken object-level authorisation, broken authentication, mass assignment).
+//! Every route of the write API × every kind of caller (tokens, and people signed in or not),
+//! on both backends: only the allowed cells succeed, and a refused request leaves the other
+//! authority's sheet exactly as it was (broken object-level authorisation, broken
+//! authentication, cross-site request forgery, mass assignment).
 
 mod common;
 
@@ -17,22 +18,32 @@ const B: &str = "62548";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
     Nobody,
+    /// Tried to sign in as B's contributor with a wrong password, and writes with a cookie of
+    /// its own making.
+    WrongPassword,
     UnknownToken,
     ExpiredToken,
     RevokedToken,
     ContributorOfA,
     ContributorOfB,
+    /// B's contributor signed in, sending the session's CSRF token.
+    SessionOfB,
+    /// The same session, without the CSRF token (what a forged cross-site request carries).
+    SessionOfBWithoutCsrf,
     Moderator,
     Admin,
 }
 
-const EVERYONE: [Who; 8] = [
+const EVERYONE: [Who; 11] = [
     Who::Nobody,
+    Who::WrongPassword,
     Who::UnknownToken,
     Who::ExpiredToken,
     Who::RevokedToken,
     Who::ContributorOfA,
     Who::ContributorOfB,
+    Who::SessionOfB,
+    Who::SessionOfBWithoutCsrf,
     Who::Moderator,
     Who::Admin,
 ];
@@ -83,11 +94,14 @@ impl Route {
         if matches!(self, Route::Create) { 201 } else { 200 }
     }
 
-    /// Who may: B's contributor writes B's sheets; moderators and admins may everything.
+    /// Who may: B's contributor writes B's sheets (by session, with the CSRF token; without
+    /// it, only reads); moderators and admins may everything.
     fn allows(self, who: Who) -> bool {
+        let contributors = !matches!(self, Route::Publish | Route::Reject | Route::Queue);
         match who {
             Who::Moderator | Who::Admin => true,
-            Who::ContributorOfB => !matches!(self, Route::Publish | Route::Reject | Route::Queue),
+            Who::ContributorOfB | Who::SessionOfB => contributors,
+            Who::SessionOfBWithoutCsrf => contributors && matches!(self, Route::Revision | Route::SheetsOfB),
             _ => false,
         }
     }
@@ -95,7 +109,7 @@ impl Route {
     /// The status of a refused call.
     fn refusal(self, who: Who) -> u16 {
         match who {
-            Who::Nobody | Who::UnknownToken | Who::ExpiredToken | Who::RevokedToken => 401,
+            Who::Nobody | Who::WrongPassword | Who::UnknownToken | Who::ExpiredToken | Who::RevokedToken => 401,
             _ => 403,
         }
     }
@@ -105,10 +119,21 @@ fn body(title: &str) -> Value {
     json!({"title": title, "services": ["1.a.1.1"], "places": [{"insee": B}]})
 }
 
-/// The callers' tokens (none for `Nobody`).
-struct Callers {
-    tokens: Vec<(Who, Option<String>)>,
+/// What a caller presents.
+enum Credential {
+    None,
+    Token(String),
+    Session { cookie: String, csrf: Option<String> },
 }
+
+/// The callers' credentials.
+struct Callers {
+    credentials: Vec<(Who, Credential)>,
+}
+
+/// B's contributor's address and password.
+const B_EMAIL: &str = "numerique@mairie-marck.fr";
+const B_PASSWORD: &str = "le phare de Walde à marée basse";
 
 impl Callers {
     async fn make(app: &TestApp, backend: &str) -> Callers {
@@ -130,21 +155,58 @@ impl Callers {
         let (revoked, revoked_row) = token::issue(store, g, &request(Role::Moderator, None)).await.unwrap();
         assert!(store.revoke_token(revoked_row.id).await.unwrap());
         let unknown = format!("atl_{}", "A".repeat(43));
-        let tokens = vec![
-            (Who::Nobody, None),
-            (Who::UnknownToken, Some(unknown)),
-            (Who::ExpiredToken, Some(expired.expose().to_owned())),
-            (Who::RevokedToken, Some(revoked.expose().to_owned())),
-            (Who::ContributorOfA, Some(app.token(Role::Contributor, Some(A)).await)),
-            (Who::ContributorOfB, Some(app.token(Role::Contributor, Some(B)).await)),
-            (Who::Moderator, Some(app.token(Role::Moderator, None).await)),
-            (Who::Admin, Some(app.token(Role::Admin, None).await)),
+        let (cookie, csrf) = app.signed_in(B_EMAIL, Role::Contributor, Some(B), B_PASSWORD).await;
+        let (status, _) = app.sign_in(B_EMAIL, "pas le bon mot de passe").await.unwrap_err();
+        assert_eq!(status, 401);
+        let token = |t: String| Credential::Token(t);
+        let credentials = vec![
+            (Who::Nobody, Credential::None),
+            (Who::WrongPassword, Credential::Session { cookie: format!("atls_{}", "A".repeat(43)), csrf: Some(csrf.clone()) }),
+            (Who::UnknownToken, token(unknown)),
+            (Who::ExpiredToken, token(expired.expose().to_owned())),
+            (Who::RevokedToken, token(revoked.expose().to_owned())),
+            (Who::ContributorOfA, token(app.token(Role::Contributor, Some(A)).await)),
+            (Who::ContributorOfB, token(app.token(Role::Contributor, Some(B)).await)),
+            (Who::SessionOfB, Credential::Session { cookie: cookie.clone(), csrf: Some(csrf) }),
+            (Who::SessionOfBWithoutCsrf, Credential::Session { cookie, csrf: None }),
+            (Who::Moderator, token(app.token(Role::Moderator, None).await)),
+            (Who::Admin, token(app.token(Role::Admin, None).await)),
         ];
-        Callers { tokens }
+        Callers { credentials }
     }
 
+    fn credential(&self, who: Who) -> &Credential {
+        &self.credentials.iter().find(|(w, _)| *w == who).expect("every caller has credentials").1
+    }
+
+    /// The token of a caller that has one.
     fn of(&self, who: Who) -> Option<&str> {
-        self.tokens.iter().find(|(w, _)| *w == who).and_then(|(_, t)| t.as_deref())
+        match self.credential(who) {
+            Credential::Token(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The call, made by this caller.
+    fn as_caller<'a>(&'a self, who: Who, call: Call<'a>) -> Call<'a> {
+        match self.credential(who) {
+            Credential::None => call,
+            Credential::Token(t) => call.token(t),
+            Credential::Session { cookie, csrf } => call.session(cookie, csrf.as_deref()),
+        }
+    }
+
+    /// Every secret the callers hold, none of which may appear in an answer.
+    fn secrets(&self) -> Vec<&str> {
+        let mut out = vec![];
+        for (_, c) in &self.credentials {
+            match c {
+                Credential::None => {}
+                Credential::Token(t) => out.push(t.as_str()),
+                Credential::Session { cookie, csrf } => out.extend([Some(cookie.as_str()), csrf.as_deref()].into_iter().flatten()),
+            }
+        }
+        out
     }
 }
 
@@ -192,19 +254,15 @@ async fn only_the_allowed_cells_succeed_and_refusals_change_nothing(backend: &st
         for who in EVERYONE {
             let (id, version) = fixture(&app, &callers).await;
             let before = snapshot_of_b(&app).await;
-            let mut call = route.call(id, version);
-            call.token = callers.of(who);
-            let answer = app.call(call).await;
+            let answer = app.call(callers.as_caller(who, route.call(id, version))).await;
             if route.allows(who) {
                 assert_eq!(answer.status, route.success(), "{route:?} by {who:?}: {}", answer.body);
             } else {
                 assert_eq!(answer.status, route.refusal(who), "{route:?} by {who:?}: {}", answer.body);
                 assert_eq!(snapshot_of_b(&app).await, before, "{route:?} by {who:?} changed B's sheets");
                 let detail = answer.body["detail"].as_str().unwrap_or_default();
-                for (_, token) in &callers.tokens {
-                    if let Some(t) = token {
-                        assert!(!detail.contains(&t[12..]), "no secret in an error");
-                    }
+                for secret in callers.secrets() {
+                    assert!(!detail.contains(&secret[secret.len() - 20..]), "no secret in an error");
                 }
             }
             cells += 1;
@@ -215,16 +273,14 @@ async fn only_the_allowed_cells_succeed_and_refusals_change_nothing(backend: &st
     // The history: its public part for anyone, the whole log for B and moderators only.
     let (id, _) = fixture(&app, &callers).await;
     for who in EVERYONE {
-        let mut call = Call::new(Method::GET, format!("/api/initiatives/{id}/history"));
-        call.token = callers.of(who);
-        let answer = app.call(call).await;
+        let answer = app.call(callers.as_caller(who, Call::new(Method::GET, format!("/api/initiatives/{id}/history")))).await;
         let expected = match who {
             Who::UnknownToken | Who::ExpiredToken | Who::RevokedToken => 401,
             _ => 200,
         };
         assert_eq!(answer.status, expected, "history by {who:?}: {}", answer.body);
         if expected == 200 {
-            let whole = matches!(who, Who::ContributorOfB | Who::Moderator | Who::Admin);
+            let whole = matches!(who, Who::ContributorOfB | Who::SessionOfB | Who::SessionOfBWithoutCsrf | Who::Moderator | Who::Admin);
             let entries = answer.body["entries"].as_array().unwrap();
             assert_eq!(entries.len(), if whole { 2 } else { 1 }, "history by {who:?}: {}", answer.body);
             assert_eq!(entries[0].get("actor").is_some(), whole, "who acted, for {who:?}");

@@ -3,10 +3,8 @@
 
 mod common;
 
-use std::process::Command;
-
-use atlaas::auth::AuthError;
 use atlaas::auth::token::{self, IssueError, TokenRequest};
+use atlaas::auth::{AuthError, Credential};
 use atlaas::model::Role;
 use atlaas::store;
 
@@ -49,7 +47,10 @@ async fn a_token_is_stored_as_its_hash_and_stands_for_its_role(backend: &str) {
     assert!(!format!("{secret:?} {made:?}").contains(&presented[12..]), "nor does any Debug output");
 
     let caller = token::authenticate(store.as_ref(), &presented).await.unwrap();
-    assert_eq!((caller.role, caller.authority.as_deref(), caller.token), (Role::Contributor, Some("62548"), made.id));
+    assert_eq!(
+        (caller.role, caller.authority.as_deref(), caller.credential),
+        (Role::Contributor, Some("62548"), Credential::Token { id: made.id, prefix: made.prefix.clone() })
+    );
     let listed = store.tokens().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert!(listed[0].last_used_at.is_some(), "a use is recorded");
@@ -113,45 +114,37 @@ async fn a_token_must_say_what_it_may_do(backend: &str) {
     assert!(store.tokens().await.unwrap().is_empty(), "nothing was stored");
 }
 
-fn atlaas(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_atlaas"))
-        .env("ATLAAS_DATA_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/data"))
-        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
-        .env("RUST_LOG", "warn")
-        .args(args)
-        .output()
-        .expect("the atlaas binary runs")
-}
-
 #[tokio::test]
 async fn the_command_prints_a_token_once_and_lists_and_revokes_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("atlaas.db");
-    let made =
-        atlaas(&db, &["token", "create", "--role", "contributor", "--authority", "62548", "--label", "site de Marck", "--expires", "90d"]);
+    let made = common::atlaas(
+        &db,
+        &["token", "create", "--role", "contributor", "--authority", "62548", "--label", "site de Marck", "--expires", "90d"],
+    );
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let printed = String::from_utf8(made.stdout).unwrap();
     let presented = printed.trim();
     assert!(presented.starts_with("atl_") && presented.len() == 47, "standard output is the token alone: {printed:?}");
     assert!(!String::from_utf8_lossy(&made.stderr).contains(&presented[12..]), "the token is printed once, on standard output");
 
-    let list = atlaas(&db, &["token", "list"]);
+    let list = common::atlaas(&db, &["token", "list"]);
     let listed = String::from_utf8(list.stdout).unwrap();
     assert!(list.status.success() && listed.contains(&presented[..12]) && listed.contains("site de Marck"), "{listed}");
     assert!(!listed.contains(&presented[12..]), "lists never show a token");
 
     let store = store::open(&format!("sqlite://{}", db.display())).await.unwrap();
     assert!(token::authenticate(store.as_ref(), presented).await.is_ok());
-    let revoked = atlaas(&db, &["token", "revoke", "1"]);
+    let revoked = common::atlaas(&db, &["token", "revoke", "1"]);
     assert!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
     assert!(
         matches!(token::authenticate(store.as_ref(), presented).await, Err(AuthError::Revoked)),
         "at once, for a server on the same store"
     );
-    let again = atlaas(&db, &["token", "revoke", "1"]);
+    let again = common::atlaas(&db, &["token", "revoke", "1"]);
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("no token 1"));
 
-    let bad = atlaas(&db, &["token", "create", "--role", "editor", "--label", "x"]);
+    let bad = common::atlaas(&db, &["token", "create", "--role", "editor", "--label", "x"]);
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("possible values"));
 }
 
@@ -159,13 +152,13 @@ async fn the_command_prints_a_token_once_and_lists_and_revokes_it() {
 async fn the_command_trusts_and_distrusts_an_authority() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("atlaas.db");
-    let trusted = atlaas(&db, &["authority", "trust", "62548"]);
+    let trusted = common::atlaas(&db, &["authority", "trust", "62548"]);
     assert!(trusted.status.success(), "{}", String::from_utf8_lossy(&trusted.stderr));
     let store = store::open(&format!("sqlite://{}", db.display())).await.unwrap();
     assert!(store.trusted("62548").await.unwrap(), "Marck was added from the gazetteer, trusted");
-    assert!(atlaas(&db, &["authority", "distrust", "62548"]).status.success());
+    assert!(common::atlaas(&db, &["authority", "distrust", "62548"]).status.success());
     assert!(!store.trusted("62548").await.unwrap());
-    let unknown = atlaas(&db, &["authority", "trust", "99999"]);
+    let unknown = common::atlaas(&db, &["authority", "trust", "99999"]);
     assert!(!unknown.status.success() && String::from_utf8_lossy(&unknown.stderr).contains("no authority"));
 }
 

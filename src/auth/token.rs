@@ -1,60 +1,27 @@
-//! API tokens: `atl_` and 43 characters of base64url carrying 256 bits from the operating
-//! system's random generator. The store keeps the SHA-256 of a token (and its first characters,
-//! to tell it in lists), so a copy of the database gives no usable token; a presented token is
-//! hashed and looked up. A hash of 256 random bits needs no salt nor slow hashing: there is no
-//! dictionary to try.
+//! API tokens: `atl_` and 256 bits from the operating system's random generator
+//! ([`super::secret`]). The store keeps the SHA-256 of a token (and its first characters, to
+//! tell it in lists), so a copy of the database gives no usable token; a presented token is
+//! hashed and looked up.
 
-use std::fmt;
-
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::TryRngCore;
-use rand::rngs::OsRng;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{AuthError, Caller};
+use super::secret::{self, RandomError, Secret};
+use super::{AuthError, Caller, Credential};
 use crate::gazetteer::Gazetteer;
 use crate::model::{ApiToken, NewApiToken, Role};
 use crate::store::{Store, StoreError, WriteBatch};
 
+pub use super::secret::hash;
+
 /// What every token begins with, so that it is recognised (by people and by secret scanners).
 pub const PREFIX: &str = "atl_";
 /// Characters of a token: the prefix and 32 bytes in base64url without padding.
-pub const LENGTH: usize = PREFIX.len() + 43;
+pub const LENGTH: usize = PREFIX.len() + secret::RANDOM_CHARS;
 /// Characters kept in the store and shown in lists.
 const SHOWN: usize = PREFIX.len() + 8;
 /// Longest lifetime a token may be given.
 pub const MAX_LIFETIME_DAYS: i64 = 5 * 366;
-
-/// A token in clear, as it is shown once. Its `Debug` does not print it.
-pub struct Secret(String);
-
-impl Secret {
-    /// The token, to print for whoever asked for it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secret({}…)", &self.0[..SHOWN])
-    }
-}
-
-/// The SHA-256 of a token, hex: what the store keeps and looks up.
-pub fn hash(token: &str) -> String {
-    format!("{:x}", Sha256::digest(token.as_bytes()))
-}
-
-/// A new token from the operating system's random generator.
-fn generate() -> Result<Secret, IssueError> {
-    let mut bytes = [0u8; 32];
-    OsRng.try_fill_bytes(&mut bytes).map_err(|e| IssueError::Random(e.to_string()))?;
-    Ok(Secret(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))))
-}
 
 /// What a new token may do.
 #[derive(Debug, Clone)]
@@ -72,8 +39,8 @@ pub struct TokenRequest {
 pub enum IssueError {
     #[error("{0}")]
     Invalid(String),
-    #[error("the system's random generator failed: {0}")]
-    Random(String),
+    #[error(transparent)]
+    Random(#[from] RandomError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -86,17 +53,7 @@ pub async fn issue(store: &dyn Store, gazetteer: &Gazetteer, request: &TokenRequ
     if label.is_empty() {
         return Err(IssueError::Invalid("a token needs a label saying who holds it".into()));
     }
-    let authority = match (request.role, request.authority.as_deref().map(str::trim)) {
-        (Role::Contributor, Some(code)) if !code.is_empty() => Some(known_authority(store, gazetteer, code).await?),
-        (Role::Contributor, _) => return Err(IssueError::Invalid("a contributor's token needs the authority it writes for".into())),
-        (_, Some(code)) if !code.is_empty() => {
-            return Err(IssueError::Invalid(format!(
-                "a {} token writes for no authority in particular: leave out {code:?}",
-                request.role.as_str()
-            )));
-        }
-        _ => None,
-    };
+    let authority = authority_for(store, gazetteer, request.role, request.authority.as_deref(), "token").await?;
     let expires_at = match request.lifetime_days {
         Some(days) if (1..=MAX_LIFETIME_DAYS).contains(&days) => {
             Some(crate::store::stamp(OffsetDateTime::now_utc() + time::Duration::days(days)))
@@ -104,10 +61,10 @@ pub async fn issue(store: &dyn Store, gazetteer: &Gazetteer, request: &TokenRequ
         Some(days) => return Err(IssueError::Invalid(format!("a token lasts from 1 to {MAX_LIFETIME_DAYS} days, not {days}"))),
         None => None,
     };
-    let secret = generate()?;
+    let secret = secret::generate(PREFIX)?;
     let record = NewApiToken {
-        prefix: secret.0[..SHOWN].to_owned(),
-        hash: hash(&secret.0),
+        prefix: secret.expose()[..SHOWN].to_owned(),
+        hash: hash(secret.expose()),
         role: request.role,
         authority,
         label: label.to_owned(),
@@ -115,6 +72,25 @@ pub async fn issue(store: &dyn Store, gazetteer: &Gazetteer, request: &TokenRequ
     };
     let stored = store.create_token(&record).await?;
     Ok((secret, stored))
+}
+
+/// The authority a contributor's token or account (`what`) writes for, checked: required for a
+/// contributor, refused for the other roles, which write for none in particular.
+pub(super) async fn authority_for(
+    store: &dyn Store,
+    gazetteer: &Gazetteer,
+    role: Role,
+    authority: Option<&str>,
+    what: &str,
+) -> Result<Option<String>, IssueError> {
+    match (role, authority.map(str::trim)) {
+        (Role::Contributor, Some(code)) if !code.is_empty() => Ok(Some(known_authority(store, gazetteer, code).await?)),
+        (Role::Contributor, _) => Err(IssueError::Invalid(format!("a contributor's {what} needs the authority it writes for"))),
+        (_, Some(code)) if !code.is_empty() => {
+            Err(IssueError::Invalid(format!("a {} {what} writes for no authority in particular: leave out {code:?}", role.as_str())))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// The code of an authority the store holds, adding it from the gazetteer when it is new there
@@ -149,10 +125,7 @@ pub fn parse_lifetime(v: &str) -> Result<i64, String> {
 /// The caller a presented token stands for: it must be one the store holds, neither revoked
 /// nor expired. Its last use is recorded.
 pub async fn authenticate(store: &dyn Store, presented: &str) -> Result<Caller, AuthError> {
-    let well_formed = presented.len() == LENGTH
-        && presented.starts_with(PREFIX)
-        && presented[PREFIX.len()..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !well_formed {
+    if !secret::well_formed(presented, PREFIX) {
         return Err(AuthError::Malformed);
     }
     let token = store.token_by_hash(&hash(presented)).await?.ok_or(AuthError::Unknown)?;
@@ -167,27 +140,12 @@ pub async fn authenticate(store: &dyn Store, presented: &str) -> Result<Caller, 
         }
     }
     store.touch_token(token.id).await?;
-    Ok(Caller { role: token.role, authority: token.authority, token: token.id, token_prefix: token.prefix })
+    Ok(Caller { role: token.role, authority: token.authority, credential: Credential::Token { id: token.id, prefix: token.prefix } })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_are_long_random_and_recognisable() {
-        let (a, b) = (generate().unwrap(), generate().unwrap());
-        assert_ne!(a.expose(), b.expose());
-        assert_eq!(a.expose().len(), LENGTH);
-        assert!(a.expose().starts_with(PREFIX));
-        assert!(!format!("{a:?}").contains(&a.expose()[SHOWN..]), "Debug does not print the token");
-    }
-
-    #[test]
-    fn the_hash_is_sha256_in_hex() {
-        // The SHA-256 test vector of "abc" (FIPS 180-2).
-        assert_eq!(hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    }
 
     #[test]
     fn lifetimes_read_days_weeks_and_years() {

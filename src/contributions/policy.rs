@@ -34,9 +34,10 @@ pub fn publishes_directly(caller: &Caller, owner_trusted: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Credential;
 
     fn caller(role: Role, authority: Option<&str>) -> Caller {
-        Caller { role, authority: authority.map(str::to_owned), token: 1, token_prefix: "atl_test".into() }
+        Caller { role, authority: authority.map(str::to_owned), credential: Credential::Token { id: 1, prefix: "atl_test".into() } }
     }
 
     #[test]

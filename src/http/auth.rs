@@ -1,69 +1,109 @@
-//! Callers of the write API: an `Authorization: Bearer atl_…` header checked against the store
-//! on every request ([`Authenticated`]), and `GET /api/me`, which tells the holder of a token
-//! what it stands for.
+//! Callers of the write API, checked against the store on every request ([`Authenticated`]):
+//! a program sends `Authorization: Bearer atl_…`; a signed-in person's browser sends the
+//! session cookie, and with every write the session's CSRF token in `X-CSRF-Token` (a page of
+//! another site can make a browser send the cookie, never read the token). `GET /api/me`
+//! tells a caller what its credentials stand for.
 
 use axum::extract::{FromRequestParts, State};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
 use crate::app::AppState;
-use crate::auth::{AuthError, Caller, token};
+use crate::auth::{AuthError, Caller, Credential, account, secret, token};
+
+/// The cookie holding a session's secret.
+pub const SESSION_COOKIE: &str = "atlaas_session";
+/// The header carrying a session's CSRF token with each write.
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/me", get(me))
 }
 
-/// A caller whose token the store holds, neither revoked nor expired; a 401 otherwise.
+/// The session cookie's value, if the request carries one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    let cookies = headers.get_all(header::COOKIE).into_iter().filter_map(|v| v.to_str().ok());
+    cookies.flat_map(|v| v.split(';')).find_map(|c| c.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
+}
+
+/// A caller whose token or session the store holds, valid now; a 401 otherwise, and a 403 for
+/// a write by session without its CSRF token.
 pub struct Authenticated(pub Caller);
 
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| Error::Unauthorized("this endpoint needs an API token: Authorization: Bearer atl_…".into()))?;
-        let presented = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| Error::Unauthorized("the Authorization header must be: Bearer atl_…".into()))?;
-        match token::authenticate(state.store.as_ref(), presented.trim()).await {
-            Ok(caller) => Ok(Authenticated(caller)),
-            Err(AuthError::Store(e)) => Err(e.into()),
-            Err(refused) => Err(Error::Unauthorized(refused.to_string())),
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let presented = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .ok_or_else(|| Error::Unauthorized("the Authorization header must be: Bearer atl_…".into()))?;
+            return token::authenticate(state.store.as_ref(), presented.trim()).await.map(Authenticated).map_err(refused);
         }
+        let Some(cookie) = session_cookie(&parts.headers) else {
+            let detail = "this endpoint needs an API token (Authorization: Bearer atl_…) or a signed-in session (POST /api/session)";
+            return Err(Error::Unauthorized(detail.into()));
+        };
+        let (caller, csrf) = account::authenticate(state.store.as_ref(), cookie).await.map_err(refused)?;
+        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if !sent.is_some_and(|sent| secret::same(sent, &csrf)) {
+                let detail = "a write made with a session sends the session's token in X-CSRF-Token (GET /api/session gives it)";
+                return Err(Error::Forbidden(detail.into()));
+            }
+        }
+        Ok(Authenticated(caller))
     }
 }
 
-/// A caller with valid credentials, or `None` without an `Authorization` header; credentials
-/// that are presented but refused are a 401, never a silent fall back to anonymous.
+/// Credentials refused: a 401 saying why (never repeating them); a failure of the store or of
+/// the random generator is not the caller's fault.
+pub(super) fn refused(e: AuthError) -> Error {
+    match e {
+        AuthError::Store(e) => e.into(),
+        AuthError::Random(e) => Error::Internal(e.into()),
+        refused => Error::Unauthorized(refused.to_string()),
+    }
+}
+
+/// A caller with valid credentials, or `None` without any. A token that is presented but
+/// refused is a 401, never a silent fall back to anonymous; a session cookie that ended is
+/// ignored (a signed-out browser still reads what the public reads).
 pub struct MaybeAuthenticated(pub Option<Caller>);
 
 impl FromRequestParts<AppState> for MaybeAuthenticated {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
-        if !parts.headers.contains_key(header::AUTHORIZATION) {
-            return Ok(MaybeAuthenticated(None));
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(MaybeAuthenticated(Some(Authenticated::from_request_parts(parts, state).await?.0)));
         }
-        Ok(MaybeAuthenticated(Some(Authenticated::from_request_parts(parts, state).await?.0)))
+        match session_cookie(&parts.headers) {
+            Some(cookie) => match account::authenticate(state.store.as_ref(), cookie).await {
+                Ok((caller, _)) => Ok(MaybeAuthenticated(Some(caller))),
+                Err(e @ (AuthError::Store(_) | AuthError::Random(_))) => Err(refused(e)),
+                Err(_) => Ok(MaybeAuthenticated(None)),
+            },
+            None => Ok(MaybeAuthenticated(None)),
+        }
     }
 }
 
-/// What the presented token stands for.
+/// What the presented credentials stand for.
 async fn me(State(state): State<AppState>, Authenticated(caller): Authenticated) -> Result<Json<Value>> {
     let authority = match &caller.authority {
         Some(code) => state.store.authority(code).await?.map(|a| json!({ "code": a.code, "kind": a.kind, "name": a.name })),
         None => None,
     };
-    Ok(Json(json!({
-        "role": caller.role,
-        "authority": authority,
-        "token": { "id": caller.token, "prefix": caller.token_prefix },
-    })))
+    let mut answer = json!({ "role": caller.role, "authority": authority });
+    match &caller.credential {
+        Credential::Token { id, prefix } => answer["token"] = json!({ "id": id, "prefix": prefix }),
+        Credential::Session { account, email } => answer["account"] = json!({ "id": account, "email": email }),
+    }
+    Ok(Json(answer))
 }

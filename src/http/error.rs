@@ -43,7 +43,7 @@ pub enum Error {
     MethodNotAllowed(String),
     #[error("{0}")]
     Unavailable(String),
-    #[error("too many writes: try again in {retry_after} s")]
+    #[error("too many requests: try again in {retry_after} s")]
     TooManyRequests { retry_after: u64 },
     #[error("the request took longer than {seconds} s")]
     Timeout { seconds: u64 },

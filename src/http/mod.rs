@@ -14,17 +14,18 @@ mod moderation;
 mod pages;
 mod params;
 mod referential;
+mod session;
 mod style;
 mod tiles;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
@@ -48,9 +49,11 @@ impl Default for Limits {
 }
 
 pub fn router(state: AppState, limits: Limits) -> Router {
+    let guard = Arc::new(guard::WriteGuard::new(&limits.writes));
     Router::new()
         .merge(health::router())
         .merge(auth::router())
+        .merge(session::router())
         .merge(initiatives::router())
         .merge(contributions::router())
         .merge(moderation::router())
@@ -62,7 +65,9 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .fallback(|| async { Error::not_found("no such endpoint; see the README for the API") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("this endpoint does not accept that method".into()) })
         .with_state(state)
-        .layer(middleware::from_fn_with_state(Arc::new(guard::WriteGuard::new(&limits.writes)), guard::guard_writes))
+        .layer(middleware::from_fn_with_state(guard.clone(), guard::guard_writes))
+        // Sign-in handlers count attempts in the same guard.
+        .layer(Extension(guard))
         .layer(middleware::from_fn(reject_oversized_bodies))
         // Bodies sent in chunks, without a Content-Length, stop at the same limit as they are read.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -266,3 +266,28 @@ pub struct NewApiToken {
     pub label: String,
     pub expires_at: Option<String>,
 }
+
+/// A person's account as stored: who they are and what they may do, never their password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: i64,
+    /// Lower case.
+    pub email: String,
+    pub role: Role,
+    /// The authority a contributor writes for.
+    pub authority: Option<String>,
+    /// RFC 3339, UTC, like every stored time.
+    pub created_at: String,
+    /// When the password was last set; `None` while the first one-time link is unused.
+    pub password_set_at: Option<String>,
+    pub last_login_at: Option<String>,
+    pub disabled_at: Option<String>,
+}
+
+/// An account to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub email: String,
+    pub role: Role,
+    pub authority: Option<String>,
+}

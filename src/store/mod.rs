@@ -4,6 +4,7 @@
 //! default, PostgreSQL + PostGIS ([`postgres`]) the one for several replicas; both share one
 //! implementation of the trait ([`sql`]).
 
+pub mod accounts;
 pub mod contributions;
 pub mod credentials;
 pub mod feed;
@@ -19,6 +20,7 @@ use async_trait::async_trait;
 use crate::model::contribution::{Actor, NewHistoryEntry};
 use crate::model::{Authority, Initiative, NewInitiative, SheetId};
 use crate::referential::Referential;
+pub use accounts::Accounts;
 pub use contributions::Contributions;
 pub use credentials::Credentials;
 
@@ -125,7 +127,7 @@ impl WriteBatch {
 /// hot reads, so the store is asked for whole snapshots and for single sheets. API tokens are
 /// in [`Credentials`], versions, revisions and the history in [`Contributions`].
 #[async_trait]
-pub trait Store: Credentials + Contributions + Send + Sync + 'static {
+pub trait Store: Credentials + Accounts + Contributions + Send + Sync + 'static {
     /// `sqlite` or `postgres`, for `/health` and logs.
     fn backend(&self) -> &'static str;
 

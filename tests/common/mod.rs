@@ -88,7 +88,8 @@ impl TestApp {
         };
         let state = start::start_with_gazetteer(&options, gazetteer()).await.expect("the service starts");
         // Tests write fast: no write limit unless a test asks for one (`with_limits`).
-        let limits = http::Limits { writes: http::guard::WritePolicy { per_minute: 0, trusted_proxies: vec![] }, ..Default::default() };
+        let limits =
+            http::Limits { writes: http::guard::WritePolicy { per_minute: 0, sign_ins: 0, trusted_proxies: vec![] }, ..Default::default() };
         let base = serve(state.clone(), limits).await;
         TestApp { base, database_url, state, client: reqwest::Client::new(), _dir: dir }
     }
@@ -258,17 +259,25 @@ pub struct Call<'a> {
     pub method: reqwest::Method,
     pub path: String,
     pub token: Option<&'a str>,
+    /// A session cookie's value, and the CSRF token sent with it.
+    pub session: Option<(&'a str, Option<&'a str>)>,
     pub if_match: Option<i64>,
     pub body: Option<Value>,
 }
 
 impl<'a> Call<'a> {
     pub fn new(method: reqwest::Method, path: impl Into<String>) -> Self {
-        Call { method, path: path.into(), token: None, if_match: None, body: None }
+        Call { method, path: path.into(), token: None, session: None, if_match: None, body: None }
     }
 
     pub fn token(mut self, token: &'a str) -> Self {
         self.token = Some(token);
+        self
+    }
+
+    /// Sends the session cookie and, when given, the CSRF token.
+    pub fn session(mut self, cookie: &'a str, csrf: Option<&'a str>) -> Self {
+        self.session = Some((cookie, csrf));
         self
     }
 
@@ -297,6 +306,12 @@ impl TestApp {
         if let Some(t) = call.token {
             req = req.bearer_auth(t);
         }
+        if let Some((cookie, csrf)) = call.session {
+            req = req.header("Cookie", format!("atlaas_session={cookie}"));
+            if let Some(csrf) = csrf {
+                req = req.header("X-CSRF-Token", csrf);
+            }
+        }
         if let Some(v) = call.if_match {
             req = req.header("If-Match", format!("\"{v}\""));
         }
@@ -312,6 +327,44 @@ impl TestApp {
         Answer { status, etag, body }
     }
 
+    /// A person with an account of this server's store, signed in: the session cookie's value
+    /// and the CSRF token. The password is `password` (the account is made, given it through
+    /// its one-time link, and signs in, all over the API).
+    pub async fn signed_in(&self, email: &str, role: atlaas::model::Role, authority: Option<&str>, password: &str) -> (String, String) {
+        let request = atlaas::auth::account::AccountRequest { email: email.into(), role, authority: authority.map(str::to_owned) };
+        let (_, link) =
+            atlaas::auth::account::create(self.state.store.as_ref(), &self.state.gazetteer, &request).await.expect("account made");
+        let set = self
+            .call(
+                Call::new(reqwest::Method::POST, "/api/account/password")
+                    .json(serde_json::json!({"link": link.expose(), "password": password})),
+            )
+            .await;
+        assert_eq!(set.status, 200, "{}", set.body);
+        self.sign_in(email, password).await.expect("signed in")
+    }
+
+    /// Signs in: the session cookie's value and the CSRF token, or the refusal's status and body.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<(String, String), (u16, Value)> {
+        let res = self
+            .client
+            .post(format!("{}/api/session", self.base))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("request sent");
+        let status = res.status().as_u16();
+        let cookie = res.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_owned());
+        let body: Value = res.json().await.unwrap();
+        if status != 200 {
+            assert!(cookie.is_none(), "a refused sign-in sets no cookie");
+            return Err((status, body));
+        }
+        let cookie = cookie.expect("a session cookie");
+        let value = cookie.strip_prefix("atlaas_session=").and_then(|c| c.split(';').next()).expect("the session cookie");
+        Ok((value.to_owned(), body["csrf_token"].as_str().unwrap().to_owned()))
+    }
+
     /// A new API token of this server's store, in clear.
     pub async fn token(&self, role: atlaas::model::Role, authority: Option<&str>) -> String {
         let request = atlaas::auth::token::TokenRequest {
@@ -324,4 +377,15 @@ impl TestApp {
             atlaas::auth::token::issue(self.state.store.as_ref(), &self.state.gazetteer, &request).await.expect("token issued");
         secret.expose().to_owned()
     }
+}
+
+/// Runs the `atlaas` binary on the SQLite store `db`, as a person would.
+pub fn atlaas(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_atlaas"))
+        .env("ATLAAS_DATA_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/data"))
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("RUST_LOG", "warn")
+        .args(args)
+        .output()
+        .expect("the atlaas binary runs")
 }

@@ -1,0 +1,116 @@
+//! Signing in and out, for people (programs use API tokens): `POST /api/session` checks an
+//! e-mail address and password and sets the session cookie (`HttpOnly`, `SameSite=Strict`,
+//! `Secure` when a trusted proxy says the client came over HTTPS); `GET /api/session` gives a
+//! signed-in page its account and CSRF token; `DELETE /api/session` ends the session in the
+//! store, not only in the browser. `POST /api/account/password` sets a password through a
+//! one-time link. Attempts are throttled per account and per client address.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::{SESSION_COOKIE, refused, session_cookie};
+use super::error::{Error, Result};
+use super::extract::JsonBody;
+use super::guard::Client;
+use crate::app::AppState;
+use crate::auth::account::{self, SESSION_LIFETIME, SetPasswordError};
+use crate::auth::secret;
+use crate::model::Account;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/session", post(sign_in).get(current).delete(sign_out)).route("/api/account/password", post(set_password))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignIn {
+    email: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPassword {
+    link: String,
+    password: String,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: Value, shape: &str) -> Result<T> {
+    serde_json::from_value(body).map_err(|e| Error::bad_request(format!("the body is {shape}: {e}")))
+}
+
+/// What a page learns of the signed-in person.
+fn account_json(a: &Account) -> Value {
+    json!({ "id": a.id, "email": a.email, "role": a.role, "authority": a.authority })
+}
+
+/// The `Set-Cookie` of a session: the secret, or an empty value that the browser drops.
+fn cookie(value: Option<&str>, https: bool) -> HeaderValue {
+    let (value, max_age) = match value {
+        Some(v) => (v, SESSION_LIFETIME.whole_seconds()),
+        None => ("", 0),
+    };
+    let secure = if https { "; Secure" } else { "" };
+    let text = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+    HeaderValue::from_str(&text).expect("a secret in base64url makes a header value")
+}
+
+async fn sign_in(State(state): State<AppState>, client: Client, JsonBody(body): JsonBody) -> Result<Response> {
+    let SignIn { email, password } = parse(body, r#"{"email": "…", "password": "…"}"#)?;
+    client.may_sign_in(&email)?;
+    let signed_in = account::sign_in(state.store.as_ref(), &email, &password).await.map_err(|e| {
+        tracing::info!(client = ?client.address, "sign-in refused: {e}");
+        refused(e)
+    })?;
+    tracing::info!(account = signed_in.account.id, "signed in");
+    let mut headers = HeaderMap::new();
+    headers.insert(header::SET_COOKIE, cookie(Some(signed_in.session.expose()), client.https));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let answer = json!({ "account": account_json(&signed_in.account), "csrf_token": signed_in.csrf });
+    Ok((headers, Json(answer)).into_response())
+}
+
+/// The signed-in account and the token its page sends with writes.
+async fn current(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    let cookie = session_cookie(&headers).ok_or_else(|| Error::Unauthorized("not signed in: POST /api/session".into()))?;
+    let (caller, csrf) = account::authenticate(state.store.as_ref(), cookie).await.map_err(refused)?;
+    let crate::auth::Credential::Session { account, email } = &caller.credential else {
+        return Err(Error::Unauthorized("not signed in: POST /api/session".into()));
+    };
+    let answer = json!({
+        "account": { "id": account, "email": email, "role": caller.role, "authority": caller.authority },
+        "csrf_token": csrf,
+    });
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(answer)).into_response())
+}
+
+/// Ends the session in the store (a copy of the cookie is worth nothing afterwards) and asks
+/// the browser to drop it.
+async fn sign_out(State(state): State<AppState>, client: Client, headers: HeaderMap) -> Result<Response> {
+    let ended = match session_cookie(&headers) {
+        Some(cookie) => account::sign_out(state.store.as_ref(), cookie).await?,
+        None => false,
+    };
+    Ok(([(header::SET_COOKIE, cookie(None, client.https))], Json(json!({ "signed_out": ended }))).into_response())
+}
+
+async fn set_password(State(state): State<AppState>, client: Client, JsonBody(body): JsonBody) -> Result<Response> {
+    let NewPassword { link, password } = parse(body, r#"{"link": "atlk_…", "password": "…"}"#)?;
+    // Each link is its own key: a 256-bit link cannot be guessed, but every try costs an Argon2id hash.
+    client.may_sign_in(&secret::hash(link.trim()))?;
+    match account::set_password(state.store.as_ref(), &link, &password).await {
+        Ok(account) => {
+            tracing::info!(account = account.id, "password set through a one-time link");
+            Ok(Json(json!({ "account": account_json(&account), "password_set": true })).into_response())
+        }
+        Err(SetPasswordError::Rules(e)) if e.is_rule() => Err(Error::Unprocessable(e.to_string())),
+        Err(SetPasswordError::Rules(e)) => Err(Error::Internal(e.into())),
+        Err(SetPasswordError::BadLink) => Err(Error::Unauthorized(SetPasswordError::BadLink.to_string())),
+        Err(SetPasswordError::Store(e)) => Err(e.into()),
+    }
+}
