@@ -176,6 +176,8 @@ async fn import(args: ImportArgs) -> Result<()> {
         updated_by: format!("atlaas import {file_name}"),
         file_name,
         default_year: time::OffsetDateTime::now_utc().year().clamp(1999, 2100) as u16,
+        scope: Default::default(),
+        progress: None,
     };
     let outcome = atlaas::import::import(store.as_ref(), &gazetteer, &referential, &bytes, &options).await?;
     let report = &outcome.report;

@@ -59,9 +59,11 @@ enum Route {
     Revision,
     Queue,
     SheetsOfB,
+    /// A file with a sheet of B, sent to `POST /api/import`.
+    Import,
 }
 
-const ROUTES: [Route; 9] = [
+const ROUTES: [Route; 10] = [
     Route::Create,
     Route::Patch,
     Route::Archive,
@@ -71,6 +73,7 @@ const ROUTES: [Route; 9] = [
     Route::Revision,
     Route::Queue,
     Route::SheetsOfB,
+    Route::Import,
 ];
 
 impl Route {
@@ -86,6 +89,9 @@ impl Route {
             Route::Revision => Call::new(Method::GET, at("/revision")),
             Route::Queue => Call::new(Method::GET, "/api/moderation"),
             Route::SheetsOfB => Call::new(Method::GET, format!("/api/authorities/{B}/initiatives")),
+            Route::Import => Call::new(Method::POST, "/api/import?source=api").json(json!([
+                {"id": format!("matrix-{sheet}"), "titre": "Fiche importée", "code_insee": B, "services": "1.a.1.1"}
+            ])),
         }
     }
 
@@ -106,10 +112,12 @@ impl Route {
         }
     }
 
-    /// The status of a refused call.
+    /// The status of a refused call: an import by another authority is read, and its rows
+    /// refused one by one (422).
     fn refusal(self, who: Who) -> u16 {
         match who {
             Who::Nobody | Who::WrongPassword | Who::UnknownToken | Who::ExpiredToken | Who::RevokedToken => 401,
+            Who::ContributorOfA if matches!(self, Route::Import) => 422,
             _ => 403,
         }
     }
@@ -229,13 +237,13 @@ async fn fixture(app: &TestApp, callers: &Callers) -> (i64, i64) {
     (id, proposed.etag.unwrap())
 }
 
-/// Everything the store holds of B's sheets: rows, places, services, working copies, history.
+/// Everything the store holds of B's sheets, whatever their source: rows, places, services,
+/// working copies, history.
 async fn snapshot_of_b(app: &TestApp) -> String {
     let store = &app.state.store;
     let mut out = String::new();
-    for sheet in store.initiatives_of_source("api").await.unwrap().into_iter().filter(|s| s.sheet.authority == B) {
-        let editable = store.editable(sheet.id).await.unwrap();
-        let history = store.history(sheet.id).await.unwrap();
+    for editable in store.sheets_of(B, None, 100_000).await.unwrap() {
+        let history = store.history(editable.sheet.id).await.unwrap();
         out.push_str(&format!("{editable:?}\n{history:?}\n"));
     }
     out

@@ -39,6 +39,8 @@ fn options(file_name: &str) -> ImportOptions {
         updated_by: "test".into(),
         file_name: file_name.into(),
         default_year: 2026,
+        scope: Default::default(),
+        progress: None,
     }
 }
 

@@ -7,6 +7,7 @@
 //! store and the tiles; nothing here knows HTTP.
 
 pub mod health;
+pub mod imports;
 pub mod reads;
 pub mod replica;
 pub mod start;

@@ -9,6 +9,7 @@ mod extract;
 mod features;
 pub mod guard;
 mod health;
+mod imports;
 mod initiatives;
 mod moderation;
 mod pages;
@@ -56,6 +57,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(session::router())
         .merge(initiatives::router())
         .merge(contributions::router())
+        .merge(imports::router())
         .merge(moderation::router())
         .merge(communes::router())
         .merge(compare::router())
@@ -92,11 +94,13 @@ async fn time_limit(State(limit): State<Duration>, req: Request, next: Next) -> 
     }
 }
 
-/// Refuses a declared body over the limit before anything reads it.
+/// Refuses a declared body over the limit before anything reads it: [`MAX_BODY_BYTES`], or
+/// [`imports::MAX_IMPORT_BYTES`] for a file sent to `/api/import`.
 async fn reject_oversized_bodies(req: Request, next: Next) -> Response {
+    let limit = if req.uri().path() == "/api/import" { imports::MAX_IMPORT_BYTES } else { MAX_BODY_BYTES };
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        return Error::PayloadTooLarge { limit: MAX_BODY_BYTES }.into_response();
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Error::PayloadTooLarge { limit }.into_response();
     }
     next.run(req).await
 }

@@ -1,10 +1,12 @@
 //! Bulk import of initiative sheets from CSV, JSON, GeoJSON and mediation-place files.
 //!
 //! [`prepare`] reads and checks every row and geocodes every place without touching the
-//! store; [`import`] then settles the
-//! owning authorities, compares the sheets with what the store holds for the source, and
-//! writes the new and changed ones in one transaction. By default one bad row means nothing is
-//! written; with `skip_invalid` the good rows are written and the bad ones reported.
+//! store; [`write_prepared`] then settles the owning authorities, compares the sheets with
+//! what the store holds for the source, and writes the new and changed ones in one
+//! transaction ([`import`] does both). By default one bad row means nothing is written; with
+//! `skip_invalid` the good rows are written and the bad ones reported. A contributor's import
+//! ([`Scope`]) may only write its own authority's sheets, and, unless that authority is
+//! trusted, writes proposals for moderators instead of public sheets.
 
 mod changes;
 pub mod decode;
@@ -14,22 +16,24 @@ mod mednum;
 pub mod read;
 pub mod report;
 mod rows;
+mod write;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
-use changes::{history_entry, same_content};
 pub use decode::Encoding;
 pub use report::{Problem, Report};
 use rows::{Context, RowSheet};
+pub use write::write_prepared;
 
-use crate::gazetteer::{CommuneKind, Gazetteer};
+use crate::gazetteer::Gazetteer;
 use crate::geocode::Geocoder;
-use crate::model::contribution::{Actor, Channel};
-use crate::model::{Authority, Initiative, NewInitiative};
+use crate::model::{Authority, Initiative};
 use crate::referential::Referential;
-use crate::store::{BatchHistory, Store, StoreError, WriteBatch};
+use crate::store::{Store, StoreError};
 use fields::Field;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -76,6 +80,29 @@ pub struct ImportOptions {
     pub file_name: String,
     /// The year of sheets that give none.
     pub default_year: u16,
+    /// Whose sheets it may write, and how (everything, directly, by default).
+    pub scope: Scope,
+    /// Where reading and checking the rows stands, for whoever waits on a long file.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// Whose sheets an import may write, and how.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Only this authority's sheets (a contributor's import): a row of another authority's
+    /// sheet, or naming the id of one, is an error.
+    pub authority: Option<String>,
+    /// Write proposals that moderators publish, not public sheets (a contributor of an
+    /// authority that is not trusted). The file's `status` column is then not applied.
+    pub propose: bool,
+}
+
+/// Rows read and rows checked so far.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Rows in the file; 0 until it is read.
+    pub total: AtomicU64,
+    pub checked: AtomicU64,
 }
 
 /// What refuses a whole file; a bad row is a [`Problem`] in the report instead.
@@ -160,11 +187,17 @@ pub fn prepare(gazetteer: &Gazetteer, referential: &Referential, bytes: &[u8], o
     check_columns(&columns, format)?;
     report.other_columns = columns.iter().filter(|c| fields::field_of(c).is_none()).cloned().collect();
     report.rows = records.len();
+    if let Some(p) = &options.progress {
+        p.total.store(records.len() as u64, Ordering::Relaxed);
+    }
     let ctx = Context::new(Geocoder::new(gazetteer), referential, format == Format::Mednum, options.default_year, &columns);
     let mut sheets: Vec<Pending> = vec![];
     let mut by_id: HashMap<String, usize> = HashMap::new();
     let mut rejected: HashSet<usize> = HashSet::new();
     for record in &records {
+        if let Some(p) = &options.progress {
+            p.checked.fetch_add(1, Ordering::Relaxed);
+        }
         match rows::read_row(&ctx, record) {
             Ok(row) => group(row, &mut sheets, &mut by_id, &mut rejected, &mut report),
             Err(problems) => {
@@ -264,19 +297,6 @@ fn conflicting_field(first: &RowSheet, more: &RowSheet) -> Option<&'static str> 
     }
 }
 
-/// The authority a sheet belongs to: the one it names, else the commune of its main place (the
-/// city, for a place in an arrondissement).
-fn owner_code(gazetteer: &Gazetteer, sheet: &RowSheet) -> String {
-    if let Some(code) = &sheet.authority {
-        return code.clone();
-    }
-    let commune = &sheet.places[0].commune;
-    match gazetteer.commune(commune) {
-        Some(c) if c.kind == CommuneKind::Arrondissement => c.parent.clone().unwrap_or_else(|| commune.clone()),
-        _ => commune.clone(),
-    }
-}
-
 /// Imports a file: checks it all, then writes what changed in one transaction (unless it is a
 /// dry run, or a row is bad and `skip_invalid` is off).
 pub async fn import(
@@ -287,92 +307,7 @@ pub async fn import(
     options: &ImportOptions,
 ) -> Result<Outcome, ImportError> {
     let started = std::time::Instant::now();
-    let Prepared { mut report, sheets } = prepare(gazetteer, referential, bytes, options)?;
-    tracing::debug!("{} rows read, checked and geocoded in {:?}", report.rows, started.elapsed());
-    let started = std::time::Instant::now();
-    let stored_authorities: HashSet<String> = store.authorities().await?.into_iter().map(|a| a.code).collect();
-    let existing: HashMap<String, Initiative> =
-        store.initiatives_of_source(&options.source).await?.into_iter().map(|s| (s.sheet.external_id.clone(), s)).collect();
-    tracing::debug!("{} stored sheets of source {:?} read in {:?}", existing.len(), options.source, started.elapsed());
-    let mut from_gazetteer: BTreeMap<String, Option<Authority>> = BTreeMap::new();
-    let mut to_write = vec![];
-    let mut history = vec![];
-    let mut seen = HashSet::new();
-    let mut unmatched: BTreeMap<String, usize> = BTreeMap::new();
-    let mut geocoding: BTreeMap<String, usize> = BTreeMap::new();
-    for pending in sheets {
-        let code = owner_code(gazetteer, &pending.first);
-        if !stored_authorities.contains(&code) && from_gazetteer.entry(code.clone()).or_insert_with(|| gazetteer.authority(&code)).is_none()
-        {
-            report.errors.push(Problem {
-                row: pending.rows[0],
-                line: pending.line,
-                column: Some("authority".into()),
-                reason: format!("{code:?} is not an authority: give the INSEE code of a commune, the SIREN of an EPCI, dep-XX or reg-XX"),
-                candidates: vec![],
-            });
-            report.rejected_rows += pending.rows.len();
-            continue;
-        }
-        report.sheets += 1;
-        seen.insert(pending.external_id.clone());
-        for value in &pending.first.unmatched {
-            *unmatched.entry(value.clone()).or_default() += 1;
-        }
-        for place in &pending.first.places {
-            *geocoding.entry(crate::store::rows::serde_name(&place.method)).or_default() += 1;
-        }
-        let sheet = new_initiative(pending, code, options);
-        match existing.get(&sheet.external_id) {
-            Some(stored) if same_content(&stored.sheet, &sheet) => report.unchanged += 1,
-            stored => {
-                if stored.is_some() {
-                    report.updated += 1;
-                } else {
-                    report.created += 1;
-                }
-                history.push(history_entry(stored.map(|s| &s.sheet), &sheet));
-                to_write.push(sheet);
-            }
-        }
-    }
-    report.unmatched_services = unmatched;
-    report.geocoding = geocoding;
-    report.not_in_file = existing.keys().filter(|id| !seen.contains(*id)).count();
-    report.errors.sort_by_key(|p| p.row);
-    let needed: HashSet<&str> = to_write.iter().map(|s| s.authority.as_str()).collect();
-    let new_authorities: Vec<Authority> = from_gazetteer.into_values().flatten().filter(|a| needed.contains(a.code.as_str())).collect();
-    report.new_authorities = new_authorities.iter().map(|a| a.code.clone()).collect();
-    let refused = !report.errors.is_empty() && !options.skip_invalid;
-    if options.dry_run || refused || to_write.is_empty() {
-        return Ok(Outcome { report, written: vec![], new_authorities: vec![] });
-    }
-    let started = std::time::Instant::now();
-    let actor = Actor { id: options.updated_by.clone(), channel: Channel::Import };
-    let history = Some(BatchHistory { actor, entries: history });
-    let batch = WriteBatch { authorities: vec![], new_authorities: new_authorities.clone(), initiatives: to_write, history };
-    let written = store.write(batch).await?;
-    tracing::debug!("{} sheets written in {:?}", written.len(), started.elapsed());
-    report.written = true;
-    Ok(Outcome { report, written, new_authorities })
-}
-
-fn new_initiative(pending: Pending, authority: String, options: &ImportOptions) -> NewInitiative {
-    let row = pending.first;
-    NewInitiative {
-        source: options.source.clone(),
-        external_id: pending.external_id,
-        authority,
-        title: row.title,
-        summary: row.summary,
-        body: row.body,
-        services: row.services,
-        year: row.year,
-        website: row.website,
-        places: row.places,
-        status: row.status,
-        sample: false,
-        updated_by: options.updated_by.clone(),
-        source_data: row.source_data,
-    }
+    let prepared = prepare(gazetteer, referential, bytes, options)?;
+    tracing::debug!("{} rows read, checked and geocoded in {:?}", prepared.report.rows, started.elapsed());
+    write_prepared(store, gazetteer, prepared, options).await
 }

@@ -46,6 +46,10 @@ pub struct Report {
     pub rejected_rows: usize,
     /// Whether the store was changed.
     pub written: bool,
+    /// Whether the sheets are (or would be) written as proposals awaiting a moderator, not
+    /// as public sheets (a contributor of an authority that is not trusted).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub proposed: bool,
     /// Authorities the sheets needed that the store did not have, added from the gazetteer.
     pub new_authorities: Vec<String>,
     /// Sheets of this source in the store that the file does not mention (left as they are).
@@ -123,6 +127,9 @@ impl fmt::Display for Report {
         if !self.unmatched_services.is_empty() {
             let values: Vec<String> = self.unmatched_services.iter().map(|(v, n)| format!("{v:?} ({n})")).collect();
             writeln!(f, "services with no match in the referential (kept as source data): {}", values.join(", "))?;
+        }
+        if self.proposed {
+            writeln!(f, "sheets go to the moderators as proposals: public once published")?;
         }
         list(f, "warnings", &self.warnings)?;
         list(f, "errors", &self.errors)?;

@@ -2,6 +2,7 @@
 //! what contributors write and what the history keeps ([`contribution`]).
 
 pub mod contribution;
+pub mod job;
 pub mod rules;
 
 use std::collections::BTreeMap;

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod contributions;
 pub mod credentials;
 pub mod feed;
+pub mod jobs;
 pub mod postgres;
 pub(crate) mod rows;
 pub(crate) mod sql;
@@ -23,6 +24,7 @@ use crate::referential::Referential;
 pub use accounts::Accounts;
 pub use contributions::Contributions;
 pub use credentials::Credentials;
+pub use jobs::Jobs;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -127,7 +129,7 @@ impl WriteBatch {
 /// hot reads, so the store is asked for whole snapshots and for single sheets. API tokens are
 /// in [`Credentials`], versions, revisions and the history in [`Contributions`].
 #[async_trait]
-pub trait Store: Credentials + Accounts + Contributions + Send + Sync + 'static {
+pub trait Store: Credentials + Accounts + Contributions + Jobs + Send + Sync + 'static {
     /// `sqlite` or `postgres`, for `/health` and logs.
     fn backend(&self) -> &'static str;
 

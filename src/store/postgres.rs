@@ -28,6 +28,7 @@ impl PostgresStore {
 super::sql::sql_store!(PostgresStore, Postgres, "postgres", include_str!("postgres/initiatives.sql"));
 super::credentials::sql_credentials!(PostgresStore, Postgres);
 super::accounts::sql_accounts!(PostgresStore, Postgres);
+super::jobs::sql_jobs!(PostgresStore, Postgres);
 super::contributions::sql_contributions!(PostgresStore, sqlx::Postgres);
 
 /// Marks a transaction as the service's own write, which records its history itself: the

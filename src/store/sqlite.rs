@@ -36,6 +36,7 @@ impl SqliteStore {
 super::sql::sql_store!(SqliteStore, Sqlite, "sqlite", include_str!("sqlite/initiatives.sql"));
 super::credentials::sql_credentials!(SqliteStore, Sqlite);
 super::accounts::sql_accounts!(SqliteStore, Sqlite);
+super::jobs::sql_jobs!(SqliteStore, Sqlite);
 super::contributions::sql_contributions!(SqliteStore, sqlx::Sqlite);
 
 /// Marks a transaction as the service's own write. SQLite has no trigger that needs to tell

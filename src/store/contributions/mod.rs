@@ -5,10 +5,12 @@
 
 use async_trait::async_trait;
 
+mod rows;
+
 use super::StoreError;
-use super::rows::corrupt;
-use crate::model::contribution::{Actor, Channel, HistoryEntry, NewHistoryEntry, Revision, RevisionState, SheetContent};
+use crate::model::contribution::{Actor, HistoryEntry, NewHistoryEntry, Revision, RevisionState, SheetContent};
 use crate::model::{Initiative, NewInitiative, SheetId};
+pub(crate) use rows::{HISTORY_COLUMNS, HistoryRow, KeyedRevisionRow, REVISION_COLUMNS, RevisionRow};
 
 /// A sheet with what an edit needs to know about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +72,13 @@ pub trait Contributions: Send + Sync {
     async fn editable(&self, id: SheetId) -> Result<Option<Editable>, StoreError>;
 
     /// Writes a change and its history entry atomically, checking the version it was made from.
-    async fn save(&self, save: Save) -> Result<Editable, StoreError>;
+    async fn save(&self, save: Save) -> Result<Editable, StoreError> {
+        Ok(self.save_all(vec![save]).await?.pop().expect("one change saved, one sheet returned"))
+    }
+
+    /// Writes changes of several sheets (an imported file's proposals) in one transaction:
+    /// all of them, or none when one is refused.
+    async fn save_all(&self, saves: Vec<Save>) -> Result<Vec<Editable>, StoreError>;
 
     /// A sheet's history, oldest first.
     async fn history(&self, id: SheetId) -> Result<Vec<HistoryEntry>, StoreError>;
@@ -88,78 +96,6 @@ pub trait Contributions: Send + Sync {
     /// Marks an authority trusted or not; false when the store has no such authority.
     async fn set_trusted(&self, code: &str, trusted: bool) -> Result<bool, StoreError>;
 }
-
-#[derive(sqlx::FromRow)]
-pub(super) struct RevisionRow {
-    state: String,
-    content: String,
-    reason: Option<String>,
-    created_at: String,
-    updated_at: String,
-    updated_by: String,
-}
-
-impl TryFrom<RevisionRow> for Revision {
-    type Error = StoreError;
-
-    fn try_from(r: RevisionRow) -> Result<Self, StoreError> {
-        Ok(Revision {
-            state: RevisionState::parse(&r.state).ok_or_else(|| corrupt("revision state", &r.state))?,
-            content: serde_json::from_str(&r.content).map_err(|_| corrupt("revision content", &r.content))?,
-            reason: r.reason,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            updated_by: r.updated_by,
-        })
-    }
-}
-
-/// A working copy with the id of its sheet.
-#[derive(sqlx::FromRow)]
-pub(super) struct KeyedRevisionRow {
-    pub initiative: i64,
-    #[sqlx(flatten)]
-    pub row: RevisionRow,
-}
-
-/// The columns of [`RevisionRow`].
-pub(super) const REVISION_COLUMNS: &str = "state, content, reason, created_at, updated_at, updated_by";
-
-#[derive(sqlx::FromRow)]
-pub(super) struct HistoryRow {
-    id: i64,
-    initiative: i64,
-    version: i64,
-    at: String,
-    actor: String,
-    channel: String,
-    action: String,
-    public: bool,
-    reason: Option<String>,
-    changes: String,
-}
-
-impl TryFrom<HistoryRow> for HistoryEntry {
-    type Error = StoreError;
-
-    fn try_from(r: HistoryRow) -> Result<Self, StoreError> {
-        Ok(HistoryEntry {
-            channel: Channel::parse(&r.channel).ok_or_else(|| corrupt("history channel", &r.channel))?,
-            changes: serde_json::from_str(&r.changes).map_err(|_| corrupt("history changes", &r.changes))?,
-            id: r.id,
-            initiative: r.initiative,
-            version: r.version,
-            at: r.at,
-            actor: r.actor,
-            action: r.action,
-            public: r.public,
-            reason: r.reason,
-        })
-    }
-}
-
-pub(super) const HISTORY_COLUMNS: &str = "CAST(id AS BIGINT) AS id, CAST(initiative AS BIGINT) AS initiative, \
-     CAST(version AS BIGINT) AS version, at, actor, channel, action, public, reason, changes";
 
 /// Implements [`Contributions`] for `$store` (a struct with a `pool: sqlx::Pool<$db>`, in a
 /// module where [`super::sql::sql_store`] was expanded and `mark_service_write` is defined).
@@ -233,6 +169,36 @@ macro_rules! sql_contributions {
                 Ok(sheet)
             }
 
+            /// One change of [`Contributions::save_all`], inside its transaction.
+            pub(super) async fn save_one(
+                tx: &mut Tx<'_>,
+                save: $crate::store::contributions::Save,
+                stamp: &str,
+            ) -> Result<$crate::store::contributions::Editable, StoreError> {
+                let sheet = match save.existing {
+                    Some(existing) => update_sheet(tx, existing, save.sheet, save.touch, stamp).await?,
+                    None => {
+                        let stored = super::upsert_initiatives(tx, vec![save.sheet], stamp).await?;
+                        super::replace_children(tx, &stored).await?;
+                        stored.into_iter().next().expect("one sheet written, one returned")
+                    }
+                };
+                let revision = write_revision(tx, sheet.id, save.revision, &save.actor.id, stamp).await?;
+                let e = &save.entry;
+                let changes = serde_json::to_string(&e.changes).expect("JSON values serialize");
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO history (initiative, version, at, actor, channel, action, public, reason, changes) VALUES (",
+                );
+                let mut v = q.separated(", ");
+                v.push_bind(sheet.id).push_bind(sheet.version).push_bind(stamp.to_owned()).push_bind(save.actor.id.clone());
+                v.push_bind(save.actor.channel.as_str()).push_bind(e.action).push_bind(e.public).push_bind(e.reason.clone());
+                v.push_bind(changes);
+                q.push(")");
+                q.build().execute(&mut **tx).await?;
+                let trusted = is_trusted(&mut **tx, &sheet.sheet.authority).await?;
+                Ok($crate::store::contributions::Editable { sheet, revision, trusted })
+            }
+
             pub(super) async fn write_revision(
                 tx: &mut Tx<'_>,
                 id: SheetId,
@@ -282,38 +248,23 @@ macro_rules! sql_contributions {
                 Ok(Some($crate::store::contributions::Editable { sheet, revision, trusted }))
             }
 
-            async fn save(
+            async fn save_all(
                 &self,
-                save: $crate::store::contributions::Save,
-            ) -> Result<$crate::store::contributions::Editable, $crate::store::StoreError> {
-                $crate::store::WriteBatch { initiatives: vec![save.sheet.clone()], ..Default::default() }.check()?;
+                saves: Vec<$crate::store::contributions::Save>,
+            ) -> Result<Vec<$crate::store::contributions::Editable>, $crate::store::StoreError> {
+                let initiatives = saves.iter().map(|s| s.sheet.clone()).collect();
+                $crate::store::WriteBatch { initiatives, ..Default::default() }.check()?;
                 let stamp = $crate::store::now();
                 let mut tx = self.pool.begin().await?;
                 mark_service_write(&mut tx).await?;
-                let sheet = match save.existing {
-                    Some(existing) => contributions_sql::update_sheet(&mut tx, existing, save.sheet, save.touch, &stamp).await?,
-                    None => {
-                        let stored = upsert_initiatives(&mut tx, vec![save.sheet], &stamp).await?;
-                        replace_children(&mut tx, &stored).await?;
-                        stored.into_iter().next().expect("one sheet written, one returned")
-                    }
-                };
-                let revision = contributions_sql::write_revision(&mut tx, sheet.id, save.revision, &save.actor.id, &stamp).await?;
-                let e = &save.entry;
-                let changes = serde_json::to_string(&e.changes).expect("JSON values serialize");
-                let mut q = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO history (initiative, version, at, actor, channel, action, public, reason, changes) VALUES (",
-                );
-                let mut v = q.separated(", ");
-                v.push_bind(sheet.id).push_bind(sheet.version).push_bind(stamp.clone()).push_bind(save.actor.id.clone());
-                v.push_bind(save.actor.channel.as_str()).push_bind(e.action).push_bind(e.public).push_bind(e.reason.clone());
-                v.push_bind(changes);
-                q.push(")");
-                q.build().execute(&mut *tx).await?;
-                let trusted = contributions_sql::is_trusted(&mut *tx, &sheet.sheet.authority).await?;
+                let mut saved = Vec::with_capacity(saves.len());
+                for save in saves {
+                    saved.push(contributions_sql::save_one(&mut tx, save, &stamp).await?);
+                }
                 tx.commit().await?;
-                Ok($crate::store::contributions::Editable { sheet, revision, trusted })
+                Ok(saved)
             }
+
 
             async fn history(
                 &self,

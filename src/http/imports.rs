@@ -1,0 +1,158 @@
+//! `POST /api/import`: a CSV, JSON, GeoJSON or mediation-places file as the body, imported
+//! by the same core as `atlaas import` and answered with the same report. The import runs in
+//! the background: a file done within a couple of seconds is answered at once (200, or 422
+//! when refused), a longer one with 202 and its progress at `GET /api/imports/{id}`; with
+//! `Prefer: respond-async` (RFC 7240) the answer is 202 without waiting.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::auth::Authenticated;
+use super::error::{Error, Result};
+use crate::app::AppState;
+use crate::app::imports::{start, visible_job};
+use crate::auth::Caller;
+use crate::import::{Encoding, Format, ImportOptions, Scope};
+use crate::index::filter::query::Params;
+use crate::model::Role;
+use crate::model::job::{ImportJob, JobState};
+
+/// Largest file accepted over HTTP (a larger one is split, or imported on the server).
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+/// How long the request waits for the import before answering 202.
+const WAIT: Duration = Duration::from_secs(2);
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/import", post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))).route("/api/imports/{id}", get(show))
+}
+
+/// The file, read whole (at most [`MAX_IMPORT_BYTES`], even when sent in chunks).
+struct FileBody(Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for FileBody {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge { limit: MAX_IMPORT_BYTES },
+            _ => Error::bad_request(format!("the file could not be read: {e}")),
+        })?;
+        if bytes.is_empty() {
+            return Err(Error::bad_request("send the file as the request body (curl --data-binary @fichier.csv)"));
+        }
+        Ok(FileBody(bytes))
+    }
+}
+
+async fn import(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    FileBody(bytes): FileBody,
+) -> Result<Response> {
+    let options = options(&state, &caller, &headers, query.as_deref()).await?;
+    let (job, finished) = start(&state, &caller, bytes.to_vec(), options).await?;
+    let location = format!("/api/imports/{}", job.id);
+    if !prefers_async(&headers) {
+        let _ = tokio::time::timeout(WAIT, finished).await;
+    }
+    let job = visible_job(&state, &caller, &job.id).await?.unwrap_or(job);
+    let status = match job.state {
+        JobState::Running => StatusCode::ACCEPTED,
+        JobState::Done => StatusCode::OK,
+        JobState::Refused => StatusCode::UNPROCESSABLE_ENTITY,
+        JobState::Failed => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    Ok((status, [(header::LOCATION, location)], Json(job_json(&job))).into_response())
+}
+
+async fn show(State(state): State<AppState>, Authenticated(caller): Authenticated, Path(id): Path<String>) -> Result<Json<Value>> {
+    let job = visible_job(&state, &caller, &id).await?.ok_or_else(|| Error::not_found(format!("no import {id}")))?;
+    Ok(Json(job_json(&job)))
+}
+
+/// Whether the client asked not to wait (`Prefer: respond-async`).
+fn prefers_async(headers: &HeaderMap) -> bool {
+    let preferences = headers.get_all("prefer").into_iter().filter_map(|v| v.to_str().ok());
+    preferences.flat_map(|v| v.split(',')).any(|p| p.trim().eq_ignore_ascii_case("respond-async"))
+}
+
+/// The import's options from the query string and the caller: a contributor imports its own
+/// authority's sheets only, as proposals unless the authority is trusted, under a source of
+/// its own (prefixed with the authority's code, so that no two towns' files mix).
+async fn options(state: &AppState, caller: &Caller, headers: &HeaderMap, query: Option<&str>) -> Result<ImportOptions> {
+    let mut p = Params::parse(query)?;
+    let format = p
+        .take("format")
+        .map(|f| Format::from_name(&f).ok_or_else(|| Error::bad_request(format!("format is csv, geojson, json or mednum, not {f:?}"))))
+        .transpose()?;
+    let encoding = p
+        .take("encoding")
+        .map(|e| Encoding::from_name(&e).ok_or_else(|| Error::bad_request(format!("encoding is utf-8, windows-1252 or utf-16, not {e:?}"))))
+        .transpose()?;
+    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let file_name = p.take("file_name").unwrap_or_else(|| default_file_name(&media).into());
+    let source = p.take("source").unwrap_or_else(|| match format {
+        Some(Format::Mednum) => "mednum".into(),
+        _ => file_name.clone(),
+    });
+    let dry_run = p.take_bool("dry_run")?;
+    let skip_invalid = p.take_bool("skip_invalid")?;
+    p.finish()?;
+    if source.trim().is_empty() || source.len() > 200 {
+        return Err(Error::bad_request("source is a name of 1 to 200 characters"));
+    }
+    let (source, scope) = match (caller.role, &caller.authority) {
+        (Role::Contributor, Some(own)) => {
+            let propose = !state.store.trusted(own).await?;
+            (format!("{own}/{source}"), Scope { authority: Some(own.clone()), propose })
+        }
+        (Role::Contributor, None) => return Err(Error::Forbidden("these credentials write for no authority".into())),
+        _ => (source, Scope::default()),
+    };
+    Ok(ImportOptions {
+        format,
+        encoding,
+        source,
+        dry_run,
+        skip_invalid,
+        updated_by: caller.actor().id,
+        file_name,
+        default_year: time::OffsetDateTime::now_utc().year().clamp(1999, 2100) as u16,
+        scope,
+        progress: None,
+    })
+}
+
+/// A file name that lets the format be told from the media type, when none is given.
+fn default_file_name(media: &str) -> &'static str {
+    match media.split(';').next().unwrap_or("").trim() {
+        "text/csv" | "text/tab-separated-values" => "import.csv",
+        "application/geo+json" => "import.geojson",
+        "application/json" => "import.json",
+        _ => "import",
+    }
+}
+
+fn job_json(job: &ImportJob) -> Value {
+    json!({
+        "id": job.id,
+        "state": job.state,
+        "file": job.file,
+        "dry_run": job.dry_run,
+        "progress": { "rows_total": job.rows_total, "rows_checked": job.rows_checked },
+        "report": job.report,
+        "error": job.error,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "links": { "self": format!("/api/imports/{}", job.id) },
+    })
+}
