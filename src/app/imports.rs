@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 
 use super::AppState;
 use crate::auth::Caller;
@@ -21,6 +21,10 @@ use crate::store::{StoreError, now};
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 /// A job still "running" whose progress has not been written for this long lost its server.
 const GIVEN_UP_AFTER: Duration = Duration::from_secs(60);
+/// Imports one server runs at once; later ones wait their turn (still `running`, no rows
+/// checked yet). Each holds its file in memory a few times over, and checking takes a core.
+pub const AT_ONCE: usize = 2;
+static TURNS: Semaphore = Semaphore::const_new(AT_ONCE);
 
 /// Starts an import of `bytes` for `caller`; the receiver hears when it has finished.
 pub async fn start(
@@ -61,7 +65,10 @@ async fn run(
     done: oneshot::Sender<()>,
 ) {
     let ticker = tokio::spawn(report_progress(state.clone(), job.id.clone(), progress.clone()));
-    let outcome = import(&state, bytes, &options).await;
+    let outcome = {
+        let _turn = TURNS.acquire().await.expect("the semaphore of imports is never closed");
+        import(&state, bytes, &options).await
+    };
     ticker.abort();
     job.rows_total = Some(progress.total.load(Ordering::Relaxed));
     job.rows_checked = progress.checked.load(Ordering::Relaxed);
