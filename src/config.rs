@@ -82,6 +82,9 @@ pub struct AccountCreateArgs {
     /// The authority a contributor writes for: INSEE code, EPCI's SIREN, dep-XX or reg-XX.
     #[arg(long)]
     pub authority: Option<String>,
+    /// The service's public address, which the printed link begins with.
+    #[arg(long, env = "ATLAAS_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -90,6 +93,9 @@ pub struct AccountCreateArgs {
 pub struct AccountArgs {
     /// The account's e-mail address.
     pub email: String,
+    /// The service's public address, which a printed link begins with.
+    #[arg(long, env = "ATLAAS_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
     #[command(flatten)]
     pub data: DataArgs,
 }

@@ -288,7 +288,7 @@ async fn account(command: AccountCommand) -> Result<()> {
             let (made, link) = account::create(store.as_ref(), &gazetteer, &request).await?;
             let whose = made.authority.as_deref().map(|a| format!(" for {a}")).unwrap_or_default();
             eprintln!("account {} made for {} ({}{whose})", made.id, made.email, made.role.as_str());
-            print_link(&made.email, &link);
+            print_link(&made.email, &link, &args.public_url);
         }
         AccountCommand::List(args) => {
             let store = open_store(&args.data).await?;
@@ -311,7 +311,7 @@ async fn account(command: AccountCommand) -> Result<()> {
         AccountCommand::Link(args) => {
             let store = open_store(&args.data).await?;
             let (found, link) = account::new_link(store.as_ref(), &args.email).await?;
-            print_link(&found.email, &link);
+            print_link(&found.email, &link, &args.public_url);
         }
         AccountCommand::Disable(args) => {
             let store = open_store(&args.data).await?;
@@ -330,12 +330,13 @@ async fn account(command: AccountCommand) -> Result<()> {
     Ok(())
 }
 
-/// Prints a one-time link, once, with how its holder uses it.
-fn print_link(email: &str, link: &atlaas::auth::secret::Secret) {
+/// Prints a one-time link, once, with how its holder uses it. The secret is in the URL's
+/// fragment, which browsers never send to a server (nor in a `Referer`).
+fn print_link(email: &str, link: &atlaas::auth::secret::Secret, public_url: &str) {
     let days = account::LINK_LIFETIME.whole_days();
     eprintln!("one-time link for {email}, valid {days} days, shown once: hand it to them by a channel you trust.");
-    eprintln!("They set their password with POST /api/account/password {{\"link\": \"…\", \"password\": \"…\"}}.");
-    println!("{}", link.expose());
+    eprintln!("Opened in a browser, it lets them choose their password (a program sends the part after # to POST /api/account/password).");
+    println!("{}/contribuer#{}", public_url.trim_end_matches('/'), link.expose());
 }
 
 /// `atlaas authority trust | distrust CODE`.

@@ -1,5 +1,5 @@
 //! Contributions across replicas on one PostGIS database: a publication on one server reaches
-//! the other's reads and tiles, a revocation holds on both at once, and a change made by hand
+//! the other's reads and tiles, a revocation and a sign-out hold on both at once, and a change made by hand
 //! with SQL is in the history and outdates the versions that API clients hold.
 
 mod common;
@@ -60,6 +60,15 @@ async fn a_publication_and_a_revocation_reach_every_replica() {
     let refused =
         other.call(Call::new(Method::PATCH, format!("/api/initiatives/{id}")).token(&marck).if_match(2).json(json!({"title": "x"}))).await;
     assert_eq!(refused.status, 401);
+
+    // A session opened on one server is honoured by the other, and signing out on the other
+    // ends it on both.
+    let (cookie, _) = one.signed_in("numerique@mairie-marck.fr", Role::Contributor, Some(MARCK), "le phare de Walde à marée basse").await;
+    let me = || Call::new(Method::GET, "/api/me").session(&cookie, None);
+    assert_eq!(other.call(me()).await.status, 200);
+    let out = other.call(Call::new(Method::DELETE, "/api/session").session(&cookie, None)).await;
+    assert_eq!(out.body["signed_out"], true);
+    assert_eq!((one.call(me()).await.status, other.call(me()).await.status), (401, 401));
 }
 
 #[tokio::test]

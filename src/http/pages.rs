@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(map_page))
         .route("/embed", get(embed_page))
+        .route("/contribuer", get(contributor_page))
         .route("/widget.js", get(widget))
         .route("/oembed", get(oembed))
         .route("/static/{file}", get(static_file))
@@ -124,6 +125,12 @@ async fn map_page(State(state): State<AppState>) -> Result<Response> {
         return Ok(res);
     }
     Ok(html(StatusCode::OK, template(&state, "index.html").await?, false))
+}
+
+/// The contributor's space: signing in, an authority's sheets. It needs no map, so it is
+/// served even without MapLibre.
+async fn contributor_page(State(state): State<AppState>) -> Result<Response> {
+    Ok(html(StatusCode::OK, template(&state, "contribuer.html").await?, false))
 }
 
 /// The checked parameters of an embed URL.

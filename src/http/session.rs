@@ -19,7 +19,7 @@ use super::extract::JsonBody;
 use super::guard::Client;
 use crate::app::AppState;
 use crate::auth::account::{self, SESSION_LIFETIME, SetPasswordError};
-use crate::auth::secret;
+use crate::auth::{AuthError, Credential, secret};
 use crate::model::Account;
 
 pub fn router() -> Router<AppState> {
@@ -75,17 +75,28 @@ async fn sign_in(State(state): State<AppState>, client: Client, JsonBody(body): 
     Ok((headers, Json(answer)).into_response())
 }
 
-/// The signed-in account and the token its page sends with writes.
+/// The signed-in account and the token its page sends with writes; `null` for both when the
+/// browser holds no open session (a page asks before it knows, and "none" is an answer, not
+/// an error).
 async fn current(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
-    let cookie = session_cookie(&headers).ok_or_else(|| Error::Unauthorized("not signed in: POST /api/session".into()))?;
-    let (caller, csrf) = account::authenticate(state.store.as_ref(), cookie).await.map_err(refused)?;
-    let crate::auth::Credential::Session { account, email } = &caller.credential else {
-        return Err(Error::Unauthorized("not signed in: POST /api/session".into()));
+    let found = match session_cookie(&headers) {
+        Some(cookie) => match account::authenticate(state.store.as_ref(), cookie).await {
+            Ok(found) => Some(found),
+            Err(e @ (AuthError::Store(_) | AuthError::Random(_))) => return Err(refused(e)),
+            Err(_) => None,
+        },
+        None => None,
     };
-    let answer = json!({
-        "account": { "id": account, "email": email, "role": caller.role, "authority": caller.authority },
-        "csrf_token": csrf,
-    });
+    let answer = match &found {
+        Some((caller, csrf)) => match &caller.credential {
+            Credential::Session { account, email } => json!({
+                "account": { "id": account, "email": email, "role": caller.role, "authority": caller.authority },
+                "csrf_token": csrf,
+            }),
+            Credential::Token { .. } => json!({ "account": null, "csrf_token": null }),
+        },
+        None => json!({ "account": null, "csrf_token": null }),
+    };
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(answer)).into_response())
 }
 

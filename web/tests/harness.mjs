@@ -1,7 +1,7 @@
 // What the browser tests share: an Atlaas server on a free loopback port with a fresh SQLite
 // store of sample sheets, and a headless Debian Chromium driven by playwright-core.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,7 +15,8 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export async function startServer({ sampleCount = 800 } = {}) {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build it first (cargo build)`);
   const dir = mkdtempSync(join(tmpdir(), 'atlaas-web-'));
-  const child = spawn(BIN, ['serve', '--bind', '127.0.0.1:0', '--database-url', `sqlite://${join(dir, 'atlaas.db')}`,
+  const databaseUrl = `sqlite://${join(dir, 'atlaas.db')}`;
+  const child = spawn(BIN, ['serve', '--bind', '127.0.0.1:0', '--database-url', databaseUrl,
     '--sample-count', String(sampleCount), '--sample-seed', '7'], { env: { ...process.env, NO_COLOR: '1', RUST_LOG: 'info' } });
   let log = '';
   const base = await new Promise((ok, fail) => {
@@ -32,6 +33,13 @@ export async function startServer({ sampleCount = 800 } = {}) {
   });
   return {
     base,
+    databaseUrl,
+    /** Runs another `atlaas` command on this server's store; its standard output. */
+    atlaas(...args) {
+      const out = spawnSync(BIN, args, { env: { ...process.env, DATABASE_URL: databaseUrl, RUST_LOG: 'warn' }, encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`atlaas ${args.join(' ')}: ${out.stderr}`);
+      return out.stdout.trim();
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((ok) => { if (child.exitCode !== null) ok(); else child.on('exit', ok); });
