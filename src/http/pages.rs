@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(map_page))
         .route("/embed", get(embed_page))
         .route("/contribuer", get(contributor_page))
+        .route("/moderation", get(moderation_page))
         .route("/widget.js", get(widget))
         .route("/oembed", get(oembed))
         .route("/static/{file}", get(static_file))
@@ -131,6 +132,11 @@ async fn map_page(State(state): State<AppState>) -> Result<Response> {
 /// served even without MapLibre.
 async fn contributor_page(State(state): State<AppState>) -> Result<Response> {
     Ok(html(StatusCode::OK, template(&state, "contribuer.html").await?, false))
+}
+
+/// The moderators' page: the queue of proposals.
+async fn moderation_page(State(state): State<AppState>) -> Result<Response> {
+    Ok(html(StatusCode::OK, template(&state, "moderation.html").await?, false))
 }
 
 /// The checked parameters of an embed URL.

@@ -4,26 +4,17 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newPage, startServer } from './harness.mjs';
+import { newPage, withServerAndBrowser } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ sampleCount: 50 });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = withServerAndBrowser({ before, after }, { sampleCount: 50 });
 
 const EMAIL = 'numerique@mairie-marck.fr';
 const PASSWORD = 'le phare de Walde à marée basse';
 
 /** A proposal of Marck's, written by the town's website with an API token. */
 async function proposeSheet(title) {
-  const token = server.atlaas('token', 'create', '--role', 'contributor', '--authority', '62548', '--label', 'site de Marck');
-  const res = await fetch(`${server.base}/api/initiatives`, {
+  const token = ctx.server.atlaas('token', 'create', '--role', 'contributor', '--authority', '62548', '--label', 'site de Marck');
+  const res = await fetch(`${ctx.server.base}/api/initiatives`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ title, services: ['1.a.1.1'], places: [{ postal_code: '62730', commune: 'Marck' }] }),
@@ -34,11 +25,11 @@ async function proposeSheet(title) {
 
 test('a town agent sets a password with the one-time link, signs in, sees its sheets and signs out', async () => {
   const id = await proposeSheet('Conseil municipal en vidéo');
-  const link = server.atlaas('account', 'create', '--email', EMAIL, '--role', 'contributor', '--authority', '62548',
-    '--public-url', server.base);
+  const link = ctx.server.atlaas('account', 'create', '--email', EMAIL, '--role', 'contributor', '--authority', '62548',
+    '--public-url', ctx.server.base);
   assert.match(link, /\/contribuer#atlk_[\w-]{43}$/);
 
-  const page = await newPage(browser, { viewport: { width: 360, height: 740 } });
+  const page = await newPage(ctx.browser, { viewport: { width: 360, height: 740 } });
   await page.goto(link);
   await page.waitForSelector('body[data-ready]');
   await assert.doesNotReject(page.waitForSelector('#password-set:not([hidden])'));
@@ -84,7 +75,7 @@ test('a town agent sets a password with the one-time link, signs in, sees its sh
   // Signing out ends the session on the server: the old cookie, replayed, is refused.
   await page.click('#sign-out');
   await page.waitForSelector('#sign-in:not([hidden])');
-  const replayed = await fetch(`${server.base}/api/me`, { headers: { cookie: `atlaas_session=${cookie.value}` } });
+  const replayed = await fetch(`${ctx.server.base}/api/me`, { headers: { cookie: `atlaas_session=${cookie.value}` } });
   assert.equal(replayed.status, 401);
   // The one console line is the browser noting the refused wrong password (a 401 on purpose).
   assert.equal(page.errors.length, 1, page.errors.join('\n'));
@@ -93,8 +84,8 @@ test('a town agent sets a password with the one-time link, signs in, sees its sh
 });
 
 test('without a session the space asks to sign in, and the keyboard reaches every field in order', async () => {
-  const page = await newPage(browser);
-  await page.goto(`${server.base}/contribuer`);
+  const page = await newPage(ctx.browser);
+  await page.goto(`${ctx.server.base}/contribuer`);
   await page.waitForSelector('body[data-ready]');
   assert.ok(await page.isVisible('#sign-in'));
   assert.equal(await page.evaluate(() => document.activeElement.id), 'email', 'the first field has the focus');

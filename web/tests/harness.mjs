@@ -81,3 +81,20 @@ export async function getJSON(base, path) {
   if (!res.ok) throw new Error(`${path}: ${res.status}`);
   return res.json();
 }
+
+/**
+ * Starts a server and a browser before the file's tests and stops them after; the returned
+ * object holds them (`ctx.server`, `ctx.browser`) once the tests run.
+ */
+export function withServerAndBrowser(hooks, options = {}) {
+  const ctx = {};
+  hooks.before(async () => {
+    ctx.server = await startServer(options);
+    ctx.browser = await launchBrowser();
+  });
+  hooks.after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.stop();
+  });
+  return ctx;
+}
