@@ -128,9 +128,12 @@ async fn map_page(State(state): State<AppState>) -> Result<Response> {
     Ok(html(StatusCode::OK, template(&state, "index.html").await?, false))
 }
 
-/// The contributor's space: signing in, an authority's sheets. It needs no map, so it is
-/// served even without MapLibre.
+/// The contributor's space: signing in, an authority's sheets, the sheet editor (whose map
+/// needs MapLibre).
 async fn contributor_page(State(state): State<AppState>) -> Result<Response> {
+    if let Some(res) = maplibre_missing(&state) {
+        return Ok(res);
+    }
     Ok(html(StatusCode::OK, template(&state, "contribuer.html").await?, false))
 }
 

@@ -3,12 +3,13 @@
 
 import { el } from './common.js';
 import { $, api, author, dateFormat, fieldError, say, session, startSession, tooMany } from './account.js';
+import { loadReferential, openEditor, setUpEditor } from './editor.js';
 
 const LINK_PREFIX = '#atlk_';
 let signInForm = () => {};
 
 function show(sectionId) {
-  for (const id of ['password-set', 'sign-in', 'sheets']) $(id).hidden = id !== sectionId;
+  for (const id of ['password-set', 'sign-in', 'sheets', 'editor']) $(id).hidden = id !== sectionId;
 }
 
 // ------------------------------------------------------------------ one-time link
@@ -60,7 +61,8 @@ function sheetItem(sheet) {
     : el('span', { class: 'title' }, sheet.title);
   const when = dateFormat.format(new Date(sheet.updated_at));
   return el('li', { 'data-id': sheet.id },
-    title,
+    title, ' ',
+    el('button', { type: 'button', class: 'link', 'aria-label': `Modifier « ${sheet.title} »`, onclick: () => edit(sheet.id) }, 'Modifier'),
     el('span', { class: 'meta' }, `${sheet.year} · modifiée le ${when} par ${author(sheet.updated_by)}`),
     sheet.reason ? el('p', { class: 'reason' }, `Motif du refus : ${sheet.reason}`) : null);
 }
@@ -81,6 +83,8 @@ async function sheetsOf(code) {
 }
 
 async function loadSheets(code, name) {
+  listed = { code, name };
+  $('new-sheet').hidden = !session.account || session.account.authority !== code;
   const groups = $('sheet-groups');
   groups.setAttribute('aria-busy', 'true');
   $('sheets-title').textContent = `Les fiches de ${name || code}`;
@@ -100,6 +104,18 @@ async function loadSheets(code, name) {
       mine.length ? el('ul', { class: 'sheet-list' }, mine.map(sheetItem)) : el('p', { class: 'meta' }, 'Aucune fiche.'));
   });
   groups.replaceChildren(...sections);
+}
+
+/** The authority whose sheets are listed: its code and name. */
+let listed = { code: null, name: null };
+
+async function edit(id) {
+  show('editor');
+  await openEditor(id, async () => {
+    show('sheets');
+    await loadSheets(listed.code, listed.name);
+    $('sheets-title').focus();
+  });
 }
 
 async function showSheets(account, authority) {
@@ -131,6 +147,9 @@ async function chooseAuthority(event) {
 async function start() {
   $('password-form').addEventListener('submit', setPassword);
   $('authority-form').addEventListener('submit', chooseAuthority);
+  $('new-sheet').addEventListener('click', () => edit(null));
+  setUpEditor();
+  await loadReferential();
   ({ signInForm } = await startSession({ show, onSignedIn: showSheets }));
   if (location.hash.startsWith(LINK_PREFIX)) {
     // A one-time link: the password comes first.

@@ -99,3 +99,73 @@ test('without a session the space asks to sign in, and the keyboard reaches ever
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('a contributor writes a sheet, finds its place by "62730 Marck", drags the marker and proposes it', async () => {
+  const email = 'redaction@mairie-marck.fr';
+  const link = ctx.server.atlaas('account', 'create', '--email', email, '--role', 'contributor', '--authority', '62548');
+  const set = await fetch(`${ctx.server.base}/api/account/password`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ link: link.split('#')[1], password: PASSWORD }),
+  });
+  assert.equal(set.status, 200);
+  const page = await newPage(ctx.browser);
+  await page.goto(`${ctx.server.base}/contribuer`);
+  await page.waitForSelector('body[data-ready]');
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await page.press('#password', 'Enter');
+  await page.waitForSelector('#sheets:not([hidden]) #new-sheet:not([hidden])');
+  await page.click('#new-sheet');
+  await page.waitForSelector('#editor:not([hidden])');
+
+  // Saved without a title or a service: each error beside its field, nothing written.
+  await page.click('#e-save');
+  await page.waitForSelector('#e-title-error:not([hidden])');
+  assert.equal(await page.getAttribute('#e-title', 'aria-invalid'), 'true');
+  assert.ok(await page.isVisible('#e-services-error'));
+
+  await page.fill('#e-title', 'Médiathèque connectée');
+  await page.fill('#e-summary', 'Des liseuses et des ateliers.');
+  await page.fill('#e-service-search', 'budget participatif');
+  await page.locator('#e-service-results button').first().click();
+  assert.match(await page.textContent('#e-services-chosen'), /\(principal\)/);
+  await page.fill('#e-place-0-postal_code', '62730');
+  await page.fill('#e-place-0-commune', 'Marck');
+  await page.click('#e-save');
+  await page.waitForFunction(() => /brouillon/.test(document.getElementById('editor-state').textContent));
+  assert.match(await page.textContent('#e-place-list'), /Placé à la mairie de la commune, Marck \(par code postal et nom\)/);
+
+  // The marker, dragged 60 px east, gives the place its coordinates.
+  await page.waitForFunction(() => window.atlaasEditorMap && window.atlaasEditorMap.loaded());
+  const marker = await page.locator('.maplibregl-marker').boundingBox();
+  const [x, y] = [marker.x + marker.width / 2, marker.y + marker.height - 4];
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + 30, y, { steps: 5 });
+  await page.mouse.move(x + 60, y, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForSelector('#e-place-list :text("Position donnée sur la carte.")');
+  await page.click('#e-submit');
+  await page.waitForFunction(() => /proposée/.test(document.getElementById('editor-state').textContent));
+  assert.match(await page.textContent('#e-place-list'), /par coordonnées données/);
+
+  // Back in the list, the proposal waits for the moderators.
+  await page.click('#e-close');
+  await page.waitForSelector('#sheets:not([hidden]) #state-proposed');
+  const item = page.locator('#state-proposed + ul li', { hasText: 'Médiathèque connectée' });
+  assert.equal(await item.count(), 1);
+  const id = await item.getAttribute('data-id');
+
+  // A moderator publishes it; it is then near Marck, east of the town hall where it was dragged.
+  const moderator = ctx.server.atlaas('token', 'create', '--role', 'moderator', '--label', 'modération');
+  const published = await fetch(`${ctx.server.base}/api/initiatives/${id}/publish`, { method: 'POST', headers: { authorization: `Bearer ${moderator}` } });
+  assert.equal(published.status, 200);
+  const nearby = await (await fetch(`${ctx.server.base}/api/nearby?commune=62548&limit=100`)).json();
+  const found = nearby.features.find((f) => String(f.properties.id) === id);
+  assert.ok(found, 'the published sheet is near Marck');
+  assert.ok(found.geometry.coordinates[0] > 1.955739 + 0.0005, `dragged east: ${found.geometry.coordinates}`);
+  // The one console line is the browser noting the refused empty sheet (a 422 on purpose).
+  assert.equal(page.errors.length, 1, page.errors.join('\n'));
+  assert.match(page.errors[0], /status of 422/);
+  await page.close();
+});
