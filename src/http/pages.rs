@@ -137,8 +137,11 @@ async fn contributor_page(State(state): State<AppState>) -> Result<Response> {
     Ok(html(StatusCode::OK, template(&state, "contribuer.html").await?, false))
 }
 
-/// The moderators' page: the queue of proposals.
+/// The moderators' page: the queue of proposals (whose places maps need MapLibre).
 async fn moderation_page(State(state): State<AppState>) -> Result<Response> {
+    if let Some(res) = maplibre_missing(&state) {
+        return Ok(res);
+    }
     Ok(html(StatusCode::OK, template(&state, "moderation.html").await?, false))
 }
 

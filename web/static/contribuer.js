@@ -4,12 +4,14 @@
 import { el } from './common.js';
 import { $, api, author, dateFormat, fieldError, say, session, startSession, tooMany } from './account.js';
 import { loadReferential, openEditor, setUpEditor } from './editor.js';
+import { showHistory } from './history.js';
+import { setUpBulk } from './bulk.js';
 
 const LINK_PREFIX = '#atlk_';
 let signInForm = () => {};
 
 function show(sectionId) {
-  for (const id of ['password-set', 'sign-in', 'sheets', 'editor']) $(id).hidden = id !== sectionId;
+  for (const id of ['password-set', 'sign-in', 'sheets', 'editor', 'history', 'bulk']) $(id).hidden = id !== sectionId;
 }
 
 // ------------------------------------------------------------------ one-time link
@@ -63,6 +65,11 @@ function sheetItem(sheet) {
   return el('li', { 'data-id': sheet.id },
     title, ' ',
     el('button', { type: 'button', class: 'link', 'aria-label': `Modifier « ${sheet.title} »`, onclick: () => edit(sheet.id) }, 'Modifier'),
+    ' ',
+    el('button', { type: 'button', class: 'link', 'aria-label': `Historique de « ${sheet.title} »`, onclick: () => openHistory(sheet) }, 'Historique'),
+    sheet.state === 'archived' ? null : [' ', el('button', {
+      type: 'button', class: 'link', 'aria-label': `Archiver « ${sheet.title} »`, onclick: () => archive(sheet),
+    }, 'Archiver')],
     el('span', { class: 'meta' }, `${sheet.year} · modifiée le ${when} par ${author(sheet.updated_by)}`),
     sheet.reason ? el('p', { class: 'reason' }, `Motif du refus : ${sheet.reason}`) : null);
 }
@@ -85,6 +92,7 @@ async function sheetsOf(code) {
 async function loadSheets(code, name) {
   listed = { code, name };
   $('new-sheet').hidden = !session.account || session.account.authority !== code;
+  $('open-bulk').hidden = $('new-sheet').hidden;
   const groups = $('sheet-groups');
   groups.setAttribute('aria-busy', 'true');
   $('sheets-title').textContent = `Les fiches de ${name || code}`;
@@ -111,11 +119,28 @@ let listed = { code: null, name: null };
 
 async function edit(id) {
   show('editor');
-  await openEditor(id, async () => {
-    show('sheets');
-    await loadSheets(listed.code, listed.name);
-    $('sheets-title').focus();
-  });
+  await openEditor(id, backToList);
+}
+
+async function backToList() {
+  show('sheets');
+  await loadSheets(listed.code, listed.name);
+  $('sheets-title').focus();
+}
+
+async function openHistory(sheet) {
+  show('history');
+  await showHistory(sheet);
+}
+
+/** Archives a sheet after asking: it leaves every public read (nothing is deleted). */
+async function archive(sheet) {
+  if (!window.confirm(`Archiver « ${sheet.title} » ? Elle quittera la carte et les listes publiques ; son historique reste.`)) return;
+  const res = await api('DELETE', `/api/initiatives/${sheet.id}`, undefined, { 'if-match': `"${sheet.version}"` });
+  if (res.status === 412) say('Cette fiche a changé entre-temps : la liste est rechargée, recommencez.');
+  else if (!res.ok) say(`La fiche n’est pas archivée (erreur ${res.status}).`);
+  else say(`« ${sheet.title} » est archivée.`);
+  await backToList();
 }
 
 async function showSheets(account, authority) {
@@ -148,6 +173,10 @@ async function start() {
   $('password-form').addEventListener('submit', setPassword);
   $('authority-form').addEventListener('submit', chooseAuthority);
   $('new-sheet').addEventListener('click', () => edit(null));
+  $('history-close').addEventListener('click', backToList);
+  $('bulk-close').addEventListener('click', backToList);
+  $('open-bulk').addEventListener('click', () => { show('bulk'); $('bulk-title').focus(); });
+  setUpBulk(async () => loadSheets(listed.code, listed.name));
   setUpEditor();
   await loadReferential();
   ({ signInForm } = await startSession({ show, onSignedIn: showSheets }));

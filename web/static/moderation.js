@@ -1,6 +1,10 @@
 // The moderators' page: the queue of proposals, oldest first, filtered by département and
 // authority; each shown beside its published version with the changed fields marked, to
-// publish or to reject with a reason the contributor reads.
+// publish or to reject with a reason the contributor reads. A proposal's places are drawn on a
+// small map when asked for (one map per opened proposal, so that a long queue makes no more
+// WebGL contexts than a moderator looks at).
+
+/* global maplibregl */
 
 import { el } from './common.js';
 import { $, api, author, dateFormat, fieldError, say, startSession } from './account.js';
@@ -48,6 +52,30 @@ function diffTable(p) {
     el('tbody', {}, rows));
 }
 
+/** A map of a proposal's places (blue) and of its published version's (grey). */
+function placesMap(p) {
+  const container = el('div', { class: 'editor-map', role: 'img', 'aria-label': `Carte des lieux de « ${p.proposed.title} »` });
+  const details = el('details', { class: 'places-map' }, el('summary', {}, 'Voir les lieux sur la carte'), container);
+  details.addEventListener('toggle', () => {
+    if (!details.open || container.dataset.drawn || typeof maplibregl === 'undefined') return;
+    container.dataset.drawn = 'true';
+    maplibregl.setWorkerUrl('/vendor/maplibre-gl/maplibre-gl-csp-worker.js');
+    const map = new maplibregl.Map({ container, style: '/style.json', center: [2.4, 46.6], zoom: 4.3, attributionControl: { compact: true } });
+    const bounds = new maplibregl.LngLatBounds();
+    const mark = (places, color, kind) => {
+      for (const place of places) {
+        new maplibregl.Marker({ color }).setLngLat(place.coordinates).addTo(map).getElement().setAttribute('aria-label', kind);
+        bounds.extend(place.coordinates);
+      }
+    };
+    mark(p.published ? p.published.places : [], '#6b7280', 'lieu publié');
+    mark(p.proposed.places, '#0b5cab', 'lieu proposé');
+    if (!bounds.isEmpty()) map.fitBounds(bounds, { padding: 40, maxZoom: 14, duration: 0 });
+    container.map = map;
+  });
+  return details;
+}
+
 function proposalItem(p) {
   const reasonId = `reason-${p.id}`;
   const reason = el('textarea', { id: reasonId, rows: 2, maxlength: 2000, 'aria-describedby': `${reasonId}-error` });
@@ -57,6 +85,7 @@ function proposalItem(p) {
     el('h3', { id: `proposal-${p.id}`, tabindex: '-1' }, p.proposed.title),
     el('p', { class: 'meta' }, `${p.authority.name || p.authority.code} (${p.authority.code}) · ${kind} · proposée le ${when} par ${author(p.proposed_by)}`),
     diffTable(p),
+    placesMap(p),
     el('div', { class: 'actions' },
       el('button', { type: 'button', class: 'publish', onclick: () => decide(p, 'publish') }, 'Publier'),
       el('form', { class: 'reject', novalidate: true, onsubmit: (e) => { e.preventDefault(); decide(p, 'reject', reason); } },

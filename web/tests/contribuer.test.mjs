@@ -169,3 +169,89 @@ test('a contributor writes a sheet, finds its place by "62730 Marck", drags the 
   assert.match(page.errors[0], /status of 422/);
   await page.close();
 });
+
+test('a contributor reads what changed between versions and archives a sheet', async () => {
+  const { base } = ctx.server;
+  const bearer = (token) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+  const moderator = ctx.server.atlaas('token', 'create', '--role', 'moderator', '--label', 'modération');
+  const made = await fetch(`${base}/api/initiatives?authority=62548`, {
+    method: 'POST', headers: bearer(moderator),
+    body: JSON.stringify({ title: 'Portail famille', services: ['1.a.1.1'], places: [{ insee: '62548' }] }),
+  });
+  const { id } = await made.json();
+  const edited = await fetch(`${base}/api/initiatives/${id}`, {
+    method: 'PATCH', headers: { ...bearer(moderator), 'if-match': '"1"' }, body: JSON.stringify({ title: 'Portail des familles' }),
+  });
+  assert.equal(edited.status, 200);
+
+  const email = 'archives@mairie-marck.fr';
+  const link = ctx.server.atlaas('account', 'create', '--email', email, '--role', 'contributor', '--authority', '62548');
+  await fetch(`${base}/api/account/password`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link: link.split('#')[1], password: PASSWORD }),
+  });
+  const page = await newPage(ctx.browser);
+  await page.goto(`${base}/contribuer`);
+  await page.waitForSelector('body[data-ready]');
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await page.press('#password', 'Enter');
+  await page.waitForSelector(`#sheets:not([hidden]) li[data-id="${id}"]`);
+
+  await page.click(`li[data-id="${id}"] button:text("Historique")`);
+  await page.waitForSelector('#history:not([hidden]) #history-entries li');
+  const newest = page.locator('#history-entries > li').first();
+  assert.match(await newest.textContent(), /Version 2 · modification/);
+  assert.match(await newest.locator('tr', { hasText: 'Titre' }).textContent(), /Portail famille\s*Portail des familles/);
+  assert.match(await newest.textContent(), /par le jeton d’API n° \d+ par l’API/);
+  await page.click('#history-close');
+
+  page.once('dialog', (d) => d.accept());
+  await page.click(`li[data-id="${id}"] button:text("Archiver")`);
+  await page.waitForSelector(`#state-archived + ul li[data-id="${id}"]`);
+  assert.match(await page.textContent('#status'), /est archivée/);
+  const nearby = await (await fetch(`${base}/api/nearby?commune=62548&limit=100`)).json();
+  assert.ok(!nearby.features.some((f) => f.properties.id === id), 'an archived sheet leaves public reads');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a contributor checks a file, sees its errors by row, and imports the valid rows as proposals', async () => {
+  const email = 'fichiers@mairie-marck.fr';
+  const link = ctx.server.atlaas('account', 'create', '--email', email, '--role', 'contributor', '--authority', '62548');
+  await fetch(`${ctx.server.base}/api/account/password`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link: link.split('#')[1], password: PASSWORD }),
+  });
+  const page = await newPage(ctx.browser);
+  await page.goto(`${ctx.server.base}/contribuer`);
+  await page.waitForSelector('body[data-ready]');
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await page.press('#password', 'Enter');
+  await page.waitForSelector('#sheets:not([hidden]) #open-bulk:not([hidden])');
+  await page.click('#open-bulk');
+
+  const csv = 'id;titre;code_postal;commune;services\n'
+    + 'fete;Fête du numérique;62730;Marck;1.a.1.1\n'
+    + 'atelier;Atelier tablettes;62730;Marck;1.a.1.1\n'
+    + 'ailleurs;Fiche de Gueugnon;71130;Gueugnon;1.a.1.1\n';
+  await page.setInputFiles('#b-file', { name: 'fiches.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.click('#b-check');
+  await page.waitForSelector('#b-report table.errors');
+  const error = await page.textContent('#b-report table.errors tbody tr');
+  assert.match(error, /^4/, 'the error names the file line of the Gueugnon row');
+  assert.match(error, /belongs to 71230/);
+  assert.ok(await page.isDisabled('#b-import'), 'a refused file cannot be imported');
+
+  await page.check('#b-skip');
+  await page.click('#b-check');
+  await page.waitForFunction(() => /À créer : 2/.test(document.getElementById('b-report').textContent));
+  await page.click('#b-import');
+  await page.waitForFunction(() => /Créées : 2/.test(document.getElementById('b-report').textContent));
+  assert.match(await page.textContent('#b-report'), /iront à la modération/);
+  await page.click('#bulk-close');
+  await page.waitForSelector('#state-proposed + ul li:has-text("Atelier tablettes")');
+  // The file's refused row is reported, not written: one console line, the first check's 422.
+  assert.equal(page.errors.length, 1, page.errors.join('\n'));
+  assert.match(page.errors[0], /status of 422/);
+  await page.close();
+});

@@ -70,6 +70,15 @@ test('a moderator rejects one proposal with a reason and publishes another', asy
   assert.equal(revision.body.review.state, 'rejected');
   assert.equal(revision.body.review.reason, 'Précisez le lieu de la borne.');
 
+  // Its places on a map, when asked for.
+  const item = page.locator(`#proposals li[data-id="${published}"]`);
+  await item.locator('summary', { hasText: 'Voir les lieux' }).click();
+  await page.waitForFunction((id) => {
+    const map = document.querySelector(`#proposals li[data-id="${id}"] .editor-map`).map;
+    return map && map.loaded();
+  }, published);
+  assert.equal(await item.locator('.maplibregl-marker[aria-label="lieu proposé"]').count(), 1);
+
   await page.locator(`#proposals li[data-id="${published}"] button.publish`).click();
   await page.waitForSelector(`#proposals li[data-id="${published}"]`, { state: 'detached' });
   assert.match(await page.textContent('#queue-count'), /Aucune proposition/);
