@@ -23,6 +23,24 @@ async function proposeSheet(title) {
   return (await res.json()).id;
 }
 
+/** A contributor of Marck with an account (its password set over the API), signed in on a new page at /contribuer. */
+async function signedInPage(email) {
+  const link = ctx.server.atlaas('account', 'create', '--email', email, '--role', 'contributor', '--authority', '62548');
+  const set = await fetch(`${ctx.server.base}/api/account/password`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ link: link.split('#')[1], password: PASSWORD }),
+  });
+  assert.equal(set.status, 200);
+  const page = await newPage(ctx.browser);
+  await page.goto(`${ctx.server.base}/contribuer`);
+  await page.waitForSelector('body[data-ready]');
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await page.press('#password', 'Enter');
+  await page.waitForSelector('#sheets:not([hidden]) #sheet-groups section');
+  return page;
+}
+
 test('a town agent sets a password with the one-time link, signs in, sees its sheets and signs out', async () => {
   const id = await proposeSheet('Conseil municipal en vidéo');
   const link = ctx.server.atlaas('account', 'create', '--email', EMAIL, '--role', 'contributor', '--authority', '62548',
@@ -101,19 +119,7 @@ test('without a session the space asks to sign in, and the keyboard reaches ever
 });
 
 test('a contributor writes a sheet, finds its place by "62730 Marck", drags the marker and proposes it', async () => {
-  const email = 'redaction@mairie-marck.fr';
-  const link = ctx.server.atlaas('account', 'create', '--email', email, '--role', 'contributor', '--authority', '62548');
-  const set = await fetch(`${ctx.server.base}/api/account/password`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ link: link.split('#')[1], password: PASSWORD }),
-  });
-  assert.equal(set.status, 200);
-  const page = await newPage(ctx.browser);
-  await page.goto(`${ctx.server.base}/contribuer`);
-  await page.waitForSelector('body[data-ready]');
-  await page.fill('#email', email);
-  await page.fill('#password', PASSWORD);
-  await page.press('#password', 'Enter');
+  const page = await signedInPage('redaction@mairie-marck.fr');
   await page.waitForSelector('#sheets:not([hidden]) #new-sheet:not([hidden])');
   await page.click('#new-sheet');
   await page.waitForSelector('#editor:not([hidden])');
@@ -184,17 +190,7 @@ test('a contributor reads what changed between versions and archives a sheet', a
   });
   assert.equal(edited.status, 200);
 
-  const email = 'archives@mairie-marck.fr';
-  const link = ctx.server.atlaas('account', 'create', '--email', email, '--role', 'contributor', '--authority', '62548');
-  await fetch(`${base}/api/account/password`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link: link.split('#')[1], password: PASSWORD }),
-  });
-  const page = await newPage(ctx.browser);
-  await page.goto(`${base}/contribuer`);
-  await page.waitForSelector('body[data-ready]');
-  await page.fill('#email', email);
-  await page.fill('#password', PASSWORD);
-  await page.press('#password', 'Enter');
+  const page = await signedInPage('archives@mairie-marck.fr');
   await page.waitForSelector(`#sheets:not([hidden]) li[data-id="${id}"]`);
 
   await page.click(`li[data-id="${id}"] button:text("Historique")`);
@@ -216,17 +212,7 @@ test('a contributor reads what changed between versions and archives a sheet', a
 });
 
 test('a contributor checks a file, sees its errors by row, and imports the valid rows as proposals', async () => {
-  const email = 'fichiers@mairie-marck.fr';
-  const link = ctx.server.atlaas('account', 'create', '--email', email, '--role', 'contributor', '--authority', '62548');
-  await fetch(`${ctx.server.base}/api/account/password`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link: link.split('#')[1], password: PASSWORD }),
-  });
-  const page = await newPage(ctx.browser);
-  await page.goto(`${ctx.server.base}/contribuer`);
-  await page.waitForSelector('body[data-ready]');
-  await page.fill('#email', email);
-  await page.fill('#password', PASSWORD);
-  await page.press('#password', 'Enter');
+  const page = await signedInPage('fichiers@mairie-marck.fr');
   await page.waitForSelector('#sheets:not([hidden]) #open-bulk:not([hidden])');
   await page.click('#open-bulk');
 
