@@ -1,10 +1,11 @@
 // The contributor's space in a real browser: a town agent opens the one-time link an
 // administrator printed, chooses a password, signs in, sees the town's sheets by state, and
-// signs out (which ends the session on the server, not only in the browser).
+// signs out (which ends the session on the server, not only in the browser); writes a sheet
+// that, once published, is drawn on the national map; reads a history, archives, imports a file.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newPage, withServerAndBrowser } from './harness.mjs';
+import { mapIdle, newPage, withServerAndBrowser } from './harness.mjs';
 
 const ctx = withServerAndBrowser({ before, after }, { sampleCount: 50 });
 
@@ -170,6 +171,16 @@ test('a contributor writes a sheet, finds its place by "62730 Marck", drags the 
   const found = nearby.features.find((f) => String(f.properties.id) === id);
   assert.ok(found, 'the published sheet is near Marck');
   assert.ok(found.geometry.coordinates[0] > 1.955739 + 0.0005, `dragged east: ${found.geometry.coordinates}`);
+  // And drawn on the national map, in the tile at the dragged position.
+  const [lon, lat] = found.geometry.coordinates;
+  const map = await newPage(ctx.browser);
+  await map.goto(`${ctx.server.base}/#carte=16/${lat}/${lon}`);
+  await mapIdle(map);
+  const drawn = await map.evaluate((sheet) => window.atlaasMap.queryRenderedFeatures({ layers: ['places'] })
+    .some((f) => f.properties.id === sheet), Number(id));
+  assert.ok(drawn, `sheet ${id} is drawn on the national map at zoom 16`);
+  assert.deepEqual(map.errors, []);
+  await map.close();
   // The one console line is the browser noting the refused empty sheet (a 422 on purpose).
   assert.equal(page.errors.length, 1, page.errors.join('\n'));
   assert.match(page.errors[0], /status of 422/);
