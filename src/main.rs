@@ -175,7 +175,7 @@ async fn import(args: ImportArgs) -> Result<()> {
         skip_invalid: args.skip_invalid,
         updated_by: format!("atlaas import {file_name}"),
         file_name,
-        default_year: time::OffsetDateTime::now_utc().year().clamp(1999, 2100) as u16,
+        default_year: atlaas::model::rules::this_year(),
         scope: Default::default(),
         progress: None,
     };

@@ -71,7 +71,7 @@ pub struct Workflow<'a> {
 
 impl Workflow<'_> {
     fn rules(&self) -> Rules<'_> {
-        let default_year = time::OffsetDateTime::now_utc().year().clamp(1999, 2100) as u16;
+        let default_year = crate::model::rules::this_year();
         Rules { geocoder: Geocoder::new(self.gazetteer), referential: self.referential, default_year }
     }
 

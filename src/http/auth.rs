@@ -83,14 +83,18 @@ impl FromRequestParts<AppState> for MaybeAuthenticated {
         if parts.headers.contains_key(header::AUTHORIZATION) {
             return Ok(MaybeAuthenticated(Some(Authenticated::from_request_parts(parts, state).await?.0)));
         }
-        match session_cookie(&parts.headers) {
-            Some(cookie) => match account::authenticate(state.store.as_ref(), cookie).await {
-                Ok((caller, _)) => Ok(MaybeAuthenticated(Some(caller))),
-                Err(e @ (AuthError::Store(_) | AuthError::Random(_))) => Err(refused(e)),
-                Err(_) => Ok(MaybeAuthenticated(None)),
-            },
-            None => Ok(MaybeAuthenticated(None)),
-        }
+        Ok(MaybeAuthenticated(open_session(state, &parts.headers).await?.map(|(caller, _)| caller)))
+    }
+}
+
+/// The caller of the open session the request's cookie holds, with its CSRF token; `None`
+/// without a cookie or when the session ended (a failure of the store is an error).
+pub(super) async fn open_session(state: &AppState, headers: &HeaderMap) -> Result<Option<(Caller, String)>> {
+    let Some(cookie) = session_cookie(headers) else { return Ok(None) };
+    match account::authenticate(state.store.as_ref(), cookie).await {
+        Ok(found) => Ok(Some(found)),
+        Err(e @ (AuthError::Store(_) | AuthError::Random(_))) => Err(refused(e)),
+        Err(_) => Ok(None),
     }
 }
 

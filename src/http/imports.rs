@@ -126,7 +126,7 @@ async fn options(state: &AppState, caller: &Caller, headers: &HeaderMap, query: 
         skip_invalid,
         updated_by: caller.actor().id,
         file_name,
-        default_year: time::OffsetDateTime::now_utc().year().clamp(1999, 2100) as u16,
+        default_year: crate::model::rules::this_year(),
         scope,
         progress: None,
     })

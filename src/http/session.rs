@@ -13,13 +13,13 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::{SESSION_COOKIE, refused, session_cookie};
+use super::auth::{SESSION_COOKIE, open_session, refused, session_cookie};
 use super::error::{Error, Result};
 use super::extract::JsonBody;
 use super::guard::Client;
 use crate::app::AppState;
 use crate::auth::account::{self, SESSION_LIFETIME, SetPasswordError};
-use crate::auth::{AuthError, Credential, secret};
+use crate::auth::{Caller, Credential, secret};
 use crate::model::Account;
 
 pub fn router() -> Router<AppState> {
@@ -79,23 +79,12 @@ async fn sign_in(State(state): State<AppState>, client: Client, JsonBody(body): 
 /// browser holds no open session (a page asks before it knows, and "none" is an answer, not
 /// an error).
 async fn current(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
-    let found = match session_cookie(&headers) {
-        Some(cookie) => match account::authenticate(state.store.as_ref(), cookie).await {
-            Ok(found) => Some(found),
-            Err(e @ (AuthError::Store(_) | AuthError::Random(_))) => return Err(refused(e)),
-            Err(_) => None,
-        },
-        None => None,
-    };
-    let answer = match &found {
-        Some((caller, csrf)) => match &caller.credential {
-            Credential::Session { account, email } => json!({
-                "account": { "id": account, "email": email, "role": caller.role, "authority": caller.authority },
-                "csrf_token": csrf,
-            }),
-            Credential::Token { .. } => json!({ "account": null, "csrf_token": null }),
-        },
-        None => json!({ "account": null, "csrf_token": null }),
+    let answer = match open_session(&state, &headers).await? {
+        Some((Caller { role, authority, credential: Credential::Session { account, email } }, csrf)) => json!({
+            "account": { "id": account, "email": email, "role": role, "authority": authority },
+            "csrf_token": csrf,
+        }),
+        _ => json!({ "account": null, "csrf_token": null }),
     };
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(answer)).into_response())
 }

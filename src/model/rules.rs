@@ -3,6 +3,8 @@
 
 /// Longest accepted texts, in characters.
 pub const MAX_TITLE: usize = 300;
+/// Years a sheet may carry (the label began in 1999).
+pub const YEARS: std::ops::RangeInclusive<u16> = 1999..=2100;
 pub const MAX_SUMMARY: usize = 5_000;
 pub const MAX_BODY: usize = 200_000;
 pub const MAX_ID: usize = 200;
@@ -27,6 +29,11 @@ pub fn website(text: &str) -> Option<String> {
     let lower = url.to_ascii_lowercase();
     let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"))?;
     (!rest.is_empty() && !url.chars().any(char::is_whitespace)).then_some(url)
+}
+
+/// The year of sheets that give none: this one, within [`YEARS`].
+pub fn this_year() -> u16 {
+    time::OffsetDateTime::now_utc().year().clamp(i32::from(*YEARS.start()), i32::from(*YEARS.end())) as u16
 }
 
 #[cfg(test)]

@@ -78,3 +78,19 @@ export function sheetItem(feature, themes, onOpen) {
     el('span', { class: 'swatch', style: `background:${theme ? theme.colour : '#555'}`, 'aria-hidden': 'true' }), p.title);
   return el('li', {}, link, el('span', { class: 'meta' }, details));
 }
+
+/** The referential's tree and every service in it with its path (theme › enjeu › usage). */
+export async function referentialServices() {
+  const r = await getJSON('/api/referential');
+  const services = [];
+  for (const theme of r.themes) {
+    for (const challenge of theme.challenges) {
+      for (const use of challenge.uses) {
+        for (const s of use.services) {
+          services.push({ code: s.code, label: s.label, path: `${theme.label} › ${challenge.label} › ${use.label}` });
+        }
+      }
+    }
+  }
+  return { tree: r.themes, services };
+}

@@ -5,7 +5,7 @@
 
 /* global maplibregl */
 
-import { el } from './common.js';
+import { el, referentialServices } from './common.js';
 import { $, api, fieldError, say } from './account.js';
 
 const TEXT_FIELDS = ['title', 'summary', 'body', 'year', 'website'];
@@ -24,20 +24,11 @@ let onClose = () => {};
 
 /** Loads the referential once: every service with its path (theme › challenge › use). */
 export async function loadReferential() {
-  const res = await api('GET', '/api/referential');
-  if (!res.ok) return;
-  services.tree = res.data.themes;
-  for (const theme of res.data.themes) {
-    for (const challenge of theme.challenges) {
-      for (const use of challenge.uses) {
-        for (const s of use.services) {
-          const entry = { code: s.code, label: s.label, path: `${theme.label} › ${challenge.label} › ${use.label}` };
-          services.all.push(entry);
-          services.byCode.set(s.code, entry);
-        }
-      }
-    }
-  }
+  const r = await referentialServices().catch(() => null);
+  if (!r) return;
+  services.tree = r.tree;
+  services.all = r.services;
+  for (const s of r.services) services.byCode.set(s.code, s);
   buildTree();
 }
 

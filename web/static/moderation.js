@@ -6,7 +6,7 @@
 
 /* global maplibregl */
 
-import { el } from './common.js';
+import { el, referentialServices } from './common.js';
 import { $, api, author, dateFormat, fieldError, say, startSession } from './account.js';
 
 const FIELDS = [
@@ -21,13 +21,8 @@ function show(sectionId) {
 }
 
 async function loadServiceLabels() {
-  const res = await api('GET', '/api/referential');
-  if (!res.ok) return;
-  for (const theme of res.data.themes) {
-    for (const challenge of theme.challenges) {
-      for (const use of challenge.uses) for (const s of use.services) serviceLabels.set(s.code, s.label);
-    }
-  }
+  const r = await referentialServices().catch(() => null);
+  for (const s of r ? r.services : []) serviceLabels.set(s.code, s.label);
 }
 
 /** A field of a version as text. */
