@@ -3,9 +3,10 @@
 
 mod common;
 
-use atlaas::model::{Initiative, NewInitiative, Status};
+use atlaas::model::{Initiative, NewInitiative, Role, Status};
 use atlaas::store::WriteBatch;
-use common::TestApp;
+use common::{Call, TestApp};
+use reqwest::Method;
 use serde_json::Value;
 
 /// Town halls (lon, lat) of the communes the sheets are in, with their populations' classes.
@@ -106,6 +107,59 @@ async fn related_sheets_of_what_is_not_public_or_not_a_sheet_are_errors() {
     for bad in ["limit=0", "limit=101", "limit=x", "radius_m=5"] {
         let (status, body) = app.get(&format!("/api/initiatives/{origin}/related?{bad}")).await;
         assert_eq!(status, 400, "{bad}: {body}");
+    }
+}
+
+/// The features' external ids, in order.
+fn order_of(written: &[Initiative], collection: &Value) -> Vec<String> {
+    collection["features"].as_array().unwrap().iter().map(|f| external(written, &f["id"])).collect()
+}
+
+#[tokio::test]
+async fn the_preview_of_a_draft_has_the_related_sheets_it_will_have_once_published() {
+    let (app, written) = app_with_sheets().await;
+    let draft = id_of(&written, "draft-same-service");
+    let grande_synthe = app.token(Role::Contributor, Some(GRANDE_SYNTHE.0)).await;
+    let preview = app.call(Call::new(Method::GET, format!("/api/initiatives/{draft}/preview?limit=20")).token(&grande_synthe)).await;
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    // The public shape of a sheet, with its authority.
+    let sheet = &preview.body["initiative"]["properties"];
+    assert_eq!(sheet["title"], "Budget participatif (brouillon)");
+    assert_eq!(sheet["services"][0]["label"], "Budget participatif");
+    assert_eq!(sheet["authority"]["name"], "Grande-Synthe");
+    let before = order_of(&written, &preview.body["related"]);
+    assert_eq!(before[..2], ["same-service-near", "origin"], "same commune and service first, then Marck: {before:?}");
+    assert!(!before.contains(&"draft-same-service".to_string()));
+    let reasons_of_first = reasons(&preview.body["related"]["features"][0]);
+    assert!(reasons_of_first.contains(&"même collectivité : Grande-Synthe".to_string()), "{reasons_of_first:?}");
+
+    // Once proposed and published, its actions connexes are the ones the preview showed.
+    let submitted = app.call(Call::new(Method::POST, format!("/api/initiatives/{draft}/submit")).token(&grande_synthe).if_match(1)).await;
+    assert_eq!(submitted.status, 200, "{}", submitted.body);
+    let moderator = app.token(Role::Moderator, None).await;
+    let version = submitted.etag.unwrap();
+    let published =
+        app.call(Call::new(Method::POST, format!("/api/initiatives/{draft}/publish")).token(&moderator).if_match(version)).await;
+    assert_eq!(published.status, 200, "{}", published.body);
+    let after = app.ok(&format!("/api/initiatives/{draft}/related?limit=20")).await;
+    assert_eq!(order_of(&written, &after), before);
+    assert_eq!(after["features"], preview.body["related"]["features"]);
+}
+
+#[tokio::test]
+async fn the_preview_of_a_draft_is_for_its_authority_and_the_moderators() {
+    let (app, written) = app_with_sheets().await;
+    let draft = id_of(&written, "draft-same-service");
+    let path = format!("/api/initiatives/{draft}/preview");
+    assert_eq!(app.get(&path).await.0, 401);
+    let marck = app.token(Role::Contributor, Some(MARCK.0)).await;
+    let other = app.call(Call::new(Method::GET, path.clone()).token(&marck)).await;
+    assert_eq!(other.status, 404, "a draft of another authority does not exist for Marck: {}", other.body);
+    let moderator = app.token(Role::Moderator, None).await;
+    assert_eq!(app.call(Call::new(Method::GET, path.clone()).token(&moderator)).await.status, 200);
+    for bad in ["limit=0", "limit=101", "colour=red"] {
+        let answer = app.call(Call::new(Method::GET, format!("{path}?{bad}")).token(&moderator)).await;
+        assert_eq!(answer.status, 400, "{bad}: {}", answer.body);
     }
 }
 

@@ -57,13 +57,14 @@ enum Route {
     Publish,
     Reject,
     Revision,
+    Preview,
     Queue,
     SheetsOfB,
     /// A file with a sheet of B, sent to `POST /api/import`.
     Import,
 }
 
-const ROUTES: [Route; 10] = [
+const ROUTES: [Route; 11] = [
     Route::Create,
     Route::Patch,
     Route::Archive,
@@ -71,6 +72,7 @@ const ROUTES: [Route; 10] = [
     Route::Publish,
     Route::Reject,
     Route::Revision,
+    Route::Preview,
     Route::Queue,
     Route::SheetsOfB,
     Route::Import,
@@ -87,6 +89,7 @@ impl Route {
             Route::Publish => Call::new(Method::POST, at("/publish")).if_match(version),
             Route::Reject => Call::new(Method::POST, at("/reject")).if_match(version).json(json!({"reason": "Non."})),
             Route::Revision => Call::new(Method::GET, at("/revision")),
+            Route::Preview => Call::new(Method::GET, at("/preview")),
             Route::Queue => Call::new(Method::GET, "/api/moderation"),
             Route::SheetsOfB => Call::new(Method::GET, format!("/api/authorities/{B}/initiatives")),
             Route::Import => Call::new(Method::POST, "/api/import?source=api").json(json!([
@@ -107,7 +110,7 @@ impl Route {
         match who {
             Who::Moderator | Who::Admin => true,
             Who::ContributorOfB | Who::SessionOfB => contributors,
-            Who::SessionOfBWithoutCsrf => contributors && matches!(self, Route::Revision | Route::SheetsOfB),
+            Who::SessionOfBWithoutCsrf => contributors && matches!(self, Route::Revision | Route::Preview | Route::SheetsOfB),
             _ => false,
         }
     }

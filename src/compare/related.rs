@@ -20,8 +20,9 @@ use std::collections::HashSet;
 use super::classes::{PopulationClass, class_of};
 use super::{authority_kind_label, format_distance};
 use crate::index::rank::insert_top;
-use crate::index::{Filter, IndexedAuthority, IndexedSheet, ServiceSet, SpatialIndex, geodesic_distance, great_circle_distance};
-use crate::model::SheetId;
+use crate::index::text::distinct_terms;
+use crate::index::{Filter, IndexedSheet, NO_COMMUNE, ServiceSet, SpatialIndex, geodesic_distance, great_circle_distance};
+use crate::model::{AuthorityKind, SheetId};
 use crate::referential::{Level, Referential};
 
 pub const W_REFERENTIAL: f64 = 0.5;
@@ -59,16 +60,43 @@ pub struct Related {
 }
 
 /// The sheet others are compared with.
-struct Origin<'a> {
-    id: SheetId,
-    sheet: &'a IndexedSheet,
+struct Origin {
+    /// Left out of the answer (a sheet is not related to itself).
+    id: Option<SheetId>,
+    /// Dense referential indexes, main service first.
+    services: Vec<u16>,
     point: [f64; 2],
+    /// Gazetteer row of the commune of its main place.
+    commune: u32,
     /// Theme, challenge, use and service entry of each of its services.
     paths: Vec<[usize; 4]>,
-    /// Term numbers of its title.
+    /// Term numbers of its title the index knows.
     terms: HashSet<u32>,
-    authority: &'a IndexedAuthority,
+    /// How many terms its title has, known to the index or not.
+    term_count: usize,
+    /// Its authority's row in the index, when the index knows it.
+    authority_row: Option<u32>,
+    kind: AuthorityKind,
     class: Option<&'static PopulationClass>,
+}
+
+/// A sheet the index does not hold (a draft, a proposal), to find what it would be related
+/// to once published.
+#[derive(Debug, Clone)]
+pub struct Unpublished<'a> {
+    /// Its id when it has one: its public version, if any, is left out.
+    pub id: Option<SheetId>,
+    pub title: &'a str,
+    /// Service codes, main first; codes unknown to the referential are left out.
+    pub services: &'a [String],
+    /// `[lon, lat]` of its main place.
+    pub point: [f64; 2],
+    /// INSEE code of its main place's commune.
+    pub commune: &'a str,
+    pub authority: &'a str,
+    /// Its authority's kind and population, for authorities the index does not know yet.
+    pub kind: AuthorityKind,
+    pub population: u32,
 }
 
 /// What a candidate shares with the origin, before its text is looked at.
@@ -91,16 +119,56 @@ pub fn related(index: &SpatialIndex, id: SheetId, limit: usize) -> Option<Vec<Re
     let sheet = index.sheet(id)?;
     let main = &sheet.places[0];
     let r = index.referential();
+    let authority = index.authority(sheet);
+    let terms: HashSet<u32> = index.known_terms(&sheet.title).map(|(_, t)| t).collect();
     let origin = Origin {
-        id,
-        sheet,
+        id: Some(id),
+        services: sheet.services.to_vec(),
         point: [main.lon, main.lat],
+        commune: main.commune,
         paths: sheet.services.iter().map(|&s| r.path(s)).collect(),
-        terms: index.known_terms(&sheet.title).map(|(_, t)| t).collect(),
-        authority: index.authority(sheet),
-        class: class_of(index.authority(sheet).population),
+        // An indexed title's terms are all known.
+        term_count: terms.len(),
+        terms,
+        authority_row: Some(sheet.authority),
+        kind: authority.kind,
+        class: class_of(authority.population),
     };
-    let mut measured: Vec<Candidate> = candidates(index, &origin).into_iter().filter_map(|c| measure(index, &origin, c)).collect();
+    Some(rank(index, &origin, limit))
+}
+
+/// Up to `limit` published sheets related to a sheet that is not published (yet), best first:
+/// what its "actions connexes" would be.
+pub fn related_to_unpublished(index: &SpatialIndex, sheet: &Unpublished, limit: usize) -> Vec<Related> {
+    let r = index.referential();
+    let mut services: Vec<u16> = vec![];
+    for i in sheet.services.iter().filter_map(|c| r.service_index(c)) {
+        if !services.contains(&i) {
+            services.push(i);
+        }
+    }
+    let authority_row = index.authority_row_of(sheet.authority);
+    // The index's figures when it knows the authority, else the caller's (the gazetteer's).
+    let population = authority_row.map_or(sheet.population, |row| index.authorities()[row as usize].population);
+    let origin = Origin {
+        id: sheet.id,
+        paths: services.iter().map(|&s| r.path(s)).collect(),
+        services,
+        point: sheet.point,
+        commune: index.gazetteer().index_of(sheet.commune).unwrap_or(NO_COMMUNE),
+        terms: index.known_terms(sheet.title).map(|(_, t)| t).collect(),
+        // Its words the index does not know yet still count, as they will once it is published.
+        term_count: distinct_terms(sheet.title),
+        authority_row,
+        kind: authority_row.map_or(sheet.kind, |row| index.authorities()[row as usize].kind),
+        class: class_of(population),
+    };
+    rank(index, &origin, limit)
+}
+
+/// The best `limit` candidates of an origin.
+fn rank(index: &SpatialIndex, origin: &Origin, limit: usize) -> Vec<Related> {
+    let mut measured: Vec<Candidate> = candidates(index, origin).into_iter().filter_map(|c| measure(index, origin, c)).collect();
     measured.sort_unstable_by(|a, b| b.partial.total_cmp(&a.partial).then(a.id.cmp(&b.id)));
     let mut best: Vec<(f64, Vec<String>, Candidate)> = Vec::with_capacity(limit + 1);
     for c in measured {
@@ -109,17 +177,17 @@ pub fn related(index: &SpatialIndex, id: SheetId, limit: usize) -> Option<Vec<Re
             break;
         }
         let title = &index.sheet(c.id).expect("candidates are indexed").title;
-        let (similarity, words) = text_similarity(index, &origin.terms, title);
+        let (similarity, words) = text_similarity(index, origin, title);
         let score = c.partial + W_TEXT * similarity;
         // Best score first, then lowest id.
         insert_top(&mut best, (score, words, c), limit, |(s, _, c)| (-*s, c.id));
     }
-    Some(best.into_iter().map(|(score, words, c)| finish(index, &origin, c, score, words)).collect())
+    best.into_iter().map(|(score, words, c)| finish(index, origin, c, score, words)).collect()
 }
 
 /// Candidate ids in increasing order (lookups in that order stay in cache).
 fn candidates(index: &SpatialIndex, origin: &Origin) -> Vec<SheetId> {
-    let services = &origin.sheet.services;
+    let services = &origin.services;
     let mut found = vec![];
     let listed: usize = services.iter().map(|&s| index.sheets_with_service(s).len()).sum();
     if listed <= SCAN_MAX {
@@ -140,7 +208,7 @@ fn candidates(index: &SpatialIndex, origin: &Origin) -> Vec<SheetId> {
     }
     found.sort_unstable();
     found.dedup();
-    found.retain(|&id| id != origin.id);
+    found.retain(|&id| Some(id) != origin.id);
     found
 }
 
@@ -159,7 +227,7 @@ fn measure(index: &SpatialIndex, origin: &Origin, id: SheetId) -> Option<Candida
         .map(|(i, p)| (i as u16, great_circle_distance(origin.point, [p.lon, p.lat])))
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
     let (shared, shared_entry) = shared(index.referential(), origin, sheet);
-    let shared_services = sheet.services.iter().filter(|s| origin.sheet.services.contains(s)).count();
+    let shared_services = sheet.services.iter().filter(|s| origin.services.contains(s)).count();
     let referential = match shared {
         Shared::Service => (0.8 + 0.1 * (shared_services - 1) as f64).min(1.0),
         Shared::Use => 0.6,
@@ -170,14 +238,14 @@ fn measure(index: &SpatialIndex, origin: &Origin, id: SheetId) -> Option<Candida
     let proximity = HALF_KM / (HALF_KM + distance_m / 1000.0);
     let theirs = index.authority(sheet);
     let same_class = origin.class.is_some() && origin.class == class_of(theirs.population);
-    let same_kind = origin.authority.kind == theirs.kind;
+    let same_kind = origin.kind == theirs.kind;
     let authority = if same_kind { 0.4 + if same_class { 0.6 } else { 0.0 } } else { 0.0 };
     Some(Candidate {
         id,
         place,
         shared,
         shared_entry,
-        same_authority: sheet.authority == origin.sheet.authority,
+        same_authority: Some(sheet.authority) == origin.authority_row,
         comparable: same_kind && same_class,
         partial: W_REFERENTIAL * referential + W_PROXIMITY * proximity + W_AUTHORITY * authority,
     })
@@ -206,7 +274,7 @@ fn shared(r: &Referential, origin: &Origin, sheet: &IndexedSheet) -> (Shared, Op
 
 /// Dice coefficient of the title's terms with the origin's, and the title's words behind the
 /// shared terms (lower-cased, once each).
-fn text_similarity(index: &SpatialIndex, origin: &HashSet<u32>, title: &str) -> (f64, Vec<String>) {
+fn text_similarity(index: &SpatialIndex, origin: &Origin, title: &str) -> (f64, Vec<String>) {
     let mut terms: Vec<u32> = Vec::with_capacity(16);
     let mut words = vec![];
     for (word, term) in index.known_terms(title) {
@@ -214,14 +282,14 @@ fn text_similarity(index: &SpatialIndex, origin: &HashSet<u32>, title: &str) -> 
             continue;
         }
         terms.push(term);
-        if origin.contains(&term) {
+        if origin.terms.contains(&term) {
             words.push(word.to_lowercase());
         }
     }
-    if origin.is_empty() || terms.is_empty() {
+    if origin.term_count == 0 || terms.is_empty() {
         return (0.0, words);
     }
-    (2.0 * words.len() as f64 / (origin.len() + terms.len()) as f64, words)
+    (2.0 * words.len() as f64 / (origin.term_count + terms.len()) as f64, words)
 }
 
 fn finish(index: &SpatialIndex, origin: &Origin, c: Candidate, score: f64, words: Vec<String>) -> Related {
@@ -233,7 +301,7 @@ fn finish(index: &SpatialIndex, origin: &Origin, c: Candidate, score: f64, words
     let label = |e: usize| r.entries()[e].label.as_str();
     match (c.shared, c.shared_entry) {
         (Shared::Service, _) => {
-            let shared = sheet.services.iter().filter(|s| origin.sheet.services.contains(s));
+            let shared = sheet.services.iter().filter(|s| origin.services.contains(s));
             let labels: Vec<&str> = shared.map(|&s| r.service(s).label.as_str()).collect();
             let head = if labels.len() > 1 { "mêmes services" } else { "même service" };
             reasons.push(format!("{head} : {}", labels.join(", ")));
@@ -243,7 +311,7 @@ fn finish(index: &SpatialIndex, origin: &Origin, c: Candidate, score: f64, words
         (Shared::Theme, Some(e)) => reasons.push(format!("même thème : {}", label(e))),
         _ => {}
     }
-    if place.commune == origin.sheet.places[0].commune {
+    if place.commune == origin.commune && origin.commune != NO_COMMUNE {
         reasons.push("dans la même commune".into());
     } else {
         reasons.push(format_distance(distance_m));

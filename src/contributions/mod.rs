@@ -228,16 +228,19 @@ impl Workflow<'_> {
     pub async fn submit(&self, caller: &Caller, id: SheetId, expected: Option<i64>) -> Result<Outcome> {
         let current = self.sheet_for(caller, id, Verb::Write).await?;
         let expected = expected_or_current(&current, expected)?;
-        let Some(revision) = current.revision.clone() else {
-            return Err(ContributionError::Conflict(format!("initiative {id} has no draft to submit")));
+        // A draft row without a working copy (imported as a draft) is its own draft.
+        let (content, state) = match &current.revision {
+            Some(r) => (r.content.clone(), r.state),
+            None if current.sheet.sheet.status == Status::Draft => (SheetContent::of(&current.sheet.sheet), RevisionState::Draft),
+            None => return Err(ContributionError::Conflict(format!("initiative {id} has no draft to submit"))),
         };
         if publishes_directly(caller, current.trusted) {
-            return self.publish_revision(caller, current, expected, revision.content).await;
+            return self.publish_revision(caller, current, expected, content).await;
         }
-        if revision.state == RevisionState::Proposed {
+        if state == RevisionState::Proposed {
             return Ok(Outcome { sheet: current, places: vec![], row_changed: false });
         }
-        let checked = Checked { content: revision.content, places: vec![] };
+        let checked = Checked { content, places: vec![] };
         self.write(caller, current, expected, checked, false, RevisionState::Proposed).await
     }
 

@@ -8,7 +8,7 @@ use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
-use super::features::{SheetCollection, SheetFeature, metres};
+use super::features::{SheetCollection, metres, related_features};
 use super::params::sheet_id;
 use crate::app::AppState;
 use crate::compare::classes::PopulationClass;
@@ -37,14 +37,7 @@ async fn related_sheets(State(state): State<AppState>, Path(id): Path<String>, R
     let index = state.index();
     // Drafts and archived sheets are not in the index: they are not public.
     let found = related(&index, id, limit).ok_or_else(|| Error::not_found(format!("no published initiative {id}")))?;
-    let features = found
-        .into_iter()
-        .map(|r| {
-            let sheet = index.sheet(r.sheet).expect("related sheets are indexed");
-            SheetFeature::new(&index, r.sheet, sheet, r.place as usize, Some(r.distance_m)).with_reasons(r.score, r.reasons)
-        })
-        .collect();
-    let mut collection = SheetCollection::new(features, index.all_sample());
+    let mut collection = SheetCollection::new(related_features(&index, found), index.all_sample());
     collection.related_to = Some(id);
     Ok(collection.into_response())
 }

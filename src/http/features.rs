@@ -5,6 +5,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::compare::related::Related;
 use crate::gazetteer::Commune;
 use crate::index::{IndexedSheet, SpatialIndex};
 use crate::model::{AuthorityKind, SheetId, round_degrees};
@@ -132,6 +133,17 @@ impl<'a> SheetFeature<'a> {
         self.properties.score = score.map(|s| (s * 1000.0).round() / 1000.0);
         self
     }
+}
+
+/// The features of related sheets, best first, with their scores and reasons.
+pub fn related_features(index: &SpatialIndex, found: Vec<Related>) -> Vec<SheetFeature<'_>> {
+    found
+        .into_iter()
+        .map(|r| {
+            let sheet = index.sheet(r.sheet).expect("related sheets are indexed");
+            SheetFeature::new(index, r.sheet, sheet, r.place as usize, Some(r.distance_m)).with_reasons(r.score, r.reasons)
+        })
+        .collect()
 }
 
 /// A listing: the features and what the client needs to go on.

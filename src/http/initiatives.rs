@@ -82,7 +82,7 @@ async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Re
     Ok(response)
 }
 
-fn full_feature(state: &AppState, sheet: &Initiative, authority: Option<crate::model::Authority>) -> Value {
+pub(super) fn full_feature(state: &AppState, sheet: &Initiative, authority: Option<crate::model::Authority>) -> Value {
     let s = &sheet.sheet;
     let g = &state.gazetteer;
     let r = &state.referential;

@@ -14,6 +14,7 @@ mod initiatives;
 mod moderation;
 mod pages;
 mod params;
+mod preview;
 mod referential;
 mod session;
 mod style;
@@ -57,6 +58,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(session::router())
         .merge(initiatives::router())
         .merge(contributions::router())
+        .merge(preview::router())
         .merge(imports::router())
         .merge(moderation::router())
         .merge(communes::router())

@@ -48,7 +48,7 @@ type FlatPoint = GeomWithData<[f64; 2], PlaceRef>;
 type SpherePoint = GeomWithData<[f64; 3], PlaceRef>;
 
 /// Gazetteer row of a place not in the gazetteer (never matches a commune filter).
-const NO_COMMUNE: u32 = u32::MAX;
+pub const NO_COMMUNE: u32 = u32::MAX;
 
 /// Theme of a sheet whose services are all unknown to the referential.
 pub const NO_THEME: u8 = u8::MAX;
