@@ -89,8 +89,8 @@ export async function startSession({ show, onSignedIn }) {
     $('who').textContent = `${account.email} (${ROLES[account.role] || account.role}${authority ? `, ${authority.name}` : ''})`;
     $('who').hidden = false;
     $('sign-out').hidden = false;
-    await onSignedIn(account, authority);
     say(`Connecté : ${account.email}.`);
+    await onSignedIn(account, authority);
   };
   $('sign-in-form').addEventListener('submit', async (event) => {
     event.preventDefault();

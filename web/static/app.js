@@ -3,8 +3,9 @@
 // panel. The state (view, filters, open sheet) lives in the URL: the view in the hash
 // (#carte=zoom/lat/lon, kept by MapLibre), filters and `fiche` in the query string.
 
-import { FILTER_KEYS, arobases, el, filterQuery, formatDistance, formatNumber, getJSON, sheetItem, themesOf } from './common.js';
+import { FILTER_KEYS, el, filterQuery, formatNumber, getJSON, sheetItem, themesOf } from './common.js';
 import { relatedSection, showMosaic, showPeers } from './compare.js';
+import { sheetParts } from './sheet.js';
 
 const LIST_PAGE = 50;
 const CLUSTER_MAX_ZOOM = 14;
@@ -175,10 +176,6 @@ async function showNearby(lon, lat, label) {
 
 // ---------------------------------------------------------------- the sheet panel
 
-function field(label, ...value) {
-  return [el('dt', {}, label), el('dd', {}, ...value)];
-}
-
 async function openSheet(id) {
   lastFocus = document.activeElement;
   const detail = $('detail');
@@ -195,35 +192,16 @@ async function openSheet(id) {
     detail.focus();
     return;
   }
-  const p = sheet.properties;
-  const a = p.authority || {};
-  const latest = (a.awards || []).reduce((best, aw) => (!best || aw.year > best.year ? aw : best), null);
-  const theme = themes.get(p.services[0] && p.services[0].theme);
-  const website = /^https?:\/\//.test(p.website || '') ? el('a', { href: p.website, rel: 'noopener noreferrer', target: '_blank' }, p.website) : null;
+  const a = sheet.properties.authority || {};
+  const { head, description } = sheetParts(sheet, themes,
+    (place) => map.flyTo({ center: place.coordinates, zoom: Math.max(map.getZoom(), 13) }));
   detail.replaceChildren(
     backButton(),
-    el('h2', { id: 'detail-title' }, p.title),
-    p.sample ? el('p', { class: 'sample-badge' }, 'Fiche d\'exemple : elle ne décrit pas une action réelle.') : null,
-    el('p', { class: 'summary' }, p.summary),
-    el('dl', {},
-      field('Collectivité', `${a.name || p.authority}`, latest ? ` — ${arobases(latest.arobases)} en ${latest.year}` : ''),
-      latest && latest.mentions.length ? field('Mentions', latest.mentions.join(', ')) : [],
-      a.population ? field('Population', `${formatNumber(a.population)} habitants`) : [],
-      field('Année', String(p.year)),
-      field('Thème', theme ? theme.label : '—'),
-      field('Services', el('ul', {}, p.services.map((s) => el('li', {}, `${s.code} — ${s.label}`)))),
-      field('Lieux', el('ul', {}, p.places.map((pl) => el('li', {},
-        el('button', { type: 'button', class: 'link', onclick: () => map.flyTo({ center: pl.coordinates, zoom: Math.max(map.getZoom(), 13) }) },
-          [pl.label, pl.address, pl.commune && pl.commune.name].filter(Boolean).join(', ')),
-        ` (précision : ${pl.precision === 'address' ? 'adresse' : pl.precision === 'commune' ? 'commune' : 'département'})`)))),
-      website ? field('Site', website) : [],
-      latest ? field('Historique du label', (a.awards || []).map((aw) => `${aw.year} : ${arobases(aw.arobases)}`).join(' · ')) : [],
-    ),
+    ...head,
     a.code ? el('p', { class: 'compare-actions' },
       a.kind === 'commune' ? el('button', { type: 'button', id: 'open-peers', onclick: () => showPeers(detail, a.code, compareContext(id)) }, 'Communes comparables') : null,
       el('button', { type: 'button', id: 'open-mosaic', onclick: () => showMosaic(detail, a.code, compareContext(id)) }, `Mosaïque de ${a.name}`)) : null,
-    el('h3', {}, 'Description'),
-    ...p.body.split(/\n{2,}/).map((para) => el('p', {}, para)),
+    ...description,
     relatedSection(id, compareContext(id)),
   );
   detail.focus();

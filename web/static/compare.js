@@ -5,24 +5,41 @@
 
 import { arobases, el, formatDistance, formatNumber, getJSON, sheetItem } from './common.js';
 
-/** "Actions connexes" of a sheet, loaded after the sheet itself. */
-export function relatedSection(id, ctx) {
+/** The "actions connexes" section: its list, and its status line while it loads. */
+function relatedShell() {
   const list = el('ol', { class: 'sheet-list', 'aria-busy': 'true' });
   const status = el('p', { role: 'status' }, 'Recherche des actions connexes…');
   const section = el('section', { class: 'related', 'aria-labelledby': 'related-title' },
     el('h3', { id: 'related-title' }, 'Actions connexes'), status, list);
+  const fill = (page, themes, onOpen) => {
+    list.replaceChildren(...page.features.map((f) => {
+      const item = sheetItem(f, themes, onOpen);
+      item.append(el('span', { class: 'reasons' }, f.properties.reasons.join(' · ')));
+      return item;
+    }));
+    status.textContent = page.features.length ? '' : 'Aucune action connexe pour le moment.';
+    list.removeAttribute('aria-busy');
+  };
+  return { section, status, list, fill };
+}
+
+/** "Actions connexes" of a sheet, loaded after the sheet itself. */
+export function relatedSection(id, ctx) {
+  const shell = relatedShell();
   getJSON(`/api/initiatives/${encodeURIComponent(id)}/related?limit=5`)
-    .then((page) => {
-      list.replaceChildren(...page.features.map((f) => {
-        const item = sheetItem(f, ctx.themes, ctx.openSheet);
-        item.append(el('span', { class: 'reasons' }, f.properties.reasons.join(' · ')));
-        return item;
-      }));
-      status.textContent = page.features.length ? '' : 'Aucune action connexe pour le moment.';
-    })
-    .catch((err) => { status.textContent = `Les actions connexes n'ont pas pu être chargées : ${err.message}`; })
-    .finally(() => list.removeAttribute('aria-busy'));
-  return section;
+    .then((page) => shell.fill(page, ctx.themes, ctx.openSheet))
+    .catch((err) => {
+      shell.status.textContent = `Les actions connexes n'ont pas pu être chargées : ${err.message}`;
+      shell.list.removeAttribute('aria-busy');
+    });
+  return shell.section;
+}
+
+/** "Actions connexes" already loaded (a preview's); each opens on the national map in a new tab. */
+export function relatedFrom(page, themes) {
+  const shell = relatedShell();
+  shell.fill(page, themes);
+  return shell.section;
 }
 
 function header(ctx, title) {

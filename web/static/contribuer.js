@@ -3,7 +3,8 @@
 
 import { el } from './common.js';
 import { $, api, author, dateFormat, fieldError, say, session, startSession, tooMany } from './account.js';
-import { loadReferential, openEditor, setUpEditor } from './editor.js';
+import { backToEditor, loadReferential, openEditor, setUpEditor } from './editor.js';
+import { showPreview } from './preview.js';
 import { showHistory } from './history.js';
 import { setUpBulk } from './bulk.js';
 
@@ -11,7 +12,7 @@ const LINK_PREFIX = '#atlk_';
 let signInForm = () => {};
 
 function show(sectionId) {
-  for (const id of ['password-set', 'sign-in', 'sheets', 'editor', 'history', 'bulk']) $(id).hidden = id !== sectionId;
+  for (const id of ['password-set', 'sign-in', 'sheets', 'editor', 'preview', 'history', 'bulk']) $(id).hidden = id !== sectionId;
 }
 
 // ------------------------------------------------------------------ one-time link
@@ -117,14 +118,23 @@ async function loadSheets(code, name) {
 /** The authority whose sheets are listed: its code and name. */
 let listed = { code: null, name: null };
 
+/** Opens the editor on sheet `id` (a new sheet when null); back to the list if it cannot be opened. */
 async function edit(id) {
   show('editor');
-  await openEditor(id, backToList);
+  if (await openEditor(id, { close: backToList, preview: openPreview })) return;
+  show('sheets');
+  if (listed.code) await loadSheets(listed.code, listed.name);
+  $('sheets-title').focus();
+}
+
+async function openPreview(id, unsaved) {
+  show('preview');
+  await showPreview(id, unsaved);
 }
 
 async function backToList() {
   show('sheets');
-  await loadSheets(listed.code, listed.name);
+  if (listed.code) await loadSheets(listed.code, listed.name);
   $('sheets-title').focus();
 }
 
@@ -143,6 +153,7 @@ async function archive(sheet) {
   await backToList();
 }
 
+/** Once signed in: the authority's sheets, or the sheet the address names (`?fiche=ID`). */
 async function showSheets(account, authority) {
   show('sheets');
   $('authority-form').hidden = Boolean(account.authority);
@@ -152,6 +163,8 @@ async function showSheets(account, authority) {
     $('sheets-title').textContent = 'Les fiches d’une collectivité';
     $('authority-code').focus();
   }
+  const named = new URLSearchParams(location.search).get('fiche');
+  if (named && /^[0-9]{1,18}$/.test(named)) await edit(named);
 }
 
 async function chooseAuthority(event) {
@@ -174,6 +187,7 @@ async function start() {
   $('authority-form').addEventListener('submit', chooseAuthority);
   $('new-sheet').addEventListener('click', () => edit(null));
   $('history-close').addEventListener('click', backToList);
+  $('preview-close').addEventListener('click', () => { show('editor'); backToEditor(); });
   $('bulk-close').addEventListener('click', backToList);
   $('open-bulk').addEventListener('click', () => { show('bulk'); $('bulk-title').focus(); });
   setUpBulk(async () => loadSheets(listed.code, listed.name));

@@ -20,7 +20,10 @@ const services = { all: [], byCode: new Map(), tree: [] };
 let sheet = null;
 let map = null;
 let markers = [];
-let onClose = () => {};
+/** What the page does when the editor is closed or asks for a preview. */
+let page = { close: () => {}, preview: () => {} };
+/** Whether the form holds changes not yet saved. */
+let dirty = false;
 
 /** Loads the referential once: every service with its path (theme › challenge › use). */
 export async function loadReferential() {
@@ -60,6 +63,7 @@ function searchServices() {
 
 function addService(code) {
   if (!sheet.services.includes(code)) sheet.services.push(code);
+  dirty = true;
   drawServices();
   say(`Service ajouté : ${code} ${services.byCode.get(code)?.label || ''}.`);
 }
@@ -69,7 +73,7 @@ function drawServices() {
     `${code} ${services.byCode.get(code)?.label || ''}${i === 0 ? ' (principal)' : ''} `,
     el('button', {
       type: 'button', class: 'link', 'aria-label': `Retirer ${code}`,
-      onclick: () => { sheet.services.splice(i, 1); drawServices(); },
+      onclick: () => { sheet.services.splice(i, 1); dirty = true; drawServices(); },
     }, 'Retirer'))));
 }
 
@@ -97,7 +101,7 @@ function placeItem(place, i) {
       place.given ? el('p', { class: 'meta' }, 'Position donnée sur la carte.') : null,
       found,
       el('p', { id: id('error'), class: 'field-error', hidden: true }),
-      el('button', { type: 'button', class: 'link', onclick: () => { sheet.places.splice(i, 1); drawPlaces(); } }, 'Retirer ce lieu')));
+      el('button', { type: 'button', class: 'link', onclick: () => { sheet.places.splice(i, 1); dirty = true; drawPlaces(); } }, 'Retirer ce lieu')));
 }
 
 function drawPlaces() {
@@ -117,6 +121,7 @@ function drawMarkers() {
       place.lon = Math.round(lng * 1e6) / 1e6;
       place.lat = Math.round(lat * 1e6) / 1e6;
       place.given = true;
+      dirty = true;
       drawPlaces();
       say(`Lieu ${sheet.places.indexOf(place) + 1} déplacé : enregistrez pour garder cette position.`);
     });
@@ -190,6 +195,7 @@ function take(answer) {
   sheet.id = answer.id;
   sheet.version = answer.version;
   sheet.state = answer.state;
+  dirty = false;
   const reports = answer.places || [];
   sheet.places = answer.content.places.map((p, i) => ({
     label: p.label || '', address: p.address || '', postal_code: p.postal_code || '',
@@ -199,7 +205,9 @@ function take(answer) {
   drawPlaces();
   $('editor-title').textContent = answer.content.title || 'Fiche sans titre';
   const states = { draft: 'brouillon', proposed: 'proposée à la modération', rejected: 'refusée', published: 'publiée', archived: 'archivée' };
-  $('editor-state').textContent = `État : ${states[answer.state] || answer.state} · version ${answer.version}`;
+  const reason = answer.state === 'rejected' && answer.review && answer.review.reason;
+  $('editor-state').textContent = `État : ${states[answer.state] || answer.state} · version ${answer.version}`
+    + (reason ? ` · motif du refus : ${reason}` : '');
 }
 
 async function save(draft) {
@@ -225,14 +233,24 @@ function fill(content) {
   $('e-website').value = content.website || '';
 }
 
-/** Opens the editor on a new sheet (`id` null) or on a sheet's working copy. */
-export async function openEditor(id, close) {
-  onClose = close;
+/**
+ * Opens the editor on a new sheet (`id` null) or on a sheet's working copy; false when the
+ * sheet cannot be opened. `actions.close()` leaves it; `actions.preview(id, unsaved)` shows the
+ * saved sheet as the public will see it.
+ */
+export async function openEditor(id, actions) {
+  page = actions;
+  dirty = false;
   sheet = { id: null, version: null, services: [], places: [] };
   clearErrors();
   if (id) {
-    const res = await api('GET', `/api/initiatives/${id}/revision`);
-    if (!res.ok) return say('Cette fiche ne peut pas être ouverte.');
+    const res = await api('GET', `/api/initiatives/${encodeURIComponent(id)}/revision`);
+    if (!res.ok) {
+      say(res.status === 404 || res.status === 403
+        ? `La fiche n° ${id} n’existe pas ou n’appartient pas à votre collectivité.`
+        : `Cette fiche ne peut pas être ouverte (erreur ${res.status}).`);
+      return false;
+    }
     fill(res.data.content);
     sheet.services = [...res.data.content.services];
     take(res.data);
@@ -248,6 +266,22 @@ export async function openEditor(id, close) {
   map?.resize();
   drawMarkers();
   $('editor-title').focus();
+  return true;
+}
+
+/** Back from the preview: the map is drawn again at its size, the focus where it was. */
+export function backToEditor() {
+  map?.resize();
+  $('e-preview').focus();
+}
+
+function preview() {
+  if (!sheet.id) {
+    say('Enregistrez d’abord le brouillon : l’aperçu montre la dernière version enregistrée.');
+    $('e-save').focus();
+    return;
+  }
+  page.preview(sheet.id, dirty);
 }
 
 export function setUpEditor() {
@@ -259,5 +293,7 @@ export function setUpEditor() {
   });
   $('editor-form').addEventListener('submit', (e) => { e.preventDefault(); save(true); });
   $('e-submit').addEventListener('click', () => save(false));
-  $('e-close').addEventListener('click', () => onClose());
+  $('e-close').addEventListener('click', () => page.close());
+  $('e-preview').addEventListener('click', preview);
+  $('editor-form').addEventListener('input', (e) => { if (e.target.id !== 'e-service-search') dirty = true; });
 }

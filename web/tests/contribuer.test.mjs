@@ -24,16 +24,17 @@ async function proposeSheet(title) {
   return (await res.json()).id;
 }
 
-/** A contributor of Marck with an account (its password set over the API), signed in on a new page at /contribuer. */
-async function signedInPage(email) {
-  const link = ctx.server.atlaas('account', 'create', '--email', email, '--role', 'contributor', '--authority', '62548');
+/** A contributor with an account (its password set over the API), signed in on a new page at
+ *  `path`; of Marck unless another authority is given. */
+async function signedInPage(email, { authority = '62548', path = '/contribuer' } = {}) {
+  const link = ctx.server.atlaas('account', 'create', '--email', email, '--role', 'contributor', '--authority', authority);
   const set = await fetch(`${ctx.server.base}/api/account/password`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ link: link.split('#')[1], password: PASSWORD }),
   });
   assert.equal(set.status, 200);
   const page = await newPage(ctx.browser);
-  await page.goto(`${ctx.server.base}/contribuer`);
+  await page.goto(`${ctx.server.base}${path}`);
   await page.waitForSelector('body[data-ready]');
   await page.fill('#email', email);
   await page.fill('#password', PASSWORD);
@@ -250,5 +251,86 @@ test('a contributor checks a file, sees its errors by row, and imports the valid
   // The file's refused row is reported, not written: one console line, the first check's 422.
   assert.equal(page.errors.length, 1, page.errors.join('\n'));
   assert.match(page.errors[0], /status of 422/);
+  await page.close();
+});
+
+test('a contributor previews a sheet as the public will read it, with the actions connexes it will have', async () => {
+  const id = await proposeSheet('Démarches en ligne pour les Marckois');
+  const page = await signedInPage('apercu@mairie-marck.fr');
+  await page.locator(`#state-proposed + ul li[data-id="${id}"] button`, { hasText: 'Modifier' }).click();
+  await page.waitForSelector('#editor:not([hidden])');
+  await page.click('#e-preview');
+  await page.waitForSelector('#preview:not([hidden]) #preview-sheet:not([aria-busy]) .related');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'preview-title');
+  assert.equal(await page.textContent('#preview-sheet h2'), 'Démarches en ligne pour les Marckois');
+  const facts = await page.textContent('#preview-sheet dl');
+  assert.match(facts, /Collectivité\s*Marck/);
+  assert.match(facts, /1\.a\.1\.1 — \S/, 'the service with its label');
+  assert.match(facts, /Marck \(précision : commune\)/);
+  assert.ok(await page.isHidden('#preview-unsaved'));
+
+  // The actions connexes are the API's, in its order, each saying why.
+  const marck = ctx.server.atlaas('token', 'create', '--role', 'contributor', '--authority', '62548', '--label', 'aperçu');
+  const api = await (await fetch(`${ctx.server.base}/api/initiatives/${id}/preview`, { headers: { authorization: `Bearer ${marck}` } })).json();
+  assert.ok(api.related.features.length > 0, 'the sample has sheets of the same theme');
+  const shown = await page.$$eval('#preview-sheet .related li a', (links) => links.map((a) => Number(a.dataset.id)));
+  assert.deepEqual(shown, api.related.features.map((f) => f.properties.id));
+  assert.equal(await page.locator('#preview-sheet .related li .reasons').count(), shown.length);
+
+  // An unsaved change: the preview says it shows the saved version.
+  await page.click('#preview-close');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'e-preview');
+  await page.fill('#e-title', 'Démarches en ligne (nouveau titre)');
+  await page.click('#e-preview');
+  await page.waitForSelector('#preview-sheet:not([aria-busy]) h2');
+  assert.ok(await page.isVisible('#preview-unsaved'));
+  assert.equal(await page.textContent('#preview-sheet h2'), 'Démarches en ligne pour les Marckois');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a rejected proposal shows its reason to the contributor, in the list and in the editor', async () => {
+  const id = await proposeSheet('Borne sans lieu');
+  const moderator = ctx.server.atlaas('token', 'create', '--role', 'moderator', '--label', 'modération');
+  const rejected = await fetch(`${ctx.server.base}/api/initiatives/${id}/reject`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${moderator}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ reason: 'Indiquez où se trouve la borne.' }),
+  });
+  assert.equal(rejected.status, 200);
+  const page = await signedInPage('refus@mairie-marck.fr');
+  const item = page.locator(`#state-rejected + ul li[data-id="${id}"]`);
+  assert.match(await item.textContent(), /Motif du refus : Indiquez où se trouve la borne\./);
+  await item.locator('button', { hasText: 'Modifier' }).click();
+  await page.waitForFunction(() => /motif du refus : Indiquez/.test(document.getElementById('editor-state').textContent));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a contributor of another authority can neither open the editor of a sheet nor change it', async () => {
+  const id = await proposeSheet('Conseil municipal filmé');
+  // Gueugnon's agent follows a link to Marck's sheet.
+  const page = await signedInPage('mairie@gueugnon.fr', { authority: '71230', path: `/contribuer?fiche=${id}` });
+  await page.waitForFunction(() => /n’existe pas ou n’appartient pas à votre collectivité/.test(document.getElementById('status').textContent));
+  assert.ok(await page.isHidden('#editor'));
+  assert.ok(await page.isVisible('#sheets'));
+  assert.match(await page.textContent('#sheets-title'), /Gueugnon/);
+  // Nor through the API, with the session the page holds (cookie and CSRF token).
+  const answers = await page.evaluate(async (sheet) => {
+    const csrf = (await (await fetch('/api/session')).json()).csrf_token;
+    const headers = { 'content-type': 'application/json', 'x-csrf-token': csrf, 'if-match': '"1"' };
+    const patch = await fetch(`/api/initiatives/${sheet}`, { method: 'PATCH', headers, body: JSON.stringify({ title: 'Pris' }) });
+    const archive = await fetch(`/api/initiatives/${sheet}`, { method: 'DELETE', headers });
+    const preview = await fetch(`/api/initiatives/${sheet}/preview`);
+    return [patch.status, archive.status, preview.status];
+  }, id);
+  assert.deepEqual(answers, [404, 404, 404], 'a proposal of another authority does not exist for Gueugnon');
+  const marck = ctx.server.atlaas('token', 'create', '--role', 'contributor', '--authority', '62548', '--label', 'contrôle');
+  const revision = await (await fetch(`${ctx.server.base}/api/initiatives/${id}/revision`, { headers: { authorization: `Bearer ${marck}` } })).json();
+  assert.equal(revision.content.title, 'Conseil municipal filmé');
+  assert.equal(revision.state, 'proposed');
+  // The browser notes each refused request: the editor's, then the three above.
+  assert.equal(page.errors.length, 4, page.errors.join('\n'));
+  assert.ok(page.errors.every((e) => /status of 404/.test(e)), page.errors.join('\n'));
   await page.close();
 });
