@@ -241,7 +241,13 @@ async fn every_kind_of_bad_row_gets_its_column_and_reason() {
     expect(9, Some("latitude"), "only one of longitude and latitude");
     expect(10, Some("latitude"), "in no French commune");
     expect(11, Some("code_insee"), "62999");
-    expect(12, Some("titre"), "the title is empty");
+    expect(12, Some("titre"), "empty");
+    // Each with its code, for the pages to say it in French.
+    let codes: BTreeMap<usize, String> =
+        outcome.report.errors.iter().map(|e| (e.row, serde_json::to_value(e).unwrap()["code"].as_str().unwrap().to_owned())).collect();
+    assert_eq!(codes[&6], "not_a_service_or_name");
+    assert_eq!(codes[&10], "outside_france");
+    assert_eq!(codes[&12], "empty");
     expect(13, Some("id"), "another services");
     assert!(!by_row.contains_key(&2));
     assert_eq!(store.count_initiatives().await.unwrap(), 0);

@@ -20,7 +20,7 @@ use std::collections::HashSet;
 use super::classes::{PopulationClass, class_of};
 use super::{authority_kind_label, format_distance};
 use crate::index::rank::insert_top;
-use crate::index::text::distinct_terms;
+use crate::index::text::terms;
 use crate::index::{Filter, IndexedSheet, NO_COMMUNE, ServiceSet, SpatialIndex, geodesic_distance, great_circle_distance};
 use crate::model::{AuthorityKind, SheetId};
 use crate::referential::{Level, Referential};
@@ -158,7 +158,7 @@ pub fn related_to_unpublished(index: &SpatialIndex, sheet: &Unpublished, limit: 
         commune: index.gazetteer().index_of(sheet.commune).unwrap_or(NO_COMMUNE),
         terms: index.known_terms(sheet.title).map(|(_, t)| t).collect(),
         // Its words the index does not know yet still count, as they will once it is published.
-        term_count: distinct_terms(sheet.title),
+        term_count: terms(sheet.title).into_iter().collect::<HashSet<String>>().len(),
         authority_row,
         kind: authority_row.map_or(sheet.kind, |row| index.authorities()[row as usize].kind),
         class: class_of(population),

@@ -5,8 +5,9 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::geocode::{Geocoder, Note, PlaceInput, five};
+use crate::geocode::{Geocoder, PlaceInput, five};
 use crate::model::contribution::SheetContent;
+use crate::model::reason::Reason;
 use crate::model::rules::{MAX_BODY, MAX_PLACE_TEXT, MAX_PLACES, MAX_SERVICES, MAX_SUMMARY, MAX_TITLE, website};
 use crate::model::{GeocodeMethod, Place, Precision, round_degrees};
 use crate::referential::Referential;
@@ -19,18 +20,33 @@ const SET_BY_SERVICE: [&str; 11] =
 /// What a place may say about itself.
 const PLACE_FIELDS: [&str; 8] = ["label", "address", "postal_code", "commune", "insee", "departement", "lon", "lat"];
 
-/// One problem with one field of a body (`title`, `places[1].postal_code`).
+/// One problem with one field of a body (`title`, `places[1].postal_code`): its code and
+/// params (for clients that translate), and the English sentence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldError {
     pub field: String,
+    #[serde(flatten)]
+    pub why: Reason,
     pub reason: String,
     /// Communes the client may have meant, `"Name (INSEE code)"`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<String>,
 }
 
-fn problem(field: impl Into<String>, reason: impl Into<String>) -> FieldError {
-    FieldError { field: field.into(), reason: reason.into(), candidates: vec![] }
+pub fn problem(field: impl Into<String>, why: Reason) -> FieldError {
+    problem_with(field, why, vec![])
+}
+
+fn problem_with(field: impl Into<String>, why: Reason, candidates: Vec<String>) -> FieldError {
+    FieldError { field: field.into(), reason: why.to_string(), why, candidates }
+}
+
+/// Something the geocoder did to a place, worth telling.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    #[serde(flatten)]
+    pub why: Reason,
+    pub reason: String,
 }
 
 /// Where a place landed and how, as the answer to a write tells it.
@@ -43,7 +59,7 @@ pub struct PlaceReport {
     pub precision: Precision,
     /// From 1 (given coordinates, INSEE code) down as the evidence thins, to two decimals.
     pub confidence: f64,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// Checked content, with a report for each place the body gave.
@@ -76,7 +92,7 @@ impl Rules<'_> {
         if let Value::Object(map) = body {
             for required in ["title", "services", "places"] {
                 if !map.contains_key(required) {
-                    errors.push(problem(required, "required"));
+                    errors.push(problem(required, Reason::Required));
                 }
             }
         }
@@ -96,7 +112,7 @@ impl Rules<'_> {
     /// geocoded only when the patch gives them.
     pub fn merge(&self, current: &SheetContent, patch: &Value) -> Result<Checked, Vec<FieldError>> {
         let Value::Object(map) = patch else {
-            return Err(vec![problem("", "the body must be a JSON object")]);
+            return Err(vec![problem("", Reason::BodyNotAnObject)]);
         };
         let mut content = current.clone();
         let mut places = vec![];
@@ -113,10 +129,8 @@ impl Rules<'_> {
                     content.places = p;
                     places = reports;
                 }),
-                k if SET_BY_SERVICE.contains(&k) => {
-                    Err(vec![problem(k, "set by the service, not by the body (the owner comes from your credentials)")])
-                }
-                k => Err(vec![problem(k, format!("unknown field; a sheet has {}", FIELDS.join(", ")))]),
+                k if SET_BY_SERVICE.contains(&k) => Err(vec![problem(k, Reason::SetByService)]),
+                k => Err(vec![problem(k, Reason::UnknownField { of: "sheet", allowed: FIELDS.join(", ") })]),
             };
             if let Err(e) = outcome {
                 errors.extend(e);
@@ -127,10 +141,10 @@ impl Rules<'_> {
 
     fn services(&self, value: &Value) -> Result<Vec<String>, Vec<FieldError>> {
         let Value::Array(items) = value else {
-            return Err(vec![problem("services", "a list of referential service codes, such as [\"1.b.2.1\"]")]);
+            return Err(vec![problem("services", Reason::ServicesNotAList)]);
         };
         if items.is_empty() || items.len() > MAX_SERVICES {
-            return Err(vec![problem("services", format!("from 1 to {MAX_SERVICES} service codes, the first being the main one"))]);
+            return Err(vec![problem("services", Reason::ServiceCount { max: MAX_SERVICES })]);
         }
         let mut codes: Vec<String> = vec![];
         let mut errors = vec![];
@@ -139,15 +153,13 @@ impl Rules<'_> {
             match item.as_str().map(str::trim) {
                 Some(code) if self.referential.service_index(code).is_some() => {
                     if codes.iter().any(|c| c == code) {
-                        errors.push(problem(field, format!("{code} is listed twice")));
+                        errors.push(problem(field, Reason::DuplicateService { service: code.to_string() }));
                     } else {
                         codes.push(code.to_owned());
                     }
                 }
-                Some(code) => {
-                    errors.push(problem(field, format!("{code:?} is not a service code of the referential (see /api/referential)")))
-                }
-                None => errors.push(problem(field, "a service code is a string")),
+                Some(code) => errors.push(problem(field, Reason::UnknownService { service: code.to_string() })),
+                None => errors.push(problem(field, Reason::NotAString)),
             }
         }
         if errors.is_empty() { Ok(codes) } else { Err(errors) }
@@ -155,10 +167,10 @@ impl Rules<'_> {
 
     fn places(&self, value: &Value) -> Result<(Vec<Place>, Vec<PlaceReport>), Vec<FieldError>> {
         let Value::Array(items) = value else {
-            return Err(vec![problem("places", "a list of places, each with coordinates, an INSEE code, a postal code or a commune name")]);
+            return Err(vec![problem("places", Reason::PlacesNotAList)]);
         };
         if items.is_empty() || items.len() > MAX_PLACES {
-            return Err(vec![problem("places", format!("from 1 to {MAX_PLACES} places, the first being the main one"))]);
+            return Err(vec![problem("places", Reason::PlaceCount { max: MAX_PLACES })]);
         }
         let (mut places, mut reports, mut errors) = (vec![], vec![], vec![]);
         for (i, item) in items.iter().enumerate() {
@@ -176,12 +188,12 @@ impl Rules<'_> {
     fn place(&self, i: usize, item: &Value) -> Result<(Place, PlaceReport), Vec<FieldError>> {
         let at = |key: &str| format!("places[{i}].{key}");
         let Value::Object(map) = item else {
-            return Err(vec![problem(format!("places[{i}]"), "a place is an object")]);
+            return Err(vec![problem(format!("places[{i}]"), Reason::PlaceNotAnObject)]);
         };
         let mut errors: Vec<FieldError> = map
             .keys()
             .filter(|k| !PLACE_FIELDS.contains(&k.as_str()))
-            .map(|k| problem(at(k), format!("unknown field; a place has {}", PLACE_FIELDS.join(", "))))
+            .map(|k| problem(at(k), Reason::UnknownField { of: "place", allowed: PLACE_FIELDS.join(", ") }))
             .collect();
         let mut string = |key: &str| -> Option<String> {
             match optional_text(map, key, MAX_PLACE_TEXT) {
@@ -199,7 +211,7 @@ impl Rules<'_> {
             Some(v) => {
                 let n = v.as_f64();
                 if n.is_none() {
-                    errors.push(problem(at(key), "degrees (WGS 84) as a JSON number"));
+                    errors.push(problem(at(key), Reason::NotANumber));
                 }
                 n
             }
@@ -222,7 +234,7 @@ impl Rules<'_> {
                 .into_iter()
                 .find_map(|(k, given)| given.then_some(k))
                 .unwrap_or("commune");
-            vec![FieldError { field: at(key), reason: e.reason, candidates: e.candidates }]
+            vec![problem_with(at(key), e.reason, e.candidates)]
         })?;
         let report = PlaceReport {
             field: format!("places[{i}]"),
@@ -231,7 +243,7 @@ impl Rules<'_> {
             method: found.method,
             precision: found.precision,
             confidence: (f64::from(found.confidence) * 100.0).round() / 100.0,
-            warnings: found.notes.iter().map(warning).collect(),
+            warnings: found.notes.iter().map(|n| Warning { reason: n.reason().to_string(), why: n.reason() }).collect(),
         };
         let place = Place {
             label,
@@ -247,47 +259,37 @@ impl Rules<'_> {
     }
 }
 
-fn warning(note: &Note) -> String {
-    match note {
-        Note::SwappedCoordinates => "latitude and longitude were given the other way round: swapped back".into(),
-        Note::FarFromCommune { commune, distance_m } => {
-            format!("the point is {:.1} km from commune {commune}: the point is kept", distance_m / 1000.0)
-        }
-        Note::FormerCommune { former, now } => format!("{former} is a former commune: the place belongs to {now}"),
-    }
-}
-
 /// A text field: `null` clears an optional one.
 fn text(value: &Value, field: &str, max: usize, required: bool) -> Result<String, Vec<FieldError>> {
     let text = match value {
         Value::String(s) => s.trim().to_owned(),
         Value::Null if !required => String::new(),
-        Value::Null => return Err(vec![problem(field, "required: it cannot be removed")]),
-        _ => return Err(vec![problem(field, "a string")]),
+        Value::Null => return Err(vec![problem(field, Reason::CannotBeRemoved)]),
+        _ => return Err(vec![problem(field, Reason::NotAString)]),
     };
     if required && text.is_empty() {
-        return Err(vec![problem(field, "empty")]);
+        return Err(vec![problem(field, Reason::Empty)]);
     }
     if text.chars().count() > max {
-        return Err(vec![problem(field, format!("longer than {max} characters"))]);
+        return Err(vec![problem(field, Reason::TooLong { max })]);
     }
     Ok(text)
 }
 
-fn optional_text(map: &Map<String, Value>, key: &str, max: usize) -> Result<Option<String>, String> {
+fn optional_text(map: &Map<String, Value>, key: &str, max: usize) -> Result<Option<String>, Reason> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.chars().count() > max => Err(format!("longer than {max} characters")),
+        Some(Value::String(s)) if s.chars().count() > max => Err(Reason::TooLong { max }),
         Some(Value::String(s)) => Ok(Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
-        Some(_) => Err("a string".into()),
+        Some(_) => Err(Reason::NotAString),
     }
 }
 
 fn year(value: &Value) -> Result<u16, Vec<FieldError>> {
     match value.as_u64().filter(|y| (1999..=2100).contains(y)) {
         Some(y) => Ok(y as u16),
-        None if value.is_null() => Err(vec![problem("year", "required: it cannot be removed")]),
-        None => Err(vec![problem("year", "the label edition year, a whole number from 1999 to 2100")]),
+        None if value.is_null() => Err(vec![problem("year", Reason::CannotBeRemoved)]),
+        None => Err(vec![problem("year", Reason::Year)]),
     }
 }
 
@@ -295,10 +297,8 @@ fn site(value: &Value) -> Result<Option<String>, Vec<FieldError>> {
     match value {
         Value::Null => Ok(None),
         Value::String(s) if s.trim().is_empty() => Ok(None),
-        Value::String(s) => {
-            website(s).map(Some).ok_or_else(|| vec![problem("website", format!("{s:?} is not a web address (http:// or https://)"))])
-        }
-        _ => Err(vec![problem("website", "a web address, as a string")]),
+        Value::String(s) => website(s).map(Some).ok_or_else(|| vec![problem("website", Reason::NotAWebsite { value: s.clone() })]),
+        _ => Err(vec![problem("website", Reason::WebsiteNotAString)]),
     }
 }
 

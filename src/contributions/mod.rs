@@ -21,11 +21,12 @@ use crate::auth::token::{IssueError, known_authority};
 use crate::gazetteer::Gazetteer;
 use crate::geocode::Geocoder;
 use crate::model::contribution::{HistoryEntry, NewHistoryEntry, Revision, RevisionState, SheetContent};
+use crate::model::reason::Reason;
 use crate::model::{NewInitiative, Role, SheetId, Status};
 use crate::referential::Referential;
 use crate::store::contributions::{Editable, ProposalQuery, RevisionWrite, Save};
 use crate::store::{Store, StoreError};
-use input::{Checked, FieldError, PlaceReport, Rules};
+use input::{Checked, FieldError, PlaceReport, Rules, problem};
 use policy::{Verb, may, publishes_directly};
 
 /// The source of sheets made through the API (with a random external id each).
@@ -269,8 +270,7 @@ impl Workflow<'_> {
         let expected = expected_or_current(&current, expected)?;
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > MAX_REASON {
-            let why = format!("say why, in 1 to {MAX_REASON} characters: the authority reads it");
-            return Err(ContributionError::Invalid(vec![FieldError { field: "reason".into(), reason: why, candidates: vec![] }]));
+            return Err(ContributionError::Invalid(vec![problem("reason", Reason::RejectionReason { max: MAX_REASON })]));
         }
         let content = proposal(&current)?.content.clone();
         let entry = NewHistoryEntry { action: "rejected", public: false, reason: Some(reason.to_owned()), changes: BTreeMap::new() };

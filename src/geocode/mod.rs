@@ -15,6 +15,7 @@ use crate::gazetteer::names::fold;
 use crate::gazetteer::search::SearchIndex;
 use crate::gazetteer::{Commune, CommuneKind, Gazetteer};
 use crate::index::geodesic_distance;
+use crate::model::reason::Reason;
 use crate::model::{GeocodeMethod, Precision};
 
 /// Given coordinates farther than this from the named commune's boundary are reported.
@@ -45,6 +46,19 @@ pub enum Note {
     FormerCommune { former: String, now: String },
 }
 
+impl Note {
+    /// The note as a warning's reason.
+    pub fn reason(&self) -> Reason {
+        match self {
+            Note::SwappedCoordinates => Reason::SwappedCoordinates,
+            Note::FarFromCommune { commune, distance_m } => {
+                Reason::FarFromCommune { commune: commune.clone(), distance_km: (distance_m / 100.0).round() / 10.0 }
+            }
+            Note::FormerCommune { former, now } => Reason::FormerCommune { former: former.clone(), now: now.clone() },
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Geocoded {
     /// INSEE code of the commune (or arrondissement).
@@ -61,13 +75,13 @@ pub struct Geocoded {
 #[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
 #[error("{reason}")]
 pub struct GeocodeError {
-    pub reason: String,
+    pub reason: Reason,
     /// The closest communes, `"Name (INSEE code)"`, best first.
     pub candidates: Vec<String>,
 }
 
-fn error(reason: impl Into<String>, candidates: Vec<String>) -> GeocodeError {
-    GeocodeError { reason: reason.into(), candidates }
+fn error(reason: Reason, candidates: Vec<String>) -> GeocodeError {
+    GeocodeError { reason, candidates }
 }
 
 /// Exact lookups over the gazetteer (its folded names and postal codes, made once when it
@@ -125,7 +139,7 @@ impl<'g> Geocoder<'g> {
     pub fn geocode(&self, input: &PlaceInput) -> Result<Geocoded, GeocodeError> {
         match (input.lon, input.lat) {
             (Some(lon), Some(lat)) => return self.coordinates(lon, lat, input),
-            (Some(_), None) | (None, Some(_)) => return Err(error("only one of longitude and latitude is given", vec![])),
+            (Some(_), None) | (None, Some(_)) => return Err(error(Reason::OneCoordinate, vec![])),
             (None, None) => {}
         }
         self.named(input)
@@ -137,9 +151,7 @@ impl<'g> Geocoder<'g> {
         if let Some(code) = input.insee.map(five).filter(|c| !c.is_empty()) {
             return match self.g.commune(&code) {
                 Some(c) => Ok(self.settle(c, GeocodeMethod::InseeCode, 1.0)),
-                None => {
-                    Err(error(format!("{code} is not an INSEE code of the gazetteer"), name.map(|n| self.suggest(n)).unwrap_or_default()))
-                }
+                None => Err(error(Reason::UnknownInsee { insee: code.clone() }, name.map(|n| self.suggest(n)).unwrap_or_default())),
             };
         }
         if let Some(postal) = input.postal_code.map(five).filter(|p| !p.is_empty()) {
@@ -147,7 +159,7 @@ impl<'g> Geocoder<'g> {
         }
         match name {
             Some(n) => self.by_name(n, input.departement),
-            None => Err(error("no coordinates, INSEE code, postal code or commune name", vec![])),
+            None => Err(error(Reason::NothingToLocate, vec![])),
         }
     }
 
@@ -161,17 +173,14 @@ impl<'g> Geocoder<'g> {
                     g.confidence = 0.7;
                     g
                 }),
-                None => Err(error(format!("{postal} is not a postal code of the gazetteer"), candidates)),
+                None => Err(error(Reason::UnknownPostalCode { postal_code: postal.to_owned() }, candidates)),
             };
         }
         let Some(name) = name else {
             let current: Vec<u32> = rows.iter().copied().filter(|&i| self.row(i).kind.is_current()).collect();
             return match current.as_slice() {
                 [one] => Ok(self.settle(self.row(*one), GeocodeMethod::PostalCodeName, 0.8)),
-                _ => Err(error(
-                    format!("postal code {postal} is shared by several communes: give the commune's name"),
-                    self.labels(&current),
-                )),
+                _ => Err(error(Reason::SharedPostalCode { postal_code: postal.to_owned() }, self.labels(&current))),
             };
         };
         let key = fold(name);
@@ -204,10 +213,16 @@ impl<'g> Geocoder<'g> {
                     .collect();
                 match self.best(&near).as_slice() {
                     [one] => Ok(self.settle(self.row(*one), GeocodeMethod::PostalCodeName, 0.7)),
-                    _ => Err(error(format!("no commune named {name:?} has the postal code {postal}"), self.labels(rows))),
+                    _ => Err(error(
+                        Reason::NoCommuneWithPostalCode { name: name.to_owned(), postal_code: postal.to_owned() },
+                        self.labels(rows),
+                    )),
                 }
             }
-            several => Err(error(format!("several communes named {name:?} have the postal code {postal}"), self.labels(several))),
+            several => Err(error(
+                Reason::SeveralCommunesWithPostalCode { name: name.to_owned(), postal_code: postal.to_owned() },
+                self.labels(several),
+            )),
         }
     }
 
@@ -220,10 +235,10 @@ impl<'g> Geocoder<'g> {
         match self.best(&rows).as_slice() {
             [one] => Ok(self.settle(self.row(*one), method, confidence)),
             [] => Err(error(
-                format!("no commune is named {name:?}{}", departement.map(|d| format!(" in {d}")).unwrap_or_default()),
+                Reason::NoCommuneNamed { name: name.to_owned(), departement: departement.map(str::to_owned) },
                 self.suggest(name),
             )),
-            several => Err(error(format!("{name:?} is ambiguous: give the département or the postal code"), self.labels(several))),
+            several => Err(error(Reason::AmbiguousName { name: name.to_owned() }, self.labels(several))),
         }
     }
 
@@ -246,14 +261,14 @@ impl<'g> Geocoder<'g> {
 
     fn coordinates(&self, lon: f64, lat: f64, input: &PlaceInput) -> Result<Geocoded, GeocodeError> {
         if !lon.is_finite() || !lat.is_finite() {
-            return Err(error("coordinates are not numbers", vec![]));
+            return Err(error(Reason::CoordinatesNotNumbers, vec![]));
         }
         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
             // Out of range one way round may be valid the other way.
             if (-180.0..=180.0).contains(&lat) && (-90.0..=90.0).contains(&lon) && self.g.reverse(lat, lon).is_some() {
                 return self.located(lat, lon, input, vec![Note::SwappedCoordinates]);
             }
-            return Err(error(format!("longitude {lon} and latitude {lat} are outside -180..180 and -90..90"), vec![]));
+            return Err(error(Reason::CoordinatesOutOfRange { lon, lat }, vec![]));
         }
         if self.g.reverse(lon, lat).is_none() && self.g.reverse(lat, lon).is_some() {
             return self.located(lat, lon, input, vec![Note::SwappedCoordinates]);
@@ -271,7 +286,7 @@ impl<'g> Geocoder<'g> {
             // Off every (simplified) boundary, on a coast or a border: the named commune holds it.
             (None, Some(n)) => n.commune.clone(),
             (None, None) => {
-                return Err(error(format!("{lon}, {lat} is in no French commune (outside France, or at sea)"), vec![]));
+                return Err(error(Reason::OutsideFrance { lon, lat }, vec![]));
             }
         };
         if let Some(n) = &named {

@@ -31,6 +31,7 @@ pub use write::write_prepared;
 
 use crate::gazetteer::Gazetteer;
 use crate::geocode::Geocoder;
+use crate::model::reason::Reason;
 use crate::model::{Authority, Initiative};
 use crate::referential::Referential;
 use crate::store::{Store, StoreError};
@@ -259,14 +260,14 @@ fn group(row: RowSheet, sheets: &mut Vec<Pending>, by_id: &mut HashMap<String, u
     sheet.rows.push(row.row);
     let first_row = sheet.rows[0];
     let conflict = if row.id.is_none() {
-        Some(format!("row {first_row} has the same title in the same commune: add an id column to tell them apart"))
+        Some(Reason::SameTitleSameCommune { first_row })
     } else {
-        conflicting_field(&sheet.first, &row).map(|f| format!("the id {external_id:?} was given at row {first_row} with another {f}"))
+        conflicting_field(&sheet.first, &row).map(|field| Reason::IdGivenTwice { id: external_id.clone(), first_row, field })
     };
     match conflict {
         Some(reason) => {
             let column = row.id.as_ref().map(|_| "id".to_owned());
-            report.errors.push(Problem { row: row.row, line: row.line, column, reason, candidates: vec![] });
+            report.errors.push(Problem::new(row.row, row.line, column, reason));
             rejected.insert(i);
         }
         None => sheet.first.places.extend(row.places),

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::ImportError;
 use super::fields::{Field, field_of};
+use crate::model::reason::Reason;
 
 /// One row of a file.
 #[derive(Debug, Clone)]
@@ -20,7 +21,7 @@ pub struct Record {
     /// Points of a GeoJSON geometry, `[lon, lat]`.
     pub points: Vec<[f64; 2]>,
     /// What makes the row unreadable as a whole (a wrong number of fields, a bad geometry).
-    pub problem: Option<String>,
+    pub problem: Option<Reason>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,15 +73,13 @@ pub fn csv(text: &str, separator: u8) -> Result<(Vec<String>, Vec<Record>), Impo
         // More fields than columns, even empty ones: a separator in an unquoted text shifted
         // the row, and reading it would put values in the wrong columns.
         if row.len() > headers.len() {
-            record.problem = Some(format!(
-                "the row has {} fields but the header names {} columns: is a {} missing its quotes?",
-                row.len(),
-                headers.len(),
-                if separator == b';' { "semicolon" } else { "comma" }
-            ));
+            record.problem = Some(Reason::FieldCount {
+                fields: row.len(),
+                columns: headers.len(),
+                separator: if separator == b';' { "semicolon" } else { "comma" },
+            });
         } else if row.len() < headers.len() {
-            record.problem =
-                Some(format!("the row has {} fields but the header names {} columns: is it cut short?", row.len(), headers.len()));
+            record.problem = Some(Reason::FieldsMissing { fields: row.len(), columns: headers.len() });
         }
         for ((header, field), value) in headers.iter().zip(&fields).zip(row.iter()) {
             record.push_known(header, *field, value);
@@ -150,7 +149,7 @@ pub fn json(text: &str) -> Result<(Vec<String>, Vec<Record>), ImportError> {
             Value::Object(object) => object_record(i + 1, object, &mut keys),
             _ => {
                 let mut record = Record::new(i + 1, None);
-                record.problem = Some("this item is not an object".into());
+                record.problem = Some(Reason::ItemNotAnObject);
                 record
             }
         })
@@ -185,7 +184,7 @@ pub fn geojson(text: &str) -> Result<(Vec<String>, Vec<Record>), ImportError> {
                 None => {}
                 Some(geojson::Value::Point(p)) => record.points.push([p[0], p[1]]),
                 Some(geojson::Value::MultiPoint(ps)) => record.points.extend(ps.iter().map(|p| [p[0], p[1]])),
-                Some(other) => record.problem = Some(format!("the geometry is a {}: places are Points or a MultiPoint", other.type_name())),
+                Some(other) => record.problem = Some(Reason::NotAPoint { geometry: other.type_name().to_owned() }),
             }
             if !record.points.is_empty() {
                 record.cells.retain(|c| !matches!(c.field, Some(Field::Latitude | Field::Longitude)));
@@ -216,7 +215,7 @@ mod tests {
     #[test]
     fn a_row_with_too_many_fields_is_named() {
         let (_, records) = csv("titre;commune\nBudget; participatif;Marck\nWifi;Calais\n", b';').unwrap();
-        assert!(records[0].problem.as_deref().unwrap().contains("3 fields"));
+        assert!(records[0].problem.as_ref().unwrap().to_string().contains("3 fields"));
         assert!(records[1].problem.is_none());
     }
 
@@ -229,7 +228,7 @@ mod tests {
         assert_eq!(records[0].points, vec![[1.85, 50.95]]);
         assert!(records[0].cells.iter().any(|c| c.field == Some(Field::Id) && c.value == "f1"));
         assert!(!records[0].cells.iter().any(|c| c.field == Some(Field::Latitude)));
-        assert!(records[1].problem.as_deref().unwrap().contains("LineString"));
+        assert!(records[1].problem.as_ref().unwrap().to_string().contains("LineString"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::Format;
+use crate::model::reason::Reason;
 
 /// Something wrong (an error) or worth knowing (a warning) about one row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -17,10 +18,25 @@ pub struct Problem {
     /// The column as the file names it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
+    /// Its code and params, for clients that translate.
+    #[serde(flatten)]
+    pub why: Reason,
+    /// In English.
     pub reason: String,
     /// Communes it may have meant, best first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<String>,
+}
+
+impl Problem {
+    pub fn new(row: usize, line: Option<u64>, column: Option<String>, why: Reason) -> Self {
+        Problem { row, line, column, reason: why.to_string(), why, candidates: vec![] }
+    }
+
+    pub fn with_candidates(mut self, candidates: Vec<String>) -> Self {
+        self.candidates = candidates;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

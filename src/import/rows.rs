@@ -9,6 +9,7 @@ use super::read::Record;
 use super::report::Problem;
 use crate::gazetteer::names::fold;
 use crate::geocode::{Geocoded, Geocoder, Note, PlaceInput, five as code};
+use crate::model::reason::Reason;
 use crate::model::rules::{MAX_BODY, MAX_ID, MAX_SUMMARY, MAX_TITLE, website};
 use crate::model::{Place, Status};
 use crate::referential::{Level, Referential};
@@ -76,7 +77,7 @@ impl<'r> Cells<'r> {
             let Some(field) = cell.field else { continue };
             match cells.by_field.get(&field) {
                 Some((column, value)) if *value != cell.value => {
-                    let reason = format!("the columns {column:?} and {:?} both give the {} and differ", cell.column, name_of(field));
+                    let reason = Reason::ColumnsDiffer { first: (*column).to_owned(), second: cell.column.clone(), field: name_of(field) };
                     cells.problem(Some(field), reason);
                 }
                 _ => {
@@ -104,19 +105,19 @@ impl<'r> Cells<'r> {
         self.record.cells.iter().find(|c| c.field.is_none() && super::fields::fold_name(&c.column) == folded).map(|c| c.value.as_str())
     }
 
-    fn problem(&mut self, field: Option<Field>, reason: impl Into<String>) {
+    fn problem(&mut self, field: Option<Field>, reason: Reason) {
         self.problem_with(field, reason, vec![]);
     }
 
-    fn problem_with(&mut self, field: Option<Field>, reason: impl Into<String>, candidates: Vec<String>) {
+    fn problem_with(&mut self, field: Option<Field>, reason: Reason, candidates: Vec<String>) {
         let column = field.map(|f| self.column(f));
-        self.problems.push(Problem { row: self.record.row, line: self.record.line, column, reason: reason.into(), candidates });
+        self.problems.push(Problem::new(self.record.row, self.record.line, column, reason).with_candidates(candidates));
     }
 
     fn text(&mut self, field: Field, max: usize) -> String {
         let value = self.get(field).unwrap_or("").to_owned();
         if value.chars().count() > max {
-            self.problem(Some(field), format!("longer than {max} characters"));
+            self.problem(Some(field), Reason::TooLong { max });
         }
         value
     }
@@ -160,13 +161,13 @@ pub fn read_row(ctx: &Context, record: &Record) -> Result<RowSheet, Vec<Problem>
     }
     let title = cells.text(Field::Title, MAX_TITLE);
     if title.is_empty() {
-        cells.problem(Some(Field::Title), "the title is empty");
+        cells.problem(Some(Field::Title), Reason::Empty);
     }
     let summary = cells.text(Field::Summary, MAX_SUMMARY);
     let body = cells.text(Field::Body, MAX_BODY);
     let id = cells.get(Field::Id).map(str::to_owned);
     if id.as_ref().is_some_and(|id| id.chars().count() > MAX_ID) {
-        cells.problem(Some(Field::Id), format!("longer than {MAX_ID} characters"));
+        cells.problem(Some(Field::Id), Reason::TooLong { max: MAX_ID });
     }
     let mut source_data: BTreeMap<String, String> =
         record.cells.iter().filter(|c| c.field.is_none()).map(|c| (c.column.clone(), c.value.clone())).collect();
@@ -175,10 +176,7 @@ pub fn read_row(ctx: &Context, record: &Record) -> Result<RowSheet, Vec<Problem>
     let status = match cells.get(Field::Status) {
         None => Status::Published,
         Some(s) => status(s).unwrap_or_else(|| {
-            cells.problem(
-                Some(Field::Status),
-                format!("{s:?} is not a status: published (publiée), draft (brouillon) or archived (archivée)"),
-            );
+            cells.problem(Some(Field::Status), Reason::NotAStatus { value: s.to_owned() });
             Status::Published
         }),
     };
@@ -193,7 +191,7 @@ pub fn read_row(ctx: &Context, record: &Record) -> Result<RowSheet, Vec<Problem>
             }
             let url = website(first);
             if url.is_none() {
-                cells.problem(Some(Field::Website), format!("{first:?} is not a web address (http:// or https://)"));
+                cells.problem(Some(Field::Website), Reason::NotAWebsite { value: first.to_owned() });
             }
             url
         }
@@ -238,7 +236,7 @@ fn services(ctx: &Context, cells: &mut Cells, source_data: &mut BTreeMap<String,
             source_data.insert(cells.column(Field::Services), given.to_owned());
         }
         if codes.is_empty() {
-            cells.problem(Some(Field::Services), "no service of the loaded referential matches this mediation place");
+            cells.problem(Some(Field::Services), Reason::NoMediationService);
         }
         return (codes, unmatched);
     }
@@ -252,14 +250,11 @@ fn services(ctx: &Context, cells: &mut Cells, source_data: &mut BTreeMap<String,
         match code {
             Some(c) if !codes.contains(&c) => codes.push(c),
             Some(_) => {}
-            None => cells.problem(
-                Some(Field::Services),
-                format!("{value:?} is neither a service code of the referential (such as 1.b.2.1) nor a service's name"),
-            ),
+            None => cells.problem(Some(Field::Services), Reason::NotAServiceOrName { value: value.to_owned() }),
         }
     }
     if given.is_empty() {
-        cells.problem(Some(Field::Services), "no service: give at least one service code of the referential (such as 1.b.2.1) or its name");
+        cells.problem(Some(Field::Services), Reason::NoService);
     }
     (codes, vec![])
 }
@@ -273,7 +268,7 @@ fn year(ctx: &Context, cells: &mut Cells) -> u16 {
     match year_in(text).filter(|y| (1999..=2100).contains(y)) {
         Some(y) => y,
         None => {
-            cells.problem(Some(field), format!("{text:?} is not a year between 1999 and 2100"));
+            cells.problem(Some(field), Reason::NotAYear { value: text.to_owned() });
             ctx.default_year
         }
     }
@@ -285,7 +280,7 @@ fn places(ctx: &Context, cells: &mut Cells, title: &str, warnings: &mut Vec<Prob
         let text = cells.get(field)?;
         let value = decimal(text);
         if value.is_none() {
-            cells.problem(Some(field), format!("{text:?} is not a decimal number (degrees, WGS 84)"));
+            cells.problem(Some(field), Reason::NotADecimal { value: text.to_owned() });
         }
         value
     };
@@ -345,14 +340,8 @@ fn place(found: Geocoded, label: &Option<String>, address: &Option<String>, post
 }
 
 fn note(cells: &Cells, note: &Note) -> Problem {
-    let (field, reason) = match note {
-        Note::SwappedCoordinates => (Field::Latitude, "latitude and longitude were given the other way round: swapped back".to_owned()),
-        Note::FarFromCommune { commune, distance_m } => {
-            (Field::Commune, format!("the point is {:.1} km from commune {commune}: the point is kept", distance_m / 1000.0))
-        }
-        Note::FormerCommune { former, now } => (Field::Commune, format!("{former} is a former commune: the place belongs to {now}")),
-    };
-    Problem { row: cells.record.row, line: cells.record.line, column: Some(cells.column(field)), reason, candidates: vec![] }
+    let field = if matches!(note, Note::SwappedCoordinates) { Field::Latitude } else { Field::Commune };
+    Problem::new(cells.record.row, cells.record.line, Some(cells.column(field)), note.reason())
 }
 
 #[cfg(test)]

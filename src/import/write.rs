@@ -8,6 +8,7 @@ use super::rows::RowSheet;
 use super::{ImportError, ImportOptions, Outcome, Pending, Prepared, Problem, Scope};
 use crate::gazetteer::{CommuneKind, Gazetteer};
 use crate::model::contribution::{Actor, Channel, NewHistoryEntry, RevisionState, SheetContent};
+use crate::model::reason::Reason;
 use crate::model::{Authority, Initiative, NewInitiative, Status};
 use crate::store::contributions::{RevisionWrite, Save};
 use crate::store::{BatchHistory, Store, WriteBatch};
@@ -36,18 +37,13 @@ pub async fn write_prepared(
         let code = owner_code(gazetteer, &pending.first);
         if !stored_authorities.contains(&code) && from_gazetteer.entry(code.clone()).or_insert_with(|| gazetteer.authority(&code)).is_none()
         {
-            report.errors.push(Problem {
-                row: pending.rows[0],
-                line: pending.line,
-                column: Some("authority".into()),
-                reason: format!("{code:?} is not an authority: give the INSEE code of a commune, the SIREN of an EPCI, dep-XX or reg-XX"),
-                candidates: vec![],
-            });
+            let reason = Reason::NotAnAuthority { authority: code.clone() };
+            report.errors.push(Problem::new(pending.rows[0], pending.line, Some("authority".into()), reason));
             report.rejected_rows += pending.rows.len();
             continue;
         }
         if let Some(reason) = out_of_scope(&options.scope, &code, existing.get(&pending.external_id)) {
-            report.errors.push(Problem { row: pending.rows[0], line: pending.line, column: None, reason, candidates: vec![] });
+            report.errors.push(Problem::new(pending.rows[0], pending.line, None, reason));
             report.rejected_rows += pending.rows.len();
             continue;
         }
@@ -104,14 +100,14 @@ pub async fn write_prepared(
 }
 
 /// Why a sheet is beyond what a contributor's import may write, if it is.
-fn out_of_scope(scope: &Scope, owner: &str, stored: Option<&Initiative>) -> Option<String> {
+fn out_of_scope(scope: &Scope, owner: &str, stored: Option<&Initiative>) -> Option<Reason> {
     let own = scope.authority.as_deref()?;
     if owner != own {
-        return Some(format!("this sheet belongs to {owner}; these credentials write for {own} only"));
+        return Some(Reason::OtherAuthority { owner: owner.to_owned(), own: own.to_owned() });
     }
     match stored {
         Some(s) if s.sheet.authority != own => {
-            Some(format!("the id {:?} is a sheet of {}, which these credentials may not change", s.sheet.external_id, s.sheet.authority))
+            Some(Reason::SheetOfOtherAuthority { id: s.sheet.external_id.clone(), owner: s.sheet.authority.clone() })
         }
         _ => None,
     }

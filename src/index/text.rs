@@ -52,19 +52,6 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| if c.is_ascii() { !c.is_ascii_alphanumeric() } else { !c.is_alphanumeric() }).filter(|w| !w.is_empty())
 }
 
-/// How many distinct terms a text has, whether the index knows them or not.
-pub fn distinct_terms(text: &str) -> usize {
-    let mut lower = String::new();
-    let mut terms: Vec<String> = vec![];
-    for word in words(text) {
-        lower_into(word, &mut lower);
-        if let Some(term) = term_of(&lower).filter(|t| !terms.contains(t)) {
-            terms.push(term);
-        }
-    }
-    terms.len()
-}
-
 /// `word` lower-cased into `out`, cheaply when it is ASCII.
 fn lower_into(word: &str, out: &mut String) {
     out.clear();

@@ -3,6 +3,7 @@
 
 pub mod contribution;
 pub mod job;
+pub mod reason;
 pub mod rules;
 
 use std::collections::BTreeMap;

@@ -4,6 +4,7 @@
 
 import { el, formatNumber } from './common.js';
 import { $, session, say } from './account.js';
+import { reasonText } from './reasons.js';
 
 let checked = null;
 
@@ -48,16 +49,22 @@ function reportView(job) {
   const lines = [`${formatNumber(r.rows)} lignes, ${formatNumber(r.sheets)} fiches ; ${formatNumber(r.rejected_rows)} lignes écartées.`, counts];
   if (r.proposed) lines.push('Les fiches iront à la modération : elles seront publiques une fois publiées.');
   const out = lines.map((l) => el('p', {}, l));
-  if (r.errors.length) {
-    out.push(el('table', { class: 'diff errors' },
-      el('caption', {}, `${r.errors.length} erreur${r.errors.length > 1 ? 's' : ''}`),
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Ligne'), el('th', { scope: 'col' }, 'Colonne'), el('th', { scope: 'col' }, 'Motif'))),
-      el('tbody', {}, r.errors.map((e) => el('tr', {},
-        el('td', {}, String(e.line || e.row)), el('td', {}, e.column || '—'),
-        el('td', {}, e.reason, e.candidates && e.candidates.length ? ` (peut-être : ${e.candidates.join(', ')})` : ''))))));
+  if (r.errors.length) out.push(problemTable(r.errors, 'errors', `${r.errors.length} erreur${r.errors.length > 1 ? 's' : ''}`));
+  if (r.warnings.length) {
+    const s = r.warnings.length > 1 ? 's' : '';
+    out.push(problemTable(r.warnings, 'warnings', `${r.warnings.length} avertissement${s} : lieu${s} à vérifier`));
   }
-  if (r.warnings.length) out.push(el('p', { class: 'meta' }, `${r.warnings.length} avertissement${r.warnings.length > 1 ? 's' : ''} (lieux à vérifier).`));
   return out;
+}
+
+/** The problems of a report by line and column, in French. */
+function problemTable(problems, kind, caption) {
+  return el('table', { class: `diff ${kind}` },
+    el('caption', {}, caption),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Ligne'), el('th', { scope: 'col' }, 'Colonne'), el('th', { scope: 'col' }, 'Motif'))),
+    el('tbody', {}, problems.map((e) => el('tr', {},
+      el('td', {}, String(e.line || e.row)), el('td', {}, e.column || '—'),
+      el('td', {}, reasonText(e), e.candidates && e.candidates.length ? ` (peut-être : ${e.candidates.join(', ')})` : '')))));
 }
 
 async function run(dryRun, afterImport) {

@@ -7,6 +7,7 @@
 
 import { el, referentialServices } from './common.js';
 import { $, api, fieldError, say } from './account.js';
+import { reasonText } from './reasons.js';
 
 const TEXT_FIELDS = ['title', 'summary', 'body', 'year', 'website'];
 const PRECISION = { address: 'à l’adresse', commune: 'à la mairie de la commune', departement: 'au chef-lieu du département' };
@@ -89,7 +90,7 @@ function placeItem(place, i) {
   const found = place.report
     ? el('p', { class: 'meta' }, `Placé ${PRECISION[place.report.precision] || place.report.precision}, ${place.commune} `,
       `(par ${METHOD[place.report.method] || place.report.method})`,
-      ...(place.report.warnings || []).map((w) => el('span', { class: 'warning' }, ` — ${w}`)))
+      ...(place.report.warnings || []).map((w) => el('span', { class: 'warning' }, ` — ${reasonText(w)}`)))
     : null;
   return el('li', { 'data-place': i },
     el('fieldset', {},
@@ -166,8 +167,9 @@ function clearErrors() {
 /** Shows a 422's errors beside their fields; focuses the first. */
 function showErrors(fields) {
   let first = null;
-  for (const { field, reason, candidates } of fields) {
-    const message = candidates && candidates.length ? `${reason} (peut-être : ${candidates.join(', ')})` : reason;
+  for (const problem of fields) {
+    const { field, candidates } = problem;
+    const message = reasonText(problem) + (candidates && candidates.length ? ` (peut-être : ${candidates.join(', ')})` : '');
     const place = field.match(/^places\[(\d+)\]/);
     let input;
     if (place) {

@@ -8,6 +8,7 @@
 
 import { el, referentialServices } from './common.js';
 import { $, api, author, dateFormat, fieldError, say, startSession } from './account.js';
+import { reasonText } from './reasons.js';
 
 const FIELDS = [
   ['title', 'Titre'], ['summary', 'Résumé'], ['body', 'Description'], ['services', 'Services'],
@@ -111,6 +112,11 @@ async function decide(p, action, reasonInput) {
   if (res.status === 412) {
     say('Cette fiche a changé entre-temps : la file est rechargée.');
     await loadQueue();
+    return;
+  }
+  if (res.status === 422 && reasonInput && res.data.fields) {
+    fieldError(reasonInput, `${reasonInput.id}-error`, reasonText(res.data.fields[0]));
+    reasonInput.focus();
     return;
   }
   if (!res.ok) {

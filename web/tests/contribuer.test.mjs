@@ -130,7 +130,8 @@ test('a contributor writes a sheet, finds its place by "62730 Marck", drags the 
   await page.click('#e-save');
   await page.waitForSelector('#e-title-error:not([hidden])');
   assert.equal(await page.getAttribute('#e-title', 'aria-invalid'), 'true');
-  assert.ok(await page.isVisible('#e-services-error'));
+  assert.equal(await page.textContent('#e-title-error'), 'Ce champ est vide.', 'the API\'s reason, in French');
+  assert.match(await page.textContent('#e-services-error'), /^Choisissez de 1 à \d+ services ; le premier est le principal\.$/);
 
   await page.fill('#e-title', 'Médiathèque connectée');
   await page.fill('#e-summary', 'Des liseuses et des ateliers.');
@@ -231,13 +232,17 @@ test('a contributor checks a file, sees its errors by row, and imports the valid
   const csv = 'id;titre;code_postal;commune;services\n'
     + 'fete;Fête du numérique;62730;Marck;1.a.1.1\n'
     + 'atelier;Atelier tablettes;62730;Marck;1.a.1.1\n'
-    + 'ailleurs;Fiche de Gueugnon;71130;Gueugnon;1.a.1.1\n';
+    + 'ailleurs;Fiche de Gueugnon;71130;Gueugnon;1.a.1.1\n'
+    + 'faute;Atelier mal placé;62730;Calais;1.a.1.1\n';
   await page.setInputFiles('#b-file', { name: 'fiches.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.click('#b-check');
   await page.waitForSelector('#b-report table.errors');
-  const error = await page.textContent('#b-report table.errors tbody tr');
-  assert.match(error, /^4/, 'the error names the file line of the Gueugnon row');
-  assert.match(error, /belongs to 71230/);
+  const errors = await page.$$eval('#b-report table.errors tbody tr', (rows) => rows.map((r) => r.textContent));
+  assert.equal(errors.length, 2, errors.join('\n'));
+  const [gueugnon, calais] = [errors.find((e) => e.startsWith('4')), errors.find((e) => e.startsWith('5'))];
+  assert.match(calais, /^5code_postal/, 'the error names the file line and column of the wrong commune');
+  assert.match(calais, /Aucune commune nommée « Calais » n’a le code postal 62730\. \(peut-être : Marck \(62548\)/, 'in French, with the candidates');
+  assert.match(gueugnon, /Cette fiche appartient à 71230 ; vous n’écrivez que pour 62548\./);
   assert.ok(await page.isDisabled('#b-import'), 'a refused file cannot be imported');
 
   await page.check('#b-skip');

@@ -107,5 +107,5 @@ fn a_merge_patch_replaces_what_it_names_and_clears_what_it_nulls() {
 fn swapped_coordinates_are_fixed_and_reported() {
     let checked = rules().new_sheet(&json!({"title": "T", "services": ["1.a.1.1"], "places": [{"lon": 50.9491, "lat": 1.9557}]})).unwrap();
     assert_eq!(checked.content.places[0].commune, "62548");
-    assert!(checked.places[0].warnings[0].contains("other way round"), "{:?}", checked.places[0]);
+    assert!(checked.places[0].warnings[0].why == Reason::SwappedCoordinates, "{:?}", checked.places[0]);
 }
