@@ -195,7 +195,7 @@ async function openSheet(id) {
   const a = sheet.properties.authority || {};
   const { head, description } = sheetParts(sheet, themes,
     (place) => map.flyTo({ center: place.coordinates, zoom: Math.max(map.getZoom(), 13) }));
-  detail.replaceChildren(
+  detail.replaceChildren(...[
     backButton(),
     ...head,
     a.code ? el('p', { class: 'compare-actions' },
@@ -203,7 +203,7 @@ async function openSheet(id) {
       el('button', { type: 'button', id: 'open-mosaic', onclick: () => showMosaic(detail, a.code, compareContext(id)) }, `Mosaïque de ${a.name}`)) : null,
     ...description,
     relatedSection(id, compareContext(id)),
-  );
+  ].filter(Boolean));
   detail.focus();
 }
 

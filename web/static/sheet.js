@@ -41,7 +41,7 @@ export function sheetParts(sheet, themes, onPlace) {
       website ? field('Site', website) : [],
       latest ? field('Historique du label', (a.awards || []).map((aw) => `${aw.year} : ${arobases(aw.arobases)}`).join(' · ')) : [],
     ),
-  ];
+  ].filter(Boolean); // replaceChildren(...) would write a null as the text "null"
   const description = [el('h3', {}, 'Description'), ...p.body.split(/\n{2,}/).filter((t) => t.trim()).map((para) => el('p', {}, para))];
   return { head, description };
 }

@@ -268,6 +268,7 @@ test('a contributor previews a sheet as the public will read it, with the action
   await page.waitForSelector('#preview:not([hidden]) #preview-sheet:not([aria-busy]) .related');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'preview-title');
   assert.equal(await page.textContent('#preview-sheet h2'), 'Démarches en ligne pour les Marckois');
+  assert.doesNotMatch(await page.textContent('#preview-sheet'), /null|undefined/, 'no empty part written as text');
   const facts = await page.textContent('#preview-sheet dl');
   assert.match(facts, /Collectivité\s*Marck/);
   assert.match(facts, /1\.a\.1\.1 — \S/, 'the service with its label');
