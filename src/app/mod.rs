@@ -70,6 +70,7 @@ impl AppState {
             for &id in removed {
                 touched.extend(index.remove(id));
             }
+            index.compact_text();
             touched
         };
         if authorities.is_empty() {

@@ -186,6 +186,11 @@ impl SpatialIndex {
 
     /// The words of an indexed text (a sheet's title) with their term numbers; see
     /// [`TextIndex::known_terms`].
+    /// The text index's compactions so far, and its document slots (live and dead).
+    pub fn text_upkeep(&self) -> (u64, usize) {
+        (self.text.compactions(), self.text.slots())
+    }
+
     pub fn known_terms<'t>(&self, text: &'t str) -> impl Iterator<Item = (&'t str, u32)> {
         self.text.known_terms(text)
     }

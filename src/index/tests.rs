@@ -4,6 +4,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::*;
 use crate::gazetteer::{Gazetteer, default_data_dir};
+use crate::index::filter::TextQuery;
 use crate::model::Bbox;
 use crate::model::{GeocodeMethod, Initiative, NewInitiative, Place, Precision, Status};
 
@@ -71,6 +72,40 @@ fn writes_move_and_remove_places() {
     sample.sheet.sample = true;
     index.apply(&[sample]);
     assert!(index.all_sample());
+}
+
+/// A server edits the same sheets for ever: the text index compacts now and then, not on every
+/// edit, and holds a bounded number of documents, with search right throughout.
+#[test]
+fn steady_edits_compact_the_text_index_now_and_then() {
+    let (g, r) = inputs();
+    let titled = |id: SheetId, word: &str| {
+        let mut s = sheet(id, &["1.b.2.1"], 2020, &[MARCK], Status::Published);
+        s.sheet.title = format!("Atelier {word} {id}");
+        s
+    };
+    let mut index = SpatialIndex::build(g, r, vec![], (0..500).map(|id| titled(id, "tablettes")).collect());
+    let edits = 20_000;
+    for n in 0..edits {
+        let word = if n % 2 == 0 { "liseuses" } else { "tablettes" };
+        index.apply(&[titled(n % 500, word)]);
+    }
+    let (compactions, slots) = index.text_upkeep();
+    // Each compaction waits for 1,024 dead documents (500 live): about one per 1,024 edits.
+    assert!((15..=25).contains(&compactions), "{compactions} compactions for {edits} edits");
+    assert!(slots <= 500 + 1025, "{slots} document slots for 500 sheets");
+    // The last edit of each sheet is what search finds: even ids say "liseuses".
+    let liseuses: Vec<SheetId> = index.search("liseuses").top(1000).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(liseuses.len(), 250);
+    assert!(liseuses.iter().all(|id| id % 2 == 0));
+    assert_eq!(index.search("tablettes").len(), 250);
+    let filter = Filter { text: Some(TextQuery::new("liseuses")), ..Filter::default() };
+    let page = index.page(&filter, None, 1000).ids;
+    assert_eq!(
+        page,
+        liseuses.iter().copied().collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>(),
+        "a text filter reads the sheets' renumbered documents"
+    );
 }
 
 #[test]

@@ -179,8 +179,11 @@ impl TextHits {
     }
 }
 
-/// Dead documents for this many live ones trigger a rebuild of the postings.
+/// Dead documents for this many live ones (and at least [`COMPACT_MIN`]) call for a
+/// compaction: the space a removal leaves is reclaimed once it is as large as what is live, so
+/// that a compaction's cost (every posting read once) is paid for by as many removals.
 const COMPACT_RATIO: usize = 1;
+const COMPACT_MIN: usize = 1024;
 
 #[derive(Debug, Default, Clone)]
 pub struct TextIndex {
@@ -195,6 +198,8 @@ pub struct TextIndex {
     lengths: Vec<u32>,
     live: usize,
     live_length: u64,
+    /// Compactions so far, for tests and metrics.
+    compactions: u64,
 }
 
 impl TextIndex {
@@ -253,7 +258,7 @@ impl TextIndex {
         id
     }
 
-    /// Forgets a document (its postings are skipped from now on).
+    /// Forgets a document (its postings are skipped from now on, until [`Self::compact`]).
     pub fn remove(&mut self, doc: u32) {
         if let Some(slot) = self.docs.get_mut(doc as usize)
             && slot.take().is_some()
@@ -261,23 +266,51 @@ impl TextIndex {
             self.live -= 1;
             self.live_length -= u64::from(self.lengths[doc as usize]);
         }
-        if self.docs.len() - self.live > self.live.max(1024) * COMPACT_RATIO {
-            self.compact();
-        }
     }
 
-    /// Rewrites the postings without dead documents. Document numbers stay as they are (the
-    /// sheets hold them); only the lists shrink.
-    fn compact(&mut self) {
+    /// Whether enough documents are dead for [`Self::compact`] to be worth its cost.
+    pub fn needs_compaction(&self) -> bool {
+        self.docs.len() - self.live > self.live.max(COMPACT_MIN) * COMPACT_RATIO
+    }
+
+    /// Drops the dead documents: live ones are numbered again from 0, in the same order (so
+    /// postings stay sorted), and the postings, lengths and sheets are rewritten without the
+    /// dead. Returns the new number of each old one (`u32::MAX` for the dead), for the sheets
+    /// that hold them.
+    pub fn compact(&mut self) -> Vec<u32> {
+        let mut renumbered = vec![u32::MAX; self.docs.len()];
+        let mut next = 0u32;
+        for (old, slot) in self.docs.iter().enumerate() {
+            if slot.is_some() {
+                renumbered[old] = next;
+                next += 1;
+            }
+        }
         for p in &mut self.postings {
             let mut kept = Postings::default();
             for (doc, count) in p.iter() {
-                if self.docs[doc as usize].is_some() {
-                    kept.push(doc, count);
+                let new = renumbered[doc as usize];
+                if new != u32::MAX {
+                    kept.push(new, count);
                 }
             }
             *p = kept;
         }
+        let (docs, lengths) =
+            std::mem::take(&mut self.docs).into_iter().zip(std::mem::take(&mut self.lengths)).filter(|(slot, _)| slot.is_some()).unzip();
+        self.docs = docs;
+        self.lengths = lengths;
+        self.compactions += 1;
+        renumbered
+    }
+
+    /// Documents ever numbered and not yet dropped by a compaction (live and dead).
+    pub fn slots(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn compactions(&self) -> u64 {
+        self.compactions
     }
 
     /// Sheets whose text has every term of the query, scored by BM25. A query without a
@@ -385,7 +418,18 @@ mod tests {
         let hits = index.search("mediatheque");
         assert_eq!(hits.len(), 500);
         assert!(!hits.contains(docs[0]) && hits.contains(docs[2999]));
+        assert!(index.needs_compaction());
+        // Compacted, the live documents are numbered again in order, and found under their new numbers.
+        let renumbered = index.compact();
+        assert_eq!((renumbered[docs[0] as usize], renumbered[docs[2500] as usize], renumbered[docs[2999] as usize]), (u32::MAX, 0, 499));
+        assert_eq!((index.slots(), index.compactions()), (500, 1));
+        assert!(!index.needs_compaction());
+        let hits = index.search("mediatheque");
+        assert_eq!(hits.len(), 500);
+        assert!(hits.contains(0) && hits.contains(499) && !hits.contains(500));
+        assert_eq!(hits.top(1)[0].0, 2500, "document 0 is now sheet 2500");
         let again = index.add(7, &doc("Médiathèque", ""));
+        assert_eq!(again, 500);
         assert!(index.search("médiathèques").contains(again));
     }
 }

@@ -43,10 +43,24 @@ impl SpatialIndex {
                 self.sheets.insert(sheet.id, indexed);
             }
         }
+        self.compact_text();
         touched
     }
 
+    /// Reclaims the text index's dead documents once they are worth it, renumbering the
+    /// sheets' documents with it. [`Self::apply`] does it; call it after [`Self::remove`]s.
+    pub fn compact_text(&mut self) {
+        if !self.text.needs_compaction() {
+            return;
+        }
+        let renumbered = self.text.compact();
+        for sheet in self.sheets.values_mut() {
+            sheet.doc = renumbered[sheet.doc as usize];
+        }
+    }
+
     /// Removes a sheet and its places, returning their positions; no-op for an unknown id.
+    /// (Its text stays in the text index as a dead document until [`Self::apply`] compacts.)
     pub fn remove(&mut self, id: SheetId) -> Vec<[f64; 2]> {
         let Some(old) = self.sheets.remove(&id) else { return vec![] };
         self.real_sheets -= usize::from(!old.sample);
