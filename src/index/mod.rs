@@ -186,9 +186,9 @@ impl SpatialIndex {
 
     /// The words of an indexed text (a sheet's title) with their term numbers; see
     /// [`TextIndex::known_terms`].
-    /// The text index's compactions so far, and its document slots (live and dead).
-    pub fn text_upkeep(&self) -> (u64, usize) {
-        (self.text.compactions(), self.text.slots())
+    /// The text index's compactions so far.
+    pub fn text_compactions(&self) -> u64 {
+        self.text.compactions()
     }
 
     pub fn known_terms<'t>(&self, text: &'t str) -> impl Iterator<Item = (&'t str, u32)> {

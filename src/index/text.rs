@@ -179,9 +179,9 @@ impl TextHits {
     }
 }
 
-/// Dead documents for this many live ones (and at least [`COMPACT_MIN`]) call for a
-/// compaction: the space a removal leaves is reclaimed once it is as large as what is live, so
-/// that a compaction's cost (every posting read once) is paid for by as many removals.
+/// Dead documents in the postings for this many live ones (and at least [`COMPACT_MIN`]) call
+/// for a compaction: the space removals leave is reclaimed once it is as large as what is
+/// live, so that a compaction's cost (every posting read once) is paid for by as many removals.
 const COMPACT_RATIO: usize = 1;
 const COMPACT_MIN: usize = 1024;
 
@@ -198,6 +198,8 @@ pub struct TextIndex {
     lengths: Vec<u32>,
     live: usize,
     live_length: u64,
+    /// Dead documents still in the postings (reset by a compaction).
+    dead_in_postings: usize,
     /// Compactions so far, for tests and metrics.
     compactions: u64,
 }
@@ -265,48 +267,30 @@ impl TextIndex {
         {
             self.live -= 1;
             self.live_length -= u64::from(self.lengths[doc as usize]);
+            self.dead_in_postings += 1;
         }
     }
 
-    /// Whether enough documents are dead for [`Self::compact`] to be worth its cost.
+    /// Whether enough documents are dead in the postings for [`Self::compact`] to be worth
+    /// its cost.
     pub fn needs_compaction(&self) -> bool {
-        self.docs.len() - self.live > self.live.max(COMPACT_MIN) * COMPACT_RATIO
+        self.dead_in_postings > self.live.max(COMPACT_MIN) * COMPACT_RATIO
     }
 
-    /// Drops the dead documents: live ones are numbered again from 0, in the same order (so
-    /// postings stay sorted), and the postings, lengths and sheets are rewritten without the
-    /// dead. Returns the new number of each old one (`u32::MAX` for the dead), for the sheets
-    /// that hold them.
-    pub fn compact(&mut self) -> Vec<u32> {
-        let mut renumbered = vec![u32::MAX; self.docs.len()];
-        let mut next = 0u32;
-        for (old, slot) in self.docs.iter().enumerate() {
-            if slot.is_some() {
-                renumbered[old] = next;
-                next += 1;
-            }
-        }
+    /// Rewrites the postings without dead documents. Document numbers stay as they are: a
+    /// request may hold the hits of a query made on the index a moment before, by number.
+    pub fn compact(&mut self) {
         for p in &mut self.postings {
             let mut kept = Postings::default();
             for (doc, count) in p.iter() {
-                let new = renumbered[doc as usize];
-                if new != u32::MAX {
-                    kept.push(new, count);
+                if self.docs[doc as usize].is_some() {
+                    kept.push(doc, count);
                 }
             }
             *p = kept;
         }
-        let (docs, lengths) =
-            std::mem::take(&mut self.docs).into_iter().zip(std::mem::take(&mut self.lengths)).filter(|(slot, _)| slot.is_some()).unzip();
-        self.docs = docs;
-        self.lengths = lengths;
+        self.dead_in_postings = 0;
         self.compactions += 1;
-        renumbered
-    }
-
-    /// Documents ever numbered and not yet dropped by a compaction (live and dead).
-    pub fn slots(&self) -> usize {
-        self.docs.len()
     }
 
     pub fn compactions(&self) -> u64 {

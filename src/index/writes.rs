@@ -47,15 +47,11 @@ impl SpatialIndex {
         touched
     }
 
-    /// Reclaims the text index's dead documents once they are worth it, renumbering the
-    /// sheets' documents with it. [`Self::apply`] does it; call it after [`Self::remove`]s.
+    /// Reclaims the postings of the text index's dead documents once they are worth it.
+    /// [`Self::apply`] does it; call it after [`Self::remove`]s.
     pub fn compact_text(&mut self) {
-        if !self.text.needs_compaction() {
-            return;
-        }
-        let renumbered = self.text.compact();
-        for sheet in self.sheets.values_mut() {
-            sheet.doc = renumbered[sheet.doc as usize];
+        if self.text.needs_compaction() {
+            self.text.compact();
         }
     }
 

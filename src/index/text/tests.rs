@@ -45,16 +45,12 @@ fn removed_documents_disappear_and_lists_compact() {
     assert_eq!(hits.len(), 500);
     assert!(!hits.contains(docs[0]) && hits.contains(docs[2999]));
     assert!(index.needs_compaction());
-    // Compacted, the live documents are numbered again in order, and found under their new numbers.
-    let renumbered = index.compact();
-    assert_eq!((renumbered[docs[0] as usize], renumbered[docs[2500] as usize], renumbered[docs[2999] as usize]), (u32::MAX, 0, 499));
-    assert_eq!((index.slots(), index.compactions()), (500, 1));
-    assert!(!index.needs_compaction());
+    index.compact();
+    assert_eq!(index.compactions(), 1);
+    assert!(!index.needs_compaction(), "the dead left the postings: no compaction until as many again die");
     let hits = index.search("mediatheque");
     assert_eq!(hits.len(), 500);
-    assert!(hits.contains(0) && hits.contains(499) && !hits.contains(500));
-    assert_eq!(hits.top(1)[0].0, 2500, "document 0 is now sheet 2500");
+    assert!(!hits.contains(docs[0]) && hits.contains(docs[2999]));
     let again = index.add(7, &doc("Médiathèque", ""));
-    assert_eq!(again, 500);
     assert!(index.search("médiathèques").contains(again));
 }
