@@ -137,14 +137,16 @@ async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
     let limit = p.take_limit(20, MAX_LIMIT)?;
     p.finish()?;
     let found = state.reads.nearby(origin, radius_m, limit, &filter).await?;
+    // One view of the index from here on: the sheets as it has them now.
     let index = state.index();
     let hits = filter.text_hits(&index);
-    let features = found
-        .iter()
-        .map(|n| {
-            let sheet = index.sheet(n.sheet).expect("found sheets are indexed");
-            SheetFeature::new(&index, n.sheet, sheet, n.place as usize, Some(n.distance_m))
-                .with_score(hits.and_then(|h| h.score(sheet.doc)))
+    let features = index
+        .resolve_near(&found, origin, &filter)
+        .into_iter()
+        .filter_map(|n| {
+            let sheet = index.sheet(n.sheet)?;
+            let feature = SheetFeature::new(&index, n.sheet, sheet, n.place as usize, Some(n.distance_m));
+            Some(feature.with_score(hits.and_then(|h| h.score(sheet.doc))))
         })
         .collect();
     let mut collection = SheetCollection::new(features, index.all_sample());

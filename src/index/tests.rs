@@ -107,6 +107,29 @@ fn steady_edits_compact_the_text_index_now_and_then() {
     );
 }
 
+/// What a nearby read found in one view of the index, taken in a later view: a sheet removed
+/// since is left out and a sheet whose places changed is at its place now, never at a
+/// position of the old list.
+#[test]
+fn nearby_answers_are_taken_in_the_view_that_shows_them() {
+    let (g, r) = inputs();
+    let sheets = vec![
+        sheet(1, &["1.b.2.1"], 2020, &[PARIS_11, CALAIS, MARCK], Status::Published),
+        sheet(2, &["1.b.2.1"], 2020, &[CALAIS], Status::Published),
+        sheet(3, &["1.b.2.1"], 2020, &[PARIS_11], Status::Published),
+    ];
+    let mut index = SpatialIndex::build(g, r, vec![], sheets);
+    let origin = [MARCK.1, MARCK.2];
+    let found = index.nearby(origin, None, 10, &Filter::default());
+    assert_eq!(found.iter().map(|n| (n.sheet, n.place)).collect::<Vec<_>>(), [(1, 2), (2, 0), (3, 0)]);
+    // Sheet 1 now has one place, in Paris; sheet 2 is unpublished.
+    index.apply(&[sheet(1, &["1.b.2.1"], 2020, &[PARIS_11], Status::Published), sheet(2, &["1.b.2.1"], 2020, &[CALAIS], Status::Draft)]);
+    let now = index.resolve_near(&found, origin, &Filter::default());
+    assert_eq!(now.iter().map(|n| (n.sheet, n.place)).collect::<Vec<_>>(), [(1, 0), (3, 0)], "ties by id at the same place");
+    let paris = geodesic_distance(origin, [PARIS_11.1, PARIS_11.2]);
+    assert!(now.iter().all(|n| (n.distance_m - paris).abs() < 1e-6));
+}
+
 #[test]
 fn filters_and_paging_agree() {
     let (g, r) = inputs();
