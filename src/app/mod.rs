@@ -63,7 +63,7 @@ impl AppState {
     /// [`Self::apply_written`], plus sheets gone from the store and authorities changed (whose
     /// @ every tile may show: the tile cache is emptied).
     pub fn apply_changes(&self, sheets: &[Initiative], removed: &[SheetId], authorities: &[Authority]) {
-        let touched = {
+        let (touched, version) = {
             let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
             index.upsert_authorities(authorities);
             let mut touched = index.apply(sheets);
@@ -71,13 +71,15 @@ impl AppState {
                 touched.extend(index.remove(id));
             }
             index.compact_text();
-            touched
+            (touched, index.version())
         };
+        // After the index: a tile rendered meanwhile from the old one carries its older
+        // version, and the cache refuses it.
         if authorities.is_empty() {
-            let dropped = self.tiles.cache.invalidate(&touched);
+            let dropped = self.tiles.cache.invalidate(&touched, version);
             tracing::debug!(sheets = sheets.len(), removed = removed.len(), tiles_dropped = dropped, "index updated");
         } else {
-            self.tiles.cache.clear();
+            self.tiles.cache.clear(version);
         }
     }
 
@@ -91,9 +93,15 @@ impl AppState {
     }
 
     /// Swaps in an index rebuilt from the store, and forgets every cached tile.
-    pub fn replace_index(&self, index: SpatialIndex) {
-        *self.index.write().unwrap_or_else(|e| e.into_inner()) = index;
-        self.tiles.cache.clear();
+    pub fn replace_index(&self, mut index: SpatialIndex) {
+        let version = {
+            let mut current = self.index.write().unwrap_or_else(|e| e.into_inner());
+            index.succeed(&current);
+            let version = index.version();
+            *current = index;
+            version
+        };
+        self.tiles.cache.clear(version);
     }
 }
 

@@ -44,9 +44,12 @@ async fn tile(
     let (tile, hit) = match state.tiles.cache.get(id, &key) {
         Some(t) => (t, true),
         None => {
-            let raw = state.tiles.render(&state.index(), id, &filter);
+            let (raw, version) = {
+                let index = state.index();
+                (state.tiles.render(&index, id, &filter), index.version())
+            };
             let t = Arc::new(CachedTile::new(raw));
-            state.tiles.cache.insert(id, &key, t.clone());
+            state.tiles.cache.insert(id, &key, t.clone(), version);
             (t, false)
         }
     };

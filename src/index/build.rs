@@ -97,6 +97,7 @@ impl SpatialIndex {
             by_authority: SheetLists::default(),
             by_service: SheetLists::default(),
             real_sheets: 0,
+            version: 0,
         };
         index.upsert_authorities(authorities);
         IndexBuilder { index, entries: vec![], flat: vec![], sphere: vec![], zorder: vec![] }

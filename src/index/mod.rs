@@ -110,9 +110,21 @@ pub struct SpatialIndex {
     /// Indexed sheets that are not sample data, so that every response can say cheaply
     /// whether it shows sample data only.
     real_sheets: usize,
+    /// Bumped by every change, so that what was made from one state of the index (a cached
+    /// tile) can be told from what was made from another.
+    version: u64,
 }
 
 impl SpatialIndex {
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Follows on from the index this one replaces: its version comes after the old one's.
+    pub fn succeed(&mut self, old: &SpatialIndex) {
+        self.version = self.version.max(old.version + 1);
+    }
+
     pub fn len(&self) -> usize {
         self.sheets.len()
     }

@@ -8,6 +8,7 @@ use crate::model::{Authority, Initiative, SheetId};
 impl SpatialIndex {
     /// Adds or refreshes authorities (name, latest @) for listings and the `arobases` filter.
     pub fn upsert_authorities(&mut self, authorities: &[Authority]) {
+        self.version += 1;
         for a in authorities {
             let row = self.authority_row(&a.code) as usize;
             let latest = a.latest_award();
@@ -28,6 +29,7 @@ impl SpatialIndex {
     /// others removed. Returns the positions `[lon, lat]` whose content changed (old and new
     /// places), so that caches of what is drawn there can be dropped.
     pub fn apply(&mut self, sheets: &[Initiative]) -> Vec<[f64; 2]> {
+        self.version += 1;
         let mut touched = vec![];
         for sheet in sheets {
             touched.extend(self.remove(sheet.id));
@@ -59,6 +61,7 @@ impl SpatialIndex {
     /// (Its text stays in the text index as a dead document until [`Self::apply`] compacts.)
     pub fn remove(&mut self, id: SheetId) -> Vec<[f64; 2]> {
         let Some(old) = self.sheets.remove(&id) else { return vec![] };
+        self.version += 1;
         self.real_sheets -= usize::from(!old.sample);
         self.text.remove(old.doc);
         self.by_authority.remove(old.authority as usize, id);

@@ -57,6 +57,9 @@ struct Entry {
 struct Inner {
     tiles: HashMap<TileId, HashMap<String, Entry>>,
     bytes: usize,
+    /// The index version of the latest invalidation: a tile made from an older index may
+    /// draw what that invalidation dropped, and is not kept.
+    version: u64,
 }
 
 pub struct TileCache {
@@ -78,11 +81,16 @@ impl TileCache {
         Some(entry.tile.clone())
     }
 
-    pub fn insert(&self, tile: TileId, filter: &str, value: Arc<CachedTile>) {
+    /// Keeps a tile made from the index at `version`, unless the index has changed since in a
+    /// way the cache was told about (a tile rendered while a write was applied).
+    pub fn insert(&self, tile: TileId, filter: &str, value: Arc<CachedTile>, version: u64) {
         if value.bytes() > self.budget {
             return;
         }
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        if version < inner.version {
+            return;
+        }
         inner.bytes += value.bytes();
         let entry = Entry { tile: value, used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)) };
         if let Some(old) = inner.tiles.entry(tile).or_default().insert(filter.to_owned(), entry) {
@@ -93,12 +101,11 @@ impl TileCache {
         }
     }
 
-    /// Drops the cached tiles that draw any of these `[lon, lat]` positions; returns how many.
-    pub fn invalidate(&self, touched: &[[f64; 2]]) -> usize {
-        if touched.is_empty() {
-            return 0;
-        }
+    /// Drops the cached tiles that draw any of these `[lon, lat]` positions, changed in the
+    /// index at `version`; returns how many.
+    pub fn invalidate(&self, touched: &[[f64; 2]], version: u64) -> usize {
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        inner.version = inner.version.max(version);
         let mut dropped = 0;
         for &[lon, lat] in touched {
             for z in 0..=MAX_ZOOM {
@@ -113,10 +120,12 @@ impl TileCache {
         dropped
     }
 
-    /// Drops everything (after a change that every tile may show, such as an authority's @).
-    pub fn clear(&self) {
+    /// Drops everything (after a change that every tile may show, such as an authority's @),
+    /// made in the index at `version`.
+    pub fn clear(&self, version: u64) {
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        *inner = Inner::default();
+        let version = inner.version.max(version);
+        *inner = Inner { version, ..Inner::default() };
     }
 
     pub fn len(&self) -> usize {
@@ -188,7 +197,7 @@ mod tests {
         let id = |x| TileId { z: 10, x, y: 0 };
         // Each tile weighs a little over 1,000 bytes: twelve overflow the budget.
         for x in 0..12 {
-            cache.insert(id(x), "", tile(1000));
+            cache.insert(id(x), "", tile(1000), 0);
             cache.get(id(0), "").expect("the first tile is kept warm");
         }
         assert!(cache.get(id(0), "").is_some(), "recently used");
@@ -202,12 +211,33 @@ mod tests {
         let cache = TileCache::new(1 << 20);
         let marck = TileId::containing(12, 1.9557, 50.9491);
         let elsewhere = TileId::containing(12, 5.3698, 43.2965);
-        cache.insert(marck, "", tile(10));
-        cache.insert(marck, "theme=1", tile(10));
-        cache.insert(elsewhere, "", tile(10));
-        assert_eq!(cache.invalidate(&[[1.9557, 50.9491]]), 2);
+        cache.insert(marck, "", tile(10), 0);
+        cache.insert(marck, "theme=1", tile(10), 0);
+        cache.insert(elsewhere, "", tile(10), 0);
+        assert_eq!(cache.invalidate(&[[1.9557, 50.9491]], 1), 2);
         assert!(cache.get(elsewhere, "").is_some());
         assert_eq!(cache.len(), 1);
+    }
+
+    /// A tile rendered from the index before a write, and offered to the cache after the
+    /// write's invalidation, would show the old content until the next write there.
+    #[test]
+    fn a_tile_made_before_the_latest_change_is_not_kept() {
+        let cache = TileCache::new(1 << 20);
+        let marck = TileId::containing(12, 1.9557, 50.9491);
+        cache.invalidate(&[[1.9557, 50.9491]], 5);
+        cache.insert(marck, "", tile(10), 4);
+        assert!(cache.get(marck, "").is_none(), "made from version 4, after the change of version 5");
+        cache.insert(marck, "", tile(10), 5);
+        assert!(cache.get(marck, "").is_some());
+        // An invalidation that arrives late does not take the version back.
+        cache.invalidate(&[], 3);
+        cache.insert(marck, "theme=1", tile(10), 4);
+        assert!(cache.get(marck, "theme=1").is_none());
+        // Nor does clearing.
+        cache.clear(2);
+        cache.insert(marck, "", tile(10), 4);
+        assert!(cache.is_empty());
     }
 
     #[test]

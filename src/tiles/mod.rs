@@ -73,7 +73,8 @@ impl Tiles {
                 out.add_layer(layer).expect("layers are made for this tile");
             }
             let encoded = Arc::new(CachedTile::plain(out.to_bytes().expect("an in-memory tile encodes")));
-            self.boundary_layers.insert(tile, "", encoded.clone());
+            // Boundaries come from the gazetteer, never from the index: that cache is never invalidated.
+            self.boundary_layers.insert(tile, "", encoded.clone(), 0);
             encoded
         });
         bytes.extend_from_slice(&boundaries.raw);
