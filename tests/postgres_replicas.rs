@@ -45,6 +45,11 @@ async fn tile_has(app: &TestApp, id: i64) -> bool {
     decode(&body).layer("initiatives").iter().any(|f| uint(f, "id") == Some(id as u64))
 }
 
+/// Whether the server's index holds the published sheet (its related sheets are answered).
+async fn indexed(app: &TestApp, sheet: i64) -> bool {
+    app.get(&format!("/api/initiatives/{sheet}/related?limit=1")).await.0 == 200
+}
+
 fn sheet_at_sein() -> NewInitiative {
     NewInitiative {
         source: "replica-test".into(),
@@ -111,12 +116,37 @@ async fn replicas_follow_every_writer_and_survive_a_database_restart() {
         assert!(!tile_has(app, id).await);
     }
 
-    // The database goes away: reads go on from memory, /health says why.
+    // A person breaks a row by hand: B keeps the sheet's last good version, names it in
+    // /health, and goes on following (a later change still reaches it); fixed, it is read again.
+    let mut sql = sqlx::PgConnection::connect(&url).await.unwrap();
+    let published: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM initiatives WHERE status = 'published' ORDER BY id LIMIT 2").fetch_all(&mut sql).await.unwrap();
+    let (broken, other) = (published[0], published[1]);
+    sqlx::query("UPDATE places SET method = 'guessed' WHERE initiative = $1").bind(broken).execute(&mut sql).await.unwrap();
+    eventually("B names the unreadable sheet", Duration::from_secs(10), || async {
+        let (status, body) = b.get("/health").await;
+        status == 200 && body["feed"]["state"] == "live" && body["feed"]["unreadable"] == serde_json::json!([broken])
+    })
+    .await;
+    assert!(indexed(&b, broken).await, "its last good version is still served");
+    sqlx::query("UPDATE initiatives SET status = 'draft' WHERE id = $1").bind(other).execute(&mut sql).await.unwrap();
+    eventually("a later change still reaches B", Duration::from_secs(10), || async { !indexed(&b, other).await }).await;
+    sqlx::query("UPDATE places SET method = 'insee_code' WHERE initiative = $1").bind(broken).execute(&mut sql).await.unwrap();
+    sqlx::query("UPDATE initiatives SET status = 'published' WHERE id = $1").bind(other).execute(&mut sql).await.unwrap();
+    sql.close().await.unwrap();
+    eventually("the fixed row is read again", Duration::from_secs(10), || async {
+        let (_, body) = b.get("/health").await;
+        body["feed"]["state"] == "live" && body["feed"].get("unreadable").is_none() && indexed(&b, other).await
+    })
+    .await;
+
+    // The database goes away: reads go on from memory, /health says why (a code, not the
+    // database's own words).
     cluster("pause");
     for app in [&a, &b] {
         eventually("/health reports the lost database", Duration::from_secs(30), || async {
             let (status, body) = app.get("/health").await;
-            status == 503 && body["reason"].as_str().is_some_and(|r| !r.is_empty())
+            status == 503 && ["database_unreachable", "connection_lost", "resync_failed"].contains(&body["reason"].as_str().unwrap_or(""))
         })
         .await;
         assert_ne!(nearest_id(app).await, None, "reads are served from memory");

@@ -1,19 +1,41 @@
-//! What the change-feed follower tells `/health`: following, or not since when and why.
+//! What the change-feed follower tells `/health`: following (and which stored sheets it could
+//! not read), or not since when and why. The public gets reason codes; the database's own
+//! words, which may name its hosts and tables, go to the log only.
 
+use std::collections::BTreeSet;
 use std::sync::RwLock;
 use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::model::SheetId;
+
+/// Why the feed is not followed, as `/health` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DownReason {
+    /// The database does not answer.
+    DatabaseUnreachable,
+    /// The connection that carries the notifications was lost.
+    ConnectionLost,
+    /// Rebuilding the index from the store failed.
+    ResyncFailed,
+}
+
 /// The state of the change feed.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum FeedState {
-    /// Following: the last log entry applied.
-    Live { applied: i64 },
+    /// Following: the last log entry applied, and the sheets whose stored rows cannot be read
+    /// (changed by hand, say): the index keeps their last good version until they are fixed.
+    Live {
+        applied: i64,
+        #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+        unreadable: BTreeSet<SheetId>,
+    },
     /// Not following since `since`, for `reason`; reads come from memory.
     Down {
-        reason: String,
+        reason: DownReason,
         #[serde(skip)]
         since: Instant,
     },
@@ -25,7 +47,7 @@ pub struct FeedHealth(RwLock<FeedState>);
 
 impl FeedHealth {
     pub fn new(applied: i64) -> Self {
-        FeedHealth(RwLock::new(FeedState::Live { applied }))
+        FeedHealth(RwLock::new(FeedState::Live { applied, unreadable: BTreeSet::new() }))
     }
 
     pub fn get(&self) -> FeedState {
@@ -36,12 +58,15 @@ impl FeedHealth {
         *self.0.write().unwrap_or_else(|e| e.into_inner()) = state;
     }
 
-    /// Marks the feed down (logged once, when it goes down; `since` is when it first did).
-    pub(crate) fn down(&self, reason: String) {
+    /// Marks the feed down: the detail is logged, `/health` gives the reason code (and how
+    /// long since it first went down).
+    pub(crate) fn down(&self, reason: DownReason, detail: &dyn std::fmt::Display) {
         let mut s = self.0.write().unwrap_or_else(|e| e.into_inner());
-        if !matches!(*s, FeedState::Down { .. }) {
-            tracing::warn!(%reason, "change feed lost; serving reads from memory");
-            *s = FeedState::Down { reason, since: Instant::now() };
-        }
+        tracing::warn!(?reason, %detail, "change feed not followed; serving reads from memory");
+        let since = match *s {
+            FeedState::Down { since, .. } => since,
+            FeedState::Live { .. } => Instant::now(),
+        };
+        *s = FeedState::Down { reason, since };
     }
 }

@@ -18,7 +18,8 @@ use sqlx::postgres::PgListener;
 
 use super::AppState;
 use super::build_index;
-use super::health::{FeedHealth, FeedState};
+use super::health::{DownReason, FeedHealth, FeedState};
+use crate::model::SheetId;
 use crate::store::StoreError;
 use crate::store::feed::PostgresFeed;
 
@@ -41,7 +42,7 @@ async fn run(state: AppState, feed: PostgresFeed, mut applied: i64, health: Arc<
         let mut listener = match feed.listen().await {
             Ok(l) => l,
             Err(e) => {
-                health.down(format!("cannot reach the database: {e}"));
+                health.down(DownReason::DatabaseUnreachable, &e);
                 lost = true;
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -55,8 +56,10 @@ async fn run(state: AppState, feed: PostgresFeed, mut applied: i64, health: Arc<
                     tracing::info!(applied, "change feed back: index rebuilt from the store");
                 }
                 Err(e) => {
-                    health.down(format!("resync failed: {e}"));
+                    // The last good index keeps serving; a rebuild is costly, so wait longer each time.
+                    health.down(DownReason::ResyncFailed, &format!("{e:#}"));
                     tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
                     continue;
                 }
             }
@@ -65,7 +68,7 @@ async fn run(state: AppState, feed: PostgresFeed, mut applied: i64, health: Arc<
         match follow_until_lost(&state, &feed, &mut listener, &mut applied, &health).await {
             Ok(()) => unreachable!("following ends only on an error"),
             Err(e) => {
-                health.down(format!("{e:#}"));
+                health.down(DownReason::ConnectionLost, &format!("{e:#}"));
                 lost = true;
             }
         }
@@ -80,9 +83,10 @@ async fn follow_until_lost(
     applied: &mut i64,
     health: &FeedHealth,
 ) -> anyhow::Result<()> {
+    let mut unreadable = BTreeSet::new();
     loop {
-        *applied = catch_up(state, feed, *applied).await?;
-        health.set(FeedState::Live { applied: *applied });
+        *applied = catch_up(state, feed, *applied, &mut unreadable).await?;
+        health.set(FeedState::Live { applied: *applied, unreadable: unreadable.clone() });
         tokio::select! {
             n = listener.try_recv() => match n {
                 Ok(Some(_)) => {}
@@ -96,7 +100,15 @@ async fn follow_until_lost(
 }
 
 /// Reads the log after `applied` and applies what it names; returns the last entry applied.
-pub async fn catch_up(state: &AppState, feed: &PostgresFeed, mut applied: i64) -> Result<i64, StoreError> {
+/// A sheet whose stored row cannot be read is left as the index has it, named in the log and
+/// in `unreadable` (until a later change makes it readable): one bad row must not stop the
+/// feed, nor make it rebuild the index again and again.
+pub async fn catch_up(
+    state: &AppState,
+    feed: &PostgresFeed,
+    mut applied: i64,
+    unreadable: &mut BTreeSet<SheetId>,
+) -> Result<i64, StoreError> {
     loop {
         let changes = feed.after(applied, PAGE).await?;
         let Some(last) = changes.last() else { return Ok(applied) };
@@ -105,14 +117,27 @@ pub async fn catch_up(state: &AppState, feed: &PostgresFeed, mut applied: i64) -
         let codes: BTreeSet<_> = changes.iter().filter_map(|c| c.authority.clone()).collect();
         let mut authorities = Vec::with_capacity(codes.len());
         for code in &codes {
-            authorities.extend(state.store.authority(code).await?);
+            match state.store.authority(code).await {
+                Ok(found) => authorities.extend(found),
+                Err(StoreError::Corrupt(detail)) => {
+                    tracing::error!(authority = %code, %detail, "stored authority unreadable: left as it was")
+                }
+                Err(e) => return Err(e),
+            }
         }
         let (mut written, mut removed) = (Vec::new(), Vec::new());
         for id in sheets {
-            match state.store.initiative(id).await? {
-                Some(sheet) => written.push(sheet),
-                None => removed.push(id),
+            match state.store.initiative(id).await {
+                Ok(Some(sheet)) => written.push(sheet),
+                Ok(None) => removed.push(id),
+                Err(StoreError::Corrupt(detail)) => {
+                    tracing::error!(initiative = id, %detail, "stored sheet unreadable: its last good version is kept");
+                    unreadable.insert(id);
+                    continue;
+                }
+                Err(e) => return Err(e),
             }
+            unreadable.remove(&id);
         }
         state.apply_changes(&written, &removed, &authorities);
         tracing::debug!(

@@ -7,7 +7,7 @@ use axum::{Json, Router, routing::get};
 use serde_json::json;
 
 use crate::app::AppState;
-use crate::app::health::FeedState;
+use crate::app::health::{DownReason, FeedState};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/health", get(health))
@@ -35,8 +35,9 @@ async fn health(State(state): State<AppState>) -> Response {
         Ok(()) => match &feed {
             Some(FeedState::Down { reason, since }) => {
                 let mut b = body("degraded");
-                b["reason"] = json!(format!(
-                    "not following the database's changes for {} s ({reason}); reads are served from memory",
+                b["reason"] = json!(reason);
+                b["message"] = json!(format!(
+                    "not following the database's changes for {} s; reads are served from memory",
                     since.elapsed().as_secs()
                 ));
                 (StatusCode::SERVICE_UNAVAILABLE, Json(b)).into_response()
@@ -46,7 +47,8 @@ async fn health(State(state): State<AppState>) -> Response {
         Err(e) => {
             tracing::warn!(error = %e, "health check: store unreachable");
             let mut b = body("unavailable");
-            b["reason"] = json!("the database is unreachable; reads are served from memory");
+            b["reason"] = json!(DownReason::DatabaseUnreachable);
+            b["message"] = json!("the database is unreachable; reads are served from memory");
             (StatusCode::SERVICE_UNAVAILABLE, Json(b)).into_response()
         }
     }

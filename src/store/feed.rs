@@ -28,7 +28,8 @@ pub struct PostgresFeed {
 impl PostgresFeed {
     /// Connects lazily: a database that is down now is reached when it comes back.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(3)).connect_lazy(url)?;
+        let options = super::postgres::with_statement_timeout(url.parse()?);
+        let pool = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(3)).connect_lazy_with(options);
         Ok(PostgresFeed { pool })
     }
 

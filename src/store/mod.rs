@@ -66,6 +66,8 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
                 StoreError::Unavailable(e)
             }
+            // A stored value of a type the code does not expect: the row, not the database, is at fault.
+            sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_) => StoreError::Corrupt(e.to_string()),
             _ => StoreError::Database(e),
         }
     }

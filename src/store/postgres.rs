@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::{Connection, Postgres, QueryBuilder};
 
 use super::StoreError;
 use crate::model::{Bbox, SheetId};
@@ -19,9 +19,34 @@ impl PostgresStore {
     /// Connects to `postgres://…` (the database must exist; the PostGIS extension is created
     /// by the first migration if the role may) and runs the migrations.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(5)).connect(url).await?;
-        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Database(e.into()))?;
+        // Migrations may build indexes over millions of rows: their own connection, no timeout.
+        let mut migrating = PgConnection::connect(url).await?;
+        MIGRATOR.run(&mut migrating).await.map_err(|e| StoreError::Database(e.into()))?;
+        migrating.close().await?;
+        let options = with_statement_timeout(url.parse()?);
+        let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(5)).connect_with(options).await?;
         Ok(PostgresStore { pool })
+    }
+}
+
+/// The longest a statement of the service may run: a query stuck behind a lock or gone
+/// astray ends with an error instead of holding a pool connection for ever. Far above what
+/// any statement takes (the largest, a page of the index's first load, takes a few seconds
+/// at a million sheets).
+pub const STATEMENT_TIMEOUT: &str = "60s";
+
+pub fn with_statement_timeout(options: PgConnectOptions) -> PgConnectOptions {
+    options.options([("statement_timeout", STATEMENT_TIMEOUT)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_connection_of_the_pools_has_a_statement_timeout() {
+        let options = with_statement_timeout("postgres://atlaas@127.0.0.1/atlaas".parse().unwrap());
+        assert_eq!(options.get_options(), Some("-c statement_timeout=60s"));
     }
 }
 
