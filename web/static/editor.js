@@ -101,8 +101,41 @@ function placeItem(place, i) {
       ...input('commune', 'Commune', { maxlength: 200 }),
       place.given ? el('p', { class: 'meta' }, 'Position donnée sur la carte.') : null,
       found,
+      located(place) ? coordinatesFields(place, i) : null,
       el('p', { id: id('error'), class: 'field-error', hidden: true }),
       el('button', { type: 'button', class: 'link', onclick: () => { sheet.places.splice(i, 1); dirty = true; drawPlaces(); } }, 'Retirer ce lieu')));
+}
+
+const located = (place) => place.lon !== undefined && place.lon !== null;
+
+/** The place's coordinates as fields: what dragging the marker does, for the keyboard. */
+function coordinatesFields(place, i) {
+  const id = (f) => `e-place-${i}-${f}`;
+  const field = (f, label, min, max) => [
+    el('label', { for: id(f) }, label),
+    el('input', {
+      id: id(f), type: 'number', step: '0.000001', min, max, value: place[f], inputmode: 'decimal',
+      onchange: (e) => {
+        const value = Number(e.target.value);
+        if (e.target.value === '' || !Number.isFinite(value) || value < min || value > max) {
+          e.target.setAttribute('aria-invalid', 'true');
+          say(`${label} : un nombre de ${min} à ${max} est attendu.`);
+          return;
+        }
+        e.target.removeAttribute('aria-invalid');
+        place[f] = Math.round(value * 1e6) / 1e6;
+        place.given = true;
+        dirty = true;
+        // The marker follows; the list is not drawn again, so that the focus stays here.
+        drawMarkers();
+        say(`Lieu ${i + 1} déplacé : enregistrez pour garder cette position.`);
+      },
+    }),
+  ];
+  return el('details', { class: 'coordinates' },
+    el('summary', {}, 'Corriger la position par ses coordonnées'),
+    ...field('lat', 'Latitude (degrés, WGS 84)', -90, 90),
+    ...field('lon', 'Longitude (degrés, WGS 84)', -180, 180));
 }
 
 function drawPlaces() {
@@ -114,8 +147,8 @@ function drawMarkers() {
   if (!map) return;
   for (const m of markers) m.remove();
   markers = [];
-  const located = sheet.places.filter((p) => p.lon !== undefined && p.lon !== null);
-  for (const place of located) {
+  const placed = sheet.places.filter(located);
+  for (const place of placed) {
     const marker = new maplibregl.Marker({ draggable: true }).setLngLat([place.lon, place.lat]).addTo(map);
     marker.on('dragend', () => {
       const { lng, lat } = marker.getLngLat();
@@ -128,7 +161,7 @@ function drawMarkers() {
     });
     markers.push(marker);
   }
-  if (located.length) map.jumpTo({ center: [located[0].lon, located[0].lat], zoom: 13 });
+  if (placed.length) map.jumpTo({ center: [placed[0].lon, placed[0].lat], zoom: 13 });
 }
 
 function openMap() {

@@ -340,3 +340,33 @@ test('a contributor of another authority can neither open the editor of a sheet 
   assert.ok(page.errors.every((e) => /status of 404/.test(e)), page.errors.join('\n'));
   await page.close();
 });
+
+test('without a mouse, a place is corrected by its coordinates', async () => {
+  const id = await proposeSheet('Borne de recharge');
+  const page = await signedInPage('clavier@mairie-marck.fr');
+  await page.locator(`#state-proposed + ul li[data-id="${id}"] button`, { hasText: 'Modifier' }).click();
+  await page.waitForSelector('#editor:not([hidden]) #e-place-0-lat', { state: 'attached' });
+  await page.locator('#e-place-list summary', { hasText: 'Corriger la position par ses coordonnées' }).press('Enter');
+  await page.focus('#e-place-0-lat');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('50.96');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'e-place-0-lon', 'the focus goes on to the longitude');
+  assert.match(await page.textContent('#status'), /Lieu 1 déplacé/);
+  // Out of bounds: refused, said, the field marked.
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('200');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.getAttribute('#e-place-0-lon', 'aria-invalid'), 'true');
+  await page.focus('#e-place-0-lon');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('1.95');
+  await page.keyboard.press('Tab');
+  await page.click('#e-save');
+  await page.waitForFunction(() => /par coordonnées données/.test(document.getElementById('e-place-list').textContent));
+  const marck = ctx.server.atlaas('token', 'create', '--role', 'contributor', '--authority', '62548', '--label', 'clavier');
+  const revision = await (await fetch(`${ctx.server.base}/api/initiatives/${id}/revision`, { headers: { authorization: `Bearer ${marck}` } })).json();
+  assert.deepEqual(revision.content.places[0].coordinates, [1.95, 50.96]);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
