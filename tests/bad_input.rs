@@ -90,6 +90,51 @@ async fn malformed_parameters_are_clear_400s() {
     }
 }
 
+/// What axum refuses before a handler runs answers in the same JSON shape as the rest.
+#[tokio::test]
+async fn rejections_before_any_handler_are_json_too() {
+    let app = TestApp::spawn_with(None).await;
+    for (path, status, code) in [
+        ("/api/initiatives/%FF", 400, "bad_request"),
+        ("/api/initiatives/%FF/related", 400, "bad_request"),
+        ("/api/communes/%C3%28", 400, "bad_request"),
+        ("/tiles/%FF/0/0.mvt", 400, "bad_request"),
+    ] {
+        let (got, body) = app.get(path).await;
+        assert_eq!((got, body["error"].as_str()), (status, Some(code)), "{path}: {body}");
+        assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{path}: {body}");
+    }
+    let token = app.token(atlaas::model::Role::Contributor, Some("62548")).await;
+    let post = |content_type: &'static str, body: &'static str| {
+        app.client.post(format!("{}/api/initiatives", app.base)).bearer_auth(&token).header("content-type", content_type).body(body).send()
+    };
+    for (content_type, body, status, code) in
+        [("application/json", "{\"title\": ", 400, "bad_request"), ("text/csv", "title\nx", 415, "unsupported_media_type")]
+    {
+        let res = post(content_type, body).await.unwrap();
+        assert_eq!(res.status().as_u16(), status, "{content_type}");
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+        let json: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(json["error"], code, "{json}");
+    }
+}
+
+/// Lists of codes are capped: one URL cannot make every place check tens of thousands of codes.
+#[tokio::test]
+async fn code_lists_past_the_cap_are_400s() {
+    let app = TestApp::spawn_with(None).await;
+    let many = |code: &str, n: usize| vec![code; n].join(",");
+    for (key, code) in [("service", "1.b.2.1"), ("commune", "62548"), ("departement", "62"), ("region", "32")] {
+        let (status, body) = app.get(&format!("/api/initiatives?{key}={}", many(code, 201))).await;
+        assert_eq!(status, 400, "{key}: {body}");
+        assert!(body["detail"].as_str().unwrap().contains("at most 200"), "{body}");
+        let (status, body) = app.get(&format!("/api/initiatives?{key}={}", many(code, 200))).await;
+        assert_eq!(status, 200, "{key}: {body}");
+    }
+    let (x, y) = (2048, 1400);
+    assert_eq!(app.get_bytes(&format!("/tiles/12/{x}/{y}.mvt?theme={}", many("1", 201)), &[]).await.0, 400);
+}
+
 #[tokio::test]
 async fn swapped_coordinates_are_named_in_the_message() {
     let app = TestApp::spawn_with(None).await;

@@ -69,6 +69,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .fallback(|| async { Error::not_found("no such endpoint; see the README for the API") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("this endpoint does not accept that method".into()) })
         .with_state(state)
+        .layer(middleware::from_fn(error::json_rejections))
         .layer(middleware::from_fn_with_state(guard.clone(), guard::guard_writes))
         // Sign-in handlers count attempts in the same guard.
         .layer(Extension(guard))
