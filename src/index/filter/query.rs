@@ -161,13 +161,23 @@ fn parse_population(v: &str) -> Result<std::ops::RangeInclusive<u32>> {
     Ok(from..=to)
 }
 
-fn codes(v: &str) -> impl Iterator<Item = &str> {
-    v.split(',').map(str::trim).filter(|c| !c.is_empty())
+/// Codes a list parameter may give (`service=`, `commune=`, `departement=`…): more than the
+/// referential's services or the communes of the largest EPCI, and few enough that a filter
+/// stays cheap to check on every place.
+pub const MAX_CODES: usize = 200;
+
+/// The comma-separated codes of parameter `key`, at most [`MAX_CODES`].
+fn codes<'v>(key: &str, v: &'v str) -> Result<Vec<&'v str>> {
+    let codes: Vec<&str> = v.split(',').map(str::trim).filter(|c| !c.is_empty()).collect();
+    if codes.len() > MAX_CODES {
+        return Err(bad(format!("{key} lists {} codes: at most {MAX_CODES}", codes.len())));
+    }
+    Ok(codes)
 }
 
 fn service_set(r: &Referential, key: &str, level: Level, v: &str) -> Result<ServiceSet> {
     let mut services = vec![];
-    for code in codes(v) {
+    for code in codes(key, v)? {
         let under = r.services_under(code, level).ok_or_else(|| {
             bad(format!("{key} {code:?} is not a {key} of the referential (edition {}); see /api/referential", r.edition()))
         })?;
@@ -201,13 +211,15 @@ pub fn take_filter(p: &mut Params, g: &Gazetteer, r: &Referential, with_commune:
         f.text = Some(TextQuery::new(q.trim()));
     }
     if with_commune && let Some(v) = p.take("commune") {
-        let rows = codes(&v)
+        let rows = codes("commune", &v)?
+            .into_iter()
             .map(|c| g.index_of(c).ok_or_else(|| bad(format!("commune {c:?} is not an INSEE code of the gazetteer"))))
             .collect::<Result<Vec<u32>>>()?;
         f.communes = Some(rows);
     }
     if let Some(v) = p.take("departement") {
-        let deps = codes(&v)
+        let deps = codes("departement", &v)?
+            .into_iter()
             .map(|c| {
                 g.departement(&c.to_ascii_uppercase())
                     .map(|d| d.code.clone())
@@ -217,7 +229,8 @@ pub fn take_filter(p: &mut Params, g: &Gazetteer, r: &Referential, with_commune:
         f.departements = Some(deps);
     }
     if let Some(v) = p.take("region") {
-        let regions = codes(&v)
+        let regions = codes("region", &v)?
+            .into_iter()
             .map(|c| g.region(c).map(|r| r.code.clone()).ok_or_else(|| bad(format!("region {c:?} is not a région code"))))
             .collect::<Result<Vec<String>>>()?;
         f.regions = Some(regions);
