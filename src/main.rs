@@ -151,8 +151,12 @@ async fn import(args: ImportArgs) -> Result<()> {
         anyhow::bail!("{} is over 1 GB: split it into several files (each import is one transaction)", args.file.display());
     }
     let bytes = if args.file.as_os_str() == "-" {
+        // The same limit, counted as it is read: one byte more than allowed is enough to refuse.
         let mut buf = vec![];
-        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), MAX_FILE_BYTES + 1), &mut buf)?;
+        if buf.len() as u64 > MAX_FILE_BYTES {
+            anyhow::bail!("standard input is over 1 GB: split the file into several (each import is one transaction)");
+        }
         buf
     } else {
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?

@@ -60,6 +60,35 @@ fn the_command_reports_and_fails_on_a_refused_file() {
     assert!(!unknown.status.success() && text(&unknown.stderr).contains("csv, geojson, json, mednum"));
 }
 
+/// Standard input has the same 1 GB limit as a file, counted as it is read.
+#[test]
+fn standard_input_over_a_gigabyte_is_refused() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("atlaas.db");
+    let mut child = atlaas(&db)
+        .args(["import", "-", "--format", "csv"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b'x'; 1 << 20];
+        // 1 GiB and one more MiB; the importer may stop reading (and close the pipe) first.
+        for _ in 0..1025 {
+            if stdin.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("standard input is over 1 GB"), "{}", text(&out.stderr));
+}
+
 async fn state(db: &Path) -> (String, i64, i64) {
     let mut conn = SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
     let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut conn).await.unwrap();
