@@ -2,7 +2,8 @@
 //! touches.
 //!
 //! Entries are keyed by tile and by the request's filter. When the cache outgrows its byte
-//! budget, the least recently used quarter goes. A write drops exactly the tiles that can
+//! budget (tiles and keys: a filter's query string may be long), the least recently used
+//! quarter goes; past [`MAX_FILTERS`] distinct filters, tiles of a new one are not kept. A write drops exactly the tiles that can
 //! draw the places it changed: at every zoom, the tile holding the place's cluster cell and
 //! the neighbours whose buffer reaches that cell.
 
@@ -53,6 +54,15 @@ struct Entry {
     used: AtomicU64,
 }
 
+/// Distinct filters whose tiles are kept: the map's own filter combinations are a few dozen
+/// at a time, a client making up a new query string for every request is not worth caching.
+pub const MAX_FILTERS: usize = 1024;
+
+/// What an entry weighs in the budget: its tile, and its key.
+fn cost(filter: &str, tile: &CachedTile) -> usize {
+    tile.bytes() + filter.len()
+}
+
 #[derive(Default)]
 struct Inner {
     tiles: HashMap<TileId, HashMap<String, Entry>>,
@@ -60,6 +70,21 @@ struct Inner {
     /// The index version of the latest invalidation: a tile made from an older index may
     /// draw what that invalidation dropped, and is not kept.
     version: u64,
+    /// Entries of each distinct filter.
+    filters: HashMap<String, usize>,
+}
+
+impl Inner {
+    /// Takes an entry's weight and its filter's count out, once the entry is removed.
+    fn forget(&mut self, filter: &str, tile: &CachedTile) {
+        self.bytes -= cost(filter, tile);
+        if let Some(n) = self.filters.get_mut(filter) {
+            *n -= 1;
+            if *n == 0 {
+                self.filters.remove(filter);
+            }
+        }
+    }
 }
 
 pub struct TileCache {
@@ -91,10 +116,14 @@ impl TileCache {
         if version < inner.version {
             return;
         }
-        inner.bytes += value.bytes();
+        if !inner.filters.contains_key(filter) && inner.filters.len() >= MAX_FILTERS {
+            return;
+        }
+        inner.bytes += cost(filter, &value);
+        *inner.filters.entry(filter.to_owned()).or_default() += 1;
         let entry = Entry { tile: value, used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)) };
         if let Some(old) = inner.tiles.entry(tile).or_default().insert(filter.to_owned(), entry) {
-            inner.bytes -= old.tile.bytes();
+            inner.forget(filter, &old.tile);
         }
         if inner.bytes > self.budget {
             evict(&mut inner, self.budget * 3 / 4);
@@ -112,7 +141,9 @@ impl TileCache {
                 for tile in tiles_drawing(z, lon, lat) {
                     if let Some(entries) = inner.tiles.remove(&tile) {
                         dropped += entries.len();
-                        inner.bytes -= entries.values().map(|e| e.tile.bytes()).sum::<usize>();
+                        for (filter, e) in &entries {
+                            inner.forget(filter, &e.tile);
+                        }
                     }
                 }
             }
@@ -149,11 +180,12 @@ fn evict(inner: &mut Inner, target: usize) {
             break;
         }
         let Some(entries) = inner.tiles.get_mut(&tile) else { continue };
-        if let Some(e) = entries.remove(&key) {
-            inner.bytes -= e.tile.bytes();
-        }
+        let removed = entries.remove(&key);
         if entries.is_empty() {
             inner.tiles.remove(&tile);
+        }
+        if let Some(e) = removed {
+            inner.forget(&key, &e.tile);
         }
     }
 }
@@ -238,6 +270,34 @@ mod tests {
         cache.clear(2);
         cache.insert(marck, "", tile(10), 4);
         assert!(cache.is_empty());
+    }
+
+    /// Long query strings weigh what they are, and a flood of new filters is not kept.
+    #[test]
+    fn keys_count_in_the_budget_and_new_filters_are_capped() {
+        let cache = TileCache::new(1 << 20);
+        let id = TileId { z: 10, x: 0, y: 0 };
+        let long = "q=".to_owned() + &"x".repeat(100_000);
+        cache.insert(id, &long, tile(10), 0);
+        assert!(cache.inner.read().unwrap().bytes > 100_000, "the key is counted");
+        cache.invalidate(&[], 0);
+        cache.clear(0);
+        for n in 0..MAX_FILTERS + 10 {
+            cache.insert(id, &format!("theme={n}"), tile(10), 0);
+        }
+        assert_eq!(cache.len(), MAX_FILTERS, "tiles of the filters past the cap are not kept");
+        // A filter already cached still takes more tiles; once the tiles go, a new one may come.
+        cache.insert(TileId { z: 10, x: 1, y: 0 }, "theme=0", tile(10), 0);
+        assert_eq!(cache.len(), MAX_FILTERS + 1);
+        cache.insert(id, "theme=new", tile(10), 0);
+        assert!(cache.get(id, "theme=new").is_none());
+        {
+            let inner = cache.inner.read().unwrap();
+            assert_eq!(inner.filters.values().sum::<usize>(), inner.tiles.values().map(HashMap::len).sum::<usize>());
+        }
+        cache.clear(0);
+        cache.insert(id, "theme=new", tile(10), 0);
+        assert!(cache.get(id, "theme=new").is_some());
     }
 
     #[test]
