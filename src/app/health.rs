@@ -58,15 +58,19 @@ impl FeedHealth {
         *self.0.write().unwrap_or_else(|e| e.into_inner()) = state;
     }
 
-    /// Marks the feed down: the detail is logged, `/health` gives the reason code (and how
-    /// long since it first went down).
+    /// Marks the feed down: the detail is logged (once per reason, then at debug level),
+    /// `/health` gives the reason code and how long since the feed first went down.
     pub(crate) fn down(&self, reason: DownReason, detail: &dyn std::fmt::Display) {
         let mut s = self.0.write().unwrap_or_else(|e| e.into_inner());
-        tracing::warn!(?reason, %detail, "change feed not followed; serving reads from memory");
         let since = match *s {
+            FeedState::Down { reason: was, .. } if was == reason => {
+                tracing::debug!(?reason, %detail, "change feed still not followed");
+                return;
+            }
             FeedState::Down { since, .. } => since,
             FeedState::Live { .. } => Instant::now(),
         };
+        tracing::warn!(?reason, %detail, "change feed not followed; serving reads from memory");
         *s = FeedState::Down { reason, since };
     }
 }

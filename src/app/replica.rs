@@ -21,7 +21,7 @@ use super::build_index;
 use super::health::{DownReason, FeedHealth, FeedState};
 use crate::model::SheetId;
 use crate::store::StoreError;
-use crate::store::feed::PostgresFeed;
+use crate::store::feed::{ChangeLog, PostgresFeed, SqliteFeed};
 
 /// Entries read from the log at a time.
 const PAGE: usize = 5_000;
@@ -105,7 +105,7 @@ async fn follow_until_lost(
 /// feed, nor make it rebuild the index again and again.
 pub async fn catch_up(
     state: &AppState,
-    feed: &PostgresFeed,
+    feed: &dyn ChangeLog,
     mut applied: i64,
     unreadable: &mut BTreeSet<SheetId>,
 ) -> Result<i64, StoreError> {
@@ -152,6 +152,34 @@ pub async fn catch_up(
             return Ok(applied);
         }
     }
+}
+
+/// How often a server on SQLite reads the log's head: the bound on how long a write by
+/// another process (`atlaas import`, say) takes to show.
+const FILE_POLL: Duration = Duration::from_millis(250);
+
+/// Follows the change log of a SQLite store from entry `applied`: every [`FILE_POLL`], when the
+/// head has moved, applies what the log names past it. A file has no connection to lose: an
+/// error (the disk, a lock held too long) is reported and the next poll tries again.
+pub fn follow_file(state: AppState, feed: SqliteFeed, mut applied: i64, health: Arc<FeedHealth>) {
+    tokio::spawn(async move {
+        let mut unreadable = BTreeSet::new();
+        loop {
+            tokio::time::sleep(FILE_POLL).await;
+            let caught_up = match feed.head().await {
+                Ok(head) if head > applied => catch_up(&state, &feed, applied, &mut unreadable).await,
+                Ok(_) => Ok(applied),
+                Err(e) => Err(e),
+            };
+            match caught_up {
+                Ok(now) => {
+                    applied = now;
+                    health.set(FeedState::Live { applied, unreadable: unreadable.clone() });
+                }
+                Err(e) => health.down(DownReason::DatabaseUnreachable, &e),
+            }
+        }
+    });
 }
 
 /// Rebuilds the index from the store and swaps it in; returns the log head read before the

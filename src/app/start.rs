@@ -15,7 +15,7 @@ use crate::gazetteer::Gazetteer;
 use crate::index::SpatialIndex;
 use crate::referential::Referential;
 use crate::sample;
-use crate::store::feed::PostgresFeed;
+use crate::store::feed::{ChangeLog, PostgresFeed, SqliteFeed};
 use crate::store::postgres::PostgresStore;
 use crate::store::{self, Store, WriteBatch};
 use crate::tiles::Tiles;
@@ -72,10 +72,15 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
     tracing::debug!(elapsed_ms = t0.elapsed().as_millis() as u64, "store open");
     // On PostgreSQL, other writers may share the store: the change feed's head is read before
     // the index, so that whatever is written meanwhile is caught up afterwards.
+    // On SQLite, other processes may write the same file (`atlaas import`): its log is polled.
     let feed = if options.database_url.starts_with("postgres") {
         let feed = PostgresFeed::connect(&options.database_url)?;
         let head = feed.head().await.context("reading the change feed")?;
-        Some((feed, head))
+        Some((Feed::Postgres(feed), head))
+    } else if !options.database_url.contains(":memory:") {
+        let feed = SqliteFeed::open(&options.database_url).await.context("opening the change log")?;
+        let head = feed.head().await.context("reading the change log")?;
+        Some((Feed::Sqlite(feed), head))
     } else {
         None
     };
@@ -93,7 +98,8 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
     };
     let health = feed.as_ref().map(|(_, head)| Arc::new(FeedHealth::new(*head)));
     let index = Arc::new(RwLock::new(index));
-    let reads = reads(options, feed.is_some(), &index).await?;
+    let on_postgres = matches!(feed, Some((Feed::Postgres(_), _)));
+    let reads = reads(options, on_postgres, &index).await?;
     let state = AppState {
         store,
         index,
@@ -105,10 +111,18 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         archive,
         feed: health.clone(),
     };
-    if let (Some((feed, head)), Some(health)) = (feed, health) {
-        replica::follow(state.clone(), feed, head, health);
+    match (feed, health) {
+        (Some((Feed::Postgres(feed), head)), Some(health)) => replica::follow(state.clone(), feed, head, health),
+        (Some((Feed::Sqlite(feed), head)), Some(health)) => replica::follow_file(state.clone(), feed, head, health),
+        _ => {}
     }
     Ok(state)
+}
+
+/// The change log a server follows.
+enum Feed {
+    Postgres(PostgresFeed),
+    Sqlite(SqliteFeed),
 }
 
 /// Loads the sample sheets into a store that holds no sheet.

@@ -1,0 +1,46 @@
+//! The embedded default followed like PostgreSQL: a server on a SQLite file sees what another
+//! process writes to it (`atlaas import` from the command line) without restarting.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::TestApp;
+use sqlx::Connection;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+async fn count(app: &TestApp) -> usize {
+    common::all_pages(app, "/api/initiatives").await.len()
+}
+
+#[tokio::test]
+async fn a_command_line_import_reaches_a_running_server_within_a_second() {
+    let app = TestApp::spawn_with(None).await;
+    assert_eq!(count(&app).await, 0);
+    let db = app.database_url.strip_prefix("sqlite://").unwrap().to_owned();
+    let health = app.ok("/health").await;
+    assert_eq!(health["feed"]["state"], "live", "{health}");
+
+    let imported = common::atlaas(std::path::Path::new(&db), &["import", &format!("{FIXTURES}/initiatives.csv")]);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let start = Instant::now();
+    while count(&app).await < 10 {
+        assert!(start.elapsed() < Duration::from_secs(3), "the import is not seen after {:?}", start.elapsed());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    eprintln!("the server saw the import {:?} after the command ended", start.elapsed());
+    assert_eq!(count(&app).await, 10);
+    // A person archives one by hand with sqlite3: gone here too.
+    let mut sql = sqlx::SqliteConnection::connect(&app.database_url).await.unwrap();
+    sqlx::query("UPDATE initiatives SET status = 'archived', version = version + 1 WHERE external_id = 'marck-budget'")
+        .execute(&mut sql)
+        .await
+        .unwrap();
+    let start = Instant::now();
+    while count(&app).await > 9 {
+        assert!(start.elapsed() < Duration::from_secs(3), "the archiving is not seen");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(app.ok("/health").await["feed"]["state"], "live");
+}
