@@ -1,5 +1,6 @@
-//! Keeps this server's index in step with a PostgreSQL store that other writers share: other
-//! replicas, `atlaas sample`, a person with psql.
+//! Keeps this server's index in step with a store that other writers share: on PostgreSQL,
+//! other replicas, `atlaas sample`, a person with psql; on a SQLite file, `atlaas import` or
+//! `atlaas sample` run beside the server ([`follow_file`], which polls the same log).
 //!
 //! The database logs every change in order (`changes`, filled by triggers) and raises
 //! `atlaas_changes` once per writing transaction. Notifications are only a wake-up: on each,
