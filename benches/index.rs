@@ -1,6 +1,7 @@
-//! The spatial index on sample sheets over the real communes: bulk load, and nearby k=20,
-//! at 12k sheets (the 2020 edition) and 1M sheets. Separate "build" and "query" benches; the
-//! dataset size is in each bench's name.
+//! The spatial index on sample sheets over the real communes: bulk load, nearby k=20, and
+//! one write (copy the index, re-index one sheet in the copy: what the live index does for
+//! every write or change-feed batch), at 12k sheets (the 2020 edition) and 1M sheets.
+//! Separate "build", "query" and "write" benches; the dataset size is in each bench's name.
 
 mod common;
 
@@ -30,7 +31,18 @@ fn index(c: &mut Criterion) {
         });
         build.finish();
 
+        let edited = initiatives[count / 2].clone();
         let index = SpatialIndex::build(g.clone(), r.clone(), authorities, initiatives);
+        let mut write = c.benchmark_group("index/write");
+        write.sample_size(10);
+        write.bench_function(BenchmarkId::from_parameter(label), |b| {
+            b.iter(|| {
+                let mut next = index.clone();
+                black_box(next.apply(std::slice::from_ref(&edited)));
+                next
+            })
+        });
+        write.finish();
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let origins: Vec<[f64; 2]> = (0..1024).map(|_| [rng.random_range(-4.5..7.5), rng.random_range(43.0..50.5)]).collect();
         let filter = Filter::default();

@@ -39,7 +39,7 @@ async fn app_with_sheets() -> (TestApp, Vec<Initiative>) {
     ];
     let written =
         app.state.store.write(WriteBatch { authorities: authorities.clone(), initiatives: sheets, ..Default::default() }).await.unwrap();
-    app.state.apply_changes(&written, &[], &authorities);
+    app.state.apply_changes(&written, &[], &authorities).await;
     (app, written)
 }
 

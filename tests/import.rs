@@ -348,7 +348,7 @@ async fn imported_places_reach_a_running_server_once_applied() {
     let app = common::TestApp::spawn_with(None).await;
     let mednum = ImportOptions { format: Some(Format::Mednum), source: "mednum".into(), ..options("lieux.csv") };
     let outcome = run(app.state.store.as_ref(), &fixture("lieux-mediation-numerique.csv"), &mednum).await.unwrap();
-    app.state.apply_changes(&outcome.written, &[], &outcome.new_authorities);
+    app.state.apply_changes(&outcome.written, &[], &outcome.new_authorities).await;
     let calais = outcome.written.iter().find(|s| s.sheet.external_id == "exemple-1").unwrap();
     let sheet = app.ok(&format!("/api/initiatives/{}", calais.id)).await;
     let p = &sheet["properties"];

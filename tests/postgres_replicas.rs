@@ -100,7 +100,7 @@ async fn replicas_follow_every_writer_and_survive_a_database_restart() {
     let authority = a.state.store.authority("dep-29").await.unwrap();
     let authorities = if authority.is_some() { vec![] } else { vec![departement_29()] };
     let written = a.state.store.write(WriteBatch { authorities, initiatives: vec![sheet_at_sein()], ..Default::default() }).await.unwrap();
-    a.state.apply_written(&written);
+    a.state.apply_written(&written).await;
     let id = written[0].id;
     assert_ne!(before, Some(id));
     let delay = eventually("B's nearby shows A's write", Duration::from_secs(5), || async { nearest_id(&b).await == Some(id) }).await;

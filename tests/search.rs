@@ -30,7 +30,7 @@ async fn app_with_sheets() -> (TestApp, Vec<Initiative>) {
     ];
     let written =
         app.state.store.write(WriteBatch { authorities: authorities.clone(), initiatives: sheets, ..Default::default() }).await.unwrap();
-    app.state.apply_changes(&written, &[], &authorities);
+    app.state.apply_changes(&written, &[], &authorities).await;
     (app, written)
 }
 
@@ -126,7 +126,7 @@ async fn a_write_updates_what_search_finds() {
     renamed.title = "Tramway connecté".into();
     renamed.body = String::new();
     let again = app.state.store.write(WriteBatch { initiatives: vec![renamed], ..Default::default() }).await.unwrap();
-    app.state.apply_written(&again);
+    app.state.apply_written(&again).await;
     assert_eq!(external_ids(&app.ok("/api/initiatives?q=tramways").await, &again), ["wifi-lyon"]);
     assert_eq!(app.ok("/api/initiatives?q=wifi").await["count"], 0, "the old words are gone");
     let tile = app.tile(0, 0, 0, "?q=tramway").await;

@@ -244,7 +244,7 @@ async fn a_write_changes_the_tile_that_holds_it_and_no_other_cached_tile() {
     let existing = app.state.store.authority("62548").await.unwrap();
     let authorities = if existing.is_some() { vec![] } else { vec![authority] };
     let written = app.state.store.write(WriteBatch { authorities, initiatives: vec![sheet], ..Default::default() }).await.unwrap();
-    app.state.apply_written(&written);
+    app.state.apply_written(&written).await;
 
     let (_, headers, body) = app.get_bytes(&marck, &[]).await;
     assert_eq!(headers["x-cache"], "miss", "the tile holding the write is made again");

@@ -75,7 +75,7 @@ async fn run(
     match outcome {
         Ok(outcome) => {
             // The server that ran it shows the change at once; the others through the change feed.
-            state.apply_changes(&outcome.written, &[], &outcome.new_authorities);
+            state.apply_changes(&outcome.written, &[], &outcome.new_authorities).await;
             let refused = !outcome.report.errors.is_empty() && !options.skip_invalid;
             job.state = if refused { JobState::Refused } else { JobState::Done };
             job.report = Some(serde_json::to_value(&outcome.report).expect("a report serializes"));

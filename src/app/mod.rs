@@ -8,12 +8,14 @@
 
 pub mod health;
 pub mod imports;
+pub mod live;
 pub mod reads;
 pub mod replica;
 pub mod start;
+pub mod work;
 
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -26,13 +28,15 @@ use crate::referential::Referential;
 use crate::store::Store;
 use crate::tiles::Tiles;
 use health::FeedHealth;
+use live::{Applied, Change, LiveIndex};
+use work::Work;
 use reads::Reads;
 
 /// What a running service holds; cheap to clone (every part is shared).
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
-    pub index: Arc<RwLock<SpatialIndex>>,
+    pub index: Arc<LiveIndex>,
     pub gazetteer: Arc<Gazetteer>,
     pub referential: Arc<Referential>,
     pub tiles: Arc<Tiles>,
@@ -43,43 +47,42 @@ pub struct AppState {
     pub web_dir: Arc<PathBuf>,
     /// A tile archive served instead of live tiles (`--tiles-archive`).
     pub archive: Option<Arc<Archive>>,
-    /// The PostgreSQL change feed this replica follows (none on SQLite).
+    /// The change log this server follows (PostgreSQL's, or the SQLite file's).
     pub feed: Option<Arc<FeedHealth>>,
+    /// The threads where requests compute (see [`work`]).
+    pub work: Arc<Work>,
 }
 
 impl AppState {
-    /// Read access to the index. A writer that panicked leaves data that is still consistent
-    /// (each write replaces whole sheets), so a poisoned lock is read anyway.
-    pub fn index(&self) -> RwLockReadGuard<'_, SpatialIndex> {
-        self.index.read().unwrap_or_else(|e| e.into_inner())
+    /// The current index: one consistent view, kept for as long as it is held (see [`live`]).
+    pub fn index(&self) -> Arc<SpatialIndex> {
+        self.index.snapshot()
     }
 
     /// Brings the index in step with sheets just written to the store, and drops the cached
     /// tiles that draw them.
-    pub fn apply_written(&self, sheets: &[Initiative]) {
-        self.apply_changes(sheets, &[], &[]);
+    pub async fn apply_written(&self, sheets: &[Initiative]) {
+        self.apply_changes(sheets, &[], &[]).await;
     }
 
     /// [`Self::apply_written`], plus sheets gone from the store and authorities changed (whose
-    /// @ every tile may show: the tile cache is emptied).
-    pub fn apply_changes(&self, sheets: &[Initiative], removed: &[SheetId], authorities: &[Authority]) {
-        let (touched, version) = {
-            let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
-            index.upsert_authorities(authorities);
-            let mut touched = index.apply(sheets);
-            for &id in removed {
-                touched.extend(index.remove(id));
-            }
-            index.compact_text();
-            (touched, index.version())
-        };
-        // After the index: a tile rendered meanwhile from the old one carries its older
-        // version, and the cache refuses it.
-        if authorities.is_empty() {
-            let dropped = self.tiles.cache.invalidate(&touched, version);
-            tracing::debug!(sheets = sheets.len(), removed = removed.len(), tiles_dropped = dropped, "index updated");
+    /// @ every tile may show: the tile cache is emptied). The index is copied and changed on a
+    /// blocking thread, not on the async workers that answer requests.
+    pub async fn apply_changes(&self, sheets: &[Initiative], removed: &[SheetId], authorities: &[Authority]) {
+        let state = self.clone();
+        let change = Change { sheets: sheets.to_vec(), removed: removed.to_vec(), authorities: authorities.to_vec() };
+        tokio::task::spawn_blocking(move || state.index.apply(change, |done| state.forget_tiles(done)))
+            .await
+            .expect("applying changes to the index does not panic");
+    }
+
+    /// Drops the cached tiles that drew what a batch of changes touched.
+    fn forget_tiles(&self, done: &Applied) {
+        if done.authorities {
+            self.tiles.cache.clear(done.version);
         } else {
-            self.tiles.cache.clear(version);
+            let dropped = self.tiles.cache.invalidate(&done.touched, done.version);
+            tracing::debug!(sheets = done.sheets, tiles_dropped = dropped, "index updated");
         }
     }
 
@@ -88,19 +91,13 @@ impl AppState {
     pub async fn apply_written_sheet(&self, sheet: &Initiative) -> Result<(), crate::store::StoreError> {
         let known = self.index().authority_row_of(&sheet.sheet.authority).is_some();
         let authorities = if known { vec![] } else { self.store.authority(&sheet.sheet.authority).await?.into_iter().collect() };
-        self.apply_changes(std::slice::from_ref(sheet), &[], &authorities);
+        self.apply_changes(std::slice::from_ref(sheet), &[], &authorities).await;
         Ok(())
     }
 
     /// Swaps in an index rebuilt from the store, and forgets every cached tile.
-    pub fn replace_index(&self, mut index: SpatialIndex) {
-        let version = {
-            let mut current = self.index.write().unwrap_or_else(|e| e.into_inner());
-            index.succeed(&current);
-            let version = index.version();
-            *current = index;
-            version
-        };
+    pub fn replace_index(&self, index: SpatialIndex) {
+        let version = self.index.replace(index);
         self.tiles.cache.clear(version);
     }
 }

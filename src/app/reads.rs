@@ -6,73 +6,123 @@
 //! French stemming that gives the index's results, so PostGIS is handed the ids the text
 //! index matched.
 
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::work::{Busy, Work};
 use crate::index::{Filter, Near, Page, SpatialIndex};
 use crate::model::SheetId;
 use crate::store::StoreError;
 use crate::store::postgres::{PostgresStore, SqlFilter};
 
+/// Why a read gave no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Busy(#[from] Busy),
+}
+
+/// Each read is given the snapshot of the index the request answers from, so that what it
+/// finds (ids, text hits by document number) is read back in the same view.
 #[async_trait]
 pub trait Reads: Send + Sync + 'static {
     /// Matching sheets in id order, `limit` at most, after the id `after`.
-    async fn page(&self, filter: &Filter, after: Option<SheetId>, limit: usize) -> Result<Page, StoreError>;
+    async fn page(&self, index: &Arc<SpatialIndex>, filter: &Arc<Filter>, after: Option<SheetId>, limit: usize) -> Result<Page, ReadError>;
 
     /// Matching sheets most relevant to the filter's text query first, `limit` at most after
     /// the first `offset`; the offset of the next page when more follow.
-    async fn page_by_relevance(&self, filter: &Filter, offset: usize, limit: usize) -> Result<(Vec<SheetId>, Option<usize>), StoreError>;
+    async fn page_by_relevance(
+        &self,
+        index: &Arc<SpatialIndex>,
+        filter: &Arc<Filter>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<SheetId>, Option<usize>), ReadError>;
 
     /// Up to `limit` matching sheets closest to `origin` (`[lon, lat]`), within `radius_m` if
     /// given, each at its closest matching place; closest first, ties by id.
-    async fn nearby(&self, origin: [f64; 2], radius_m: Option<f64>, limit: usize, filter: &Filter) -> Result<Vec<Near>, StoreError>;
+    async fn nearby(
+        &self,
+        index: &Arc<SpatialIndex>,
+        origin: [f64; 2],
+        radius_m: Option<f64>,
+        limit: usize,
+        filter: &Arc<Filter>,
+    ) -> Result<Vec<Near>, ReadError>;
 }
 
-fn read(index: &RwLock<SpatialIndex>) -> RwLockReadGuard<'_, SpatialIndex> {
-    index.read().unwrap_or_else(|e| e.into_inner())
+/// Reads answered by the in-memory index (the default), on the threads where requests compute.
+pub struct IndexReads {
+    pub work: Arc<Work>,
 }
-
-/// Reads answered by the in-memory index (the default).
-pub struct IndexReads(pub Arc<RwLock<SpatialIndex>>);
 
 #[async_trait]
 impl Reads for IndexReads {
-    async fn page(&self, filter: &Filter, after: Option<SheetId>, limit: usize) -> Result<Page, StoreError> {
-        Ok(read(&self.0).page(filter, after, limit))
+    async fn page(&self, index: &Arc<SpatialIndex>, filter: &Arc<Filter>, after: Option<SheetId>, limit: usize) -> Result<Page, ReadError> {
+        let (index, filter) = (index.clone(), filter.clone());
+        Ok(self.work.run(move || index.page(&filter, after, limit)).await?)
     }
 
-    async fn page_by_relevance(&self, filter: &Filter, offset: usize, limit: usize) -> Result<(Vec<SheetId>, Option<usize>), StoreError> {
-        Ok(read(&self.0).page_by_relevance(filter, offset, limit))
+    async fn page_by_relevance(
+        &self,
+        index: &Arc<SpatialIndex>,
+        filter: &Arc<Filter>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<SheetId>, Option<usize>), ReadError> {
+        let (index, filter) = (index.clone(), filter.clone());
+        Ok(self.work.run(move || index.page_by_relevance(&filter, offset, limit)).await?)
     }
 
-    async fn nearby(&self, origin: [f64; 2], radius_m: Option<f64>, limit: usize, filter: &Filter) -> Result<Vec<Near>, StoreError> {
-        Ok(read(&self.0).nearby(origin, radius_m, limit, filter))
+    async fn nearby(
+        &self,
+        index: &Arc<SpatialIndex>,
+        origin: [f64; 2],
+        radius_m: Option<f64>,
+        limit: usize,
+        filter: &Arc<Filter>,
+    ) -> Result<Vec<Near>, ReadError> {
+        let (index, filter) = (index.clone(), filter.clone());
+        Ok(self.work.run(move || index.nearby(origin, radius_m, limit, &filter)).await?)
     }
 }
 
 /// Reads answered by PostGIS (`--reads postgis`), with the index for text and places.
 pub struct PostgisReads {
     pub store: PostgresStore,
-    pub index: Arc<RwLock<SpatialIndex>>,
 }
 
 #[async_trait]
 impl Reads for PostgisReads {
-    async fn page(&self, filter: &Filter, after: Option<SheetId>, limit: usize) -> Result<Page, StoreError> {
-        let sql = sql_filter(filter, &read(&self.index));
+    async fn page(&self, index: &Arc<SpatialIndex>, filter: &Arc<Filter>, after: Option<SheetId>, limit: usize) -> Result<Page, ReadError> {
+        let sql = sql_filter(filter, index);
         Ok(Page::from_overfetch(self.store.find(&sql, after, limit + 1).await?, limit))
     }
 
-    async fn page_by_relevance(&self, filter: &Filter, offset: usize, limit: usize) -> Result<(Vec<SheetId>, Option<usize>), StoreError> {
-        Ok(read(&self.index).page_by_relevance(filter, offset, limit))
+    async fn page_by_relevance(
+        &self,
+        index: &Arc<SpatialIndex>,
+        filter: &Arc<Filter>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<SheetId>, Option<usize>), ReadError> {
+        Ok(index.page_by_relevance(filter, offset, limit))
     }
 
-    async fn nearby(&self, origin: [f64; 2], radius_m: Option<f64>, limit: usize, filter: &Filter) -> Result<Vec<Near>, StoreError> {
-        let sql = sql_filter(filter, &read(&self.index));
+    async fn nearby(
+        &self,
+        index: &Arc<SpatialIndex>,
+        origin: [f64; 2],
+        radius_m: Option<f64>,
+        limit: usize,
+        filter: &Arc<Filter>,
+    ) -> Result<Vec<Near>, ReadError> {
+        let sql = sql_filter(filter, index);
         let hits = self.store.nearest(origin, radius_m, limit, &sql).await?;
         // A sheet the change feed has not brought into memory yet is left out.
-        let index = read(&self.index);
         Ok(hits.iter().filter_map(|h| index.closest_place(h.id, origin, filter)).collect())
     }
 }

@@ -140,7 +140,7 @@ pub async fn catch_up(
             }
             unreadable.remove(&id);
         }
-        state.apply_changes(&written, &removed, &authorities);
+        state.apply_changes(&written, &removed, &authorities).await;
         tracing::debug!(
             from = applied,
             to = last,

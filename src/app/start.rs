@@ -2,17 +2,18 @@
 //! on an empty store, then the in-memory index. Shared by `atlaas serve` and the tests.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 
 use super::health::FeedHealth;
+use super::live::LiveIndex;
+use super::work::Work;
 use super::reads::{IndexReads, PostgisReads, Reads};
 use super::{AppState, build_index, replica};
 use crate::archive::mbtiles::Archive;
 use crate::gazetteer::Gazetteer;
-use crate::index::SpatialIndex;
 use crate::referential::Referential;
 use crate::sample;
 use crate::store::feed::{ChangeLog, PostgresFeed, SqliteFeed};
@@ -97,9 +98,10 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         None => None,
     };
     let health = feed.as_ref().map(|(_, head)| Arc::new(FeedHealth::new(*head)));
-    let index = Arc::new(RwLock::new(index));
+    let index = Arc::new(LiveIndex::new(index));
     let on_postgres = matches!(feed, Some((Feed::Postgres(_), _)));
-    let reads = reads(options, on_postgres, &index).await?;
+    let work = Arc::new(Work::per_core());
+    let reads = reads(options, on_postgres, &work).await?;
     let state = AppState {
         store,
         index,
@@ -110,6 +112,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         web_dir: Arc::new(options.web_dir.clone()),
         archive,
         feed: health.clone(),
+        work,
     };
     match (feed, health) {
         (Some((Feed::Postgres(feed), head)), Some(health)) => replica::follow(state.clone(), feed, head, health),
@@ -141,10 +144,10 @@ async fn fill_if_empty(store: &dyn Store, gazetteer: &Gazetteer, referential: &R
 }
 
 /// What answers listings and nearby: the index, or PostGIS (which needs a PostgreSQL store).
-async fn reads(options: &StartOptions, on_postgres: bool, index: &Arc<RwLock<SpatialIndex>>) -> Result<Arc<dyn Reads>> {
+async fn reads(options: &StartOptions, on_postgres: bool, work: &Arc<Work>) -> Result<Arc<dyn Reads>> {
     Ok(match (options.reads_from_postgis, on_postgres) {
-        (false, _) => Arc::new(IndexReads(index.clone())),
-        (true, true) => Arc::new(PostgisReads { store: PostgresStore::open(&options.database_url).await?, index: index.clone() }),
+        (false, _) => Arc::new(IndexReads { work: work.clone() }),
+        (true, true) => Arc::new(PostgisReads { store: PostgresStore::open(&options.database_url).await? }),
         (true, false) => anyhow::bail!("reads from PostGIS need a postgres:// database URL"),
     })
 }

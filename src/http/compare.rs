@@ -35,11 +35,16 @@ async fn related_sheets(State(state): State<AppState>, Path(id): Path<String>, R
     let limit = p.take_limit(10, 100)?;
     p.finish()?;
     let index = state.index();
-    // Drafts and archived sheets are not in the index: they are not public.
-    let found = related(&index, id, limit).ok_or_else(|| Error::not_found(format!("no published initiative {id}")))?;
-    let mut collection = SheetCollection::new(related_features(&index, found), index.all_sample());
-    collection.related_to = Some(id);
-    Ok(collection.into_response())
+    state
+        .work
+        .run(move || {
+            // Drafts and archived sheets are not in the index: they are not public.
+            let found = related(&index, id, limit).ok_or_else(|| Error::not_found(format!("no published initiative {id}")))?;
+            let mut collection = SheetCollection::new(related_features(&index, found), index.all_sample());
+            collection.related_to = Some(id);
+            Ok(collection.into_response())
+        })
+        .await?
 }
 
 fn class_json(class: Option<&PopulationClass>) -> Value {
@@ -79,16 +84,19 @@ async fn peer_towns(State(state): State<AppState>, Path(insee): Path<String>, Ra
     let subject = subject(&state, &index, &commune.code).ok_or_else(|| {
         Error::not_found(format!("{} ({insee}) is not a commune of its own (an arrondissement or a former commune)", commune.name))
     })?;
-    let found = peers(&index, &PeerQuery { subject: &subject, radius_m, limit, filter: &filter, require_sheets: false });
-    let list: Vec<Value> = found.iter().map(|peer| peer_json(&index, peer)).collect();
-    Ok(Json(json!({
-        "commune": { "code": subject.code, "name": subject.name, "population": subject.population },
-        "class": class_json(subject.class()),
-        "radius_m": radius_m,
-        "count": list.len(),
-        "peers": list,
-        "sample_data": index.all_sample(),
-    })))
+    let answer = state.work.run(move || {
+        let found = peers(&index, &PeerQuery { subject: &subject, radius_m, limit, filter: &filter, require_sheets: false });
+        let list: Vec<Value> = found.iter().map(|peer| peer_json(&index, peer)).collect();
+        json!({
+            "commune": { "code": subject.code, "name": subject.name, "population": subject.population },
+            "class": class_json(subject.class()),
+            "radius_m": radius_m,
+            "count": list.len(),
+            "peers": list,
+            "sample_data": index.all_sample(),
+        })
+    });
+    Ok(Json(answer.await?))
 }
 
 fn peer_json(index: &SpatialIndex, peer: &Peer) -> Value {
@@ -140,8 +148,8 @@ async fn authority_mosaic(State(state): State<AppState>, Path(code): Path<String
     let index = state.index();
     let subject = subject(&state, &index, &code)
         .ok_or_else(|| Error::not_found(format!("no authority {code:?}: give an INSEE code, an EPCI's SIREN, dep-XX or reg-XX")))?;
-    let m = mosaic::mosaic(&index, &subject, year);
-    Ok(Json(mosaic_json(&index, &subject, year, &m)))
+    let answer = state.work.run(move || mosaic_json(&index, &subject, year, &mosaic::mosaic(&index, &subject, year)));
+    Ok(Json(answer.await?))
 }
 
 fn mosaic_json(index: &SpatialIndex, subject: &Subject, year: Option<u16>, m: &Mosaic) -> Value {

@@ -45,6 +45,9 @@ pub enum Error {
     MethodNotAllowed(String),
     #[error("{0}")]
     Unavailable(String),
+    /// Every computing thread is busy and the queue is full (see [`crate::app::work`]).
+    #[error("the server is busy: try again in {BUSY_RETRY_AFTER_S} s")]
+    Busy,
     #[error("too many requests: try again in {retry_after} s")]
     TooManyRequests { retry_after: u64 },
     #[error("the request took longer than {seconds} s")]
@@ -76,9 +79,28 @@ impl Error {
             Error::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Error::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Error::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Error::Timeout { .. } => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             Error::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        }
+    }
+}
+
+/// What a client told the server is busy should wait: a queue drains in well under a second.
+pub const BUSY_RETRY_AFTER_S: u64 = 1;
+
+impl From<crate::app::work::Busy> for Error {
+    fn from(_: crate::app::work::Busy) -> Self {
+        Error::Busy
+    }
+}
+
+impl From<crate::app::reads::ReadError> for Error {
+    fn from(e: crate::app::reads::ReadError) -> Self {
+        match e {
+            crate::app::reads::ReadError::Store(e) => e.into(),
+            crate::app::reads::ReadError::Busy(_) => Error::Busy,
         }
     }
 }
@@ -125,8 +147,14 @@ impl IntoResponse for Error {
             _ => json!({ "error": code, "detail": detail }),
         };
         let mut response = (status, Json(body)).into_response();
-        if let Error::TooManyRequests { retry_after } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        match self {
+            Error::TooManyRequests { retry_after } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            Error::Busy => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER_S));
+            }
+            _ => {}
         }
         if status == StatusCode::UNAUTHORIZED {
             // RFC 6750: say which scheme the API takes.

@@ -1,6 +1,8 @@
 //! `GET /api/initiatives` (listing with filters and paging), `GET /api/initiatives/{id}` (one
 //! whole sheet, from the store) and `GET /api/nearby` (closest sheets to a point or commune).
 
+use std::sync::Arc;
+
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing::get};
@@ -20,7 +22,7 @@ pub fn router() -> Router<AppState> {
 
 async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response> {
     let mut p = Params::parse(query.as_deref())?;
-    let filter = take_filter(&mut p, &state.gazetteer, &state.referential, true)?;
+    let filter = Arc::new(take_filter(&mut p, &state.gazetteer, &state.referential, true)?);
     let limit = p.take_limit(100, MAX_LIMIT)?;
     let by_relevance = match p.take("order").as_deref() {
         None => filter.text.is_some(),
@@ -31,13 +33,15 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
     };
     let cursor = take_cursor(&mut p)?;
     p.finish()?;
+    // One view of the index for the whole request: what the read finds is shown as it has it.
+    let index = state.index();
     let (ids, next) = match (by_relevance, cursor) {
         (true, None | Some(Cursor::Rank(_))) => {
             let offset = match cursor {
                 Some(Cursor::Rank(n)) => n,
                 _ => 0,
             };
-            let (ids, next) = state.reads.page_by_relevance(&filter, offset, limit).await?;
+            let (ids, next) = state.reads.page_by_relevance(&index, &filter, offset, limit).await?;
             (ids, next.map(Cursor::Rank))
         }
         (false, None | Some(Cursor::After(_))) => {
@@ -45,12 +49,11 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
                 Some(Cursor::After(id)) => Some(id),
                 _ => None,
             };
-            let page = state.reads.page(&filter, after, limit).await?;
+            let page = state.reads.page(&index, &filter, after, limit).await?;
             (page.ids, page.next_after.map(Cursor::After))
         }
         _ => return Err(Error::bad_request("this cursor belongs to a listing in another order")),
     };
-    let index = state.index();
     let hits = filter.text_hits(&index);
     let features = ids
         .iter()
@@ -133,15 +136,14 @@ async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
         _ => return Err(Error::bad_request("give either lon and lat, or commune (an INSEE code)")),
     };
     let radius_m = p.take_radius()?;
-    let filter = take_filter(&mut p, &state.gazetteer, &state.referential, false)?;
+    let filter = Arc::new(take_filter(&mut p, &state.gazetteer, &state.referential, false)?);
     let limit = p.take_limit(20, MAX_LIMIT)?;
     p.finish()?;
-    let found = state.reads.nearby(origin, radius_m, limit, &filter).await?;
-    // One view of the index from here on: the sheets as it has them now.
+    // One view of the index for the whole request.
     let index = state.index();
+    let found = state.reads.nearby(&index, origin, radius_m, limit, &filter).await?;
     let hits = filter.text_hits(&index);
-    let features = index
-        .resolve_near(&found, origin, &filter)
+    let features = found
         .into_iter()
         .filter_map(|n| {
             let sheet = index.sheet(n.sheet)?;

@@ -44,10 +44,10 @@ async fn tile(
     let (tile, hit) = match state.tiles.cache.get(id, &key) {
         Some(t) => (t, true),
         None => {
-            let (raw, version) = {
-                let index = state.index();
-                (state.tiles.render(&index, id, &filter), index.version())
-            };
+            let index = state.index();
+            let version = index.version();
+            let tiles = state.tiles.clone();
+            let raw = state.work.run(move || tiles.render(&index, id, &filter)).await?;
             let t = Arc::new(CachedTile::new(raw));
             state.tiles.cache.insert(id, &key, t.clone(), version);
             (t, false)

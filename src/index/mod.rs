@@ -93,6 +93,9 @@ pub struct IndexedAuthority {
     pub point: Option<[f64; 2]>,
 }
 
+/// Cloned whole by every write ([`crate::app::live::LiveIndex`]): readers keep the version they
+/// started with.
+#[derive(Clone)]
 pub struct SpatialIndex {
     pub(crate) gazetteer: Arc<Gazetteer>,
     referential: Arc<Referential>,
@@ -209,4 +212,4 @@ impl SpatialIndex {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

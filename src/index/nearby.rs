@@ -30,16 +30,6 @@ impl SpatialIndex {
             .min_by(|a, b| a.distance_m.total_cmp(&b.distance_m))
     }
 
-    /// Sheets found near `origin` by an earlier read (of another view of the index, or of
-    /// PostGIS), as this view has them: a sheet gone since is left out, and each is taken at
-    /// its closest matching place now (a place may have moved, or its list changed), closest
-    /// first, ties by id. Never indexes a place by a position from another view.
-    pub fn resolve_near(&self, found: &[Near], origin: [f64; 2], filter: &Filter) -> Vec<Near> {
-        let mut near: Vec<Near> = found.iter().filter_map(|n| self.closest_place(n.sheet, origin, filter)).collect();
-        near.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.sheet.cmp(&b.sheet)));
-        near
-    }
-
     /// Up to `limit` sheets closest to `[lon, lat]`, within `radius_m` if given, closest first,
     /// one entry per sheet. Ties are broken by sheet id so that answers are repeatable.
     pub fn nearby(&self, origin: [f64; 2], radius_m: Option<f64>, limit: usize, filter: &Filter) -> Vec<Near> {

@@ -8,13 +8,13 @@ use crate::index::filter::TextQuery;
 use crate::model::Bbox;
 use crate::model::{GeocodeMethod, Initiative, NewInitiative, Place, Precision, Status};
 
-fn inputs() -> (Arc<Gazetteer>, Arc<Referential>) {
+pub(crate) fn inputs() -> (Arc<Gazetteer>, Arc<Referential>) {
     static G: OnceLock<Arc<Gazetteer>> = OnceLock::new();
     let g = G.get_or_init(|| Arc::new(Gazetteer::load_data_dir(&default_data_dir()).unwrap())).clone();
     (g, Arc::new(Referential::load(&default_data_dir().join("referential-2024.json")).unwrap()))
 }
 
-fn sheet(id: SheetId, services: &[&str], year: u16, places: &[(&str, f64, f64)], status: Status) -> Initiative {
+pub(crate) fn sheet(id: SheetId, services: &[&str], year: u16, places: &[(&str, f64, f64)], status: Status) -> Initiative {
     let places = places
         .iter()
         .map(|&(commune, lon, lat)| Place {
@@ -47,7 +47,7 @@ fn sheet(id: SheetId, services: &[&str], year: u16, places: &[(&str, f64, f64)],
     Initiative { id, sheet, created_at: String::new(), updated_at: String::new(), version: 1 }
 }
 
-const MARCK: (&str, f64, f64) = ("62548", 1.9557, 50.9491);
+pub(crate) const MARCK: (&str, f64, f64) = ("62548", 1.9557, 50.9491);
 const CALAIS: (&str, f64, f64) = ("62193", 1.8587, 50.9513);
 const PARIS_11: (&str, f64, f64) = ("75111", 2.3795, 48.8585);
 
@@ -93,6 +93,8 @@ fn steady_edits_compact_the_text_index_now_and_then() {
     let compactions = index.text_compactions();
     // Each compaction waits for 1,024 dead documents (500 live): about one per 1,024 edits.
     assert!((15..=25).contains(&compactions), "{compactions} compactions for {edits} edits");
+    let numbered = index.text.numbered();
+    assert!(numbered <= 500 + 1025, "document numbers are reused after a compaction: {numbered} given for 500 sheets");
     // The last edit of each sheet is what search finds: even ids say "liseuses".
     let liseuses: Vec<SheetId> = index.search("liseuses").top(1000).into_iter().map(|(id, _)| id).collect();
     assert_eq!(liseuses.len(), 250);
@@ -105,29 +107,6 @@ fn steady_edits_compact_the_text_index_now_and_then() {
         liseuses.iter().copied().collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>(),
         "a text filter after compactions"
     );
-}
-
-/// What a nearby read found in one view of the index, taken in a later view: a sheet removed
-/// since is left out and a sheet whose places changed is at its place now, never at a
-/// position of the old list.
-#[test]
-fn nearby_answers_are_taken_in_the_view_that_shows_them() {
-    let (g, r) = inputs();
-    let sheets = vec![
-        sheet(1, &["1.b.2.1"], 2020, &[PARIS_11, CALAIS, MARCK], Status::Published),
-        sheet(2, &["1.b.2.1"], 2020, &[CALAIS], Status::Published),
-        sheet(3, &["1.b.2.1"], 2020, &[PARIS_11], Status::Published),
-    ];
-    let mut index = SpatialIndex::build(g, r, vec![], sheets);
-    let origin = [MARCK.1, MARCK.2];
-    let found = index.nearby(origin, None, 10, &Filter::default());
-    assert_eq!(found.iter().map(|n| (n.sheet, n.place)).collect::<Vec<_>>(), [(1, 2), (2, 0), (3, 0)]);
-    // Sheet 1 now has one place, in Paris; sheet 2 is unpublished.
-    index.apply(&[sheet(1, &["1.b.2.1"], 2020, &[PARIS_11], Status::Published), sheet(2, &["1.b.2.1"], 2020, &[CALAIS], Status::Draft)]);
-    let now = index.resolve_near(&found, origin, &Filter::default());
-    assert_eq!(now.iter().map(|n| (n.sheet, n.place)).collect::<Vec<_>>(), [(1, 0), (3, 0)], "ties by id at the same place");
-    let paris = geodesic_distance(origin, [PARIS_11.1, PARIS_11.2]);
-    assert!(now.iter().all(|n| (n.distance_m - paris).abs() < 1e-6));
 }
 
 #[test]

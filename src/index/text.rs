@@ -8,10 +8,11 @@
 //! title (counted three times), its authority's name (twice), its summary and its body.
 //! Ranking is BM25 over these weighted counts.
 //!
-//! Postings are append-only: a document number is never reused, so each term's list stays in
-//! increasing order and is stored as varint deltas (about two bytes a posting). A rewritten
-//! sheet gets a new number and its old one is marked dead; the lists are rewritten without the
-//! dead whenever a removal leaves more dead documents than live ones (and more than 1,024).
+//! Postings are append-only: a new document takes the next number, so each term's list stays
+//! in increasing order and is stored as varint deltas (about two bytes a posting). A rewritten
+//! sheet gets a new number and its old one is marked dead; once there are more dead documents
+//! than live ones (and more than 1,024), the lists are rewritten without the dead and the live
+//! documents numbered again from 0, so that neither the lists nor the numbers grow with edits.
 
 use std::sync::OnceLock;
 
@@ -185,6 +186,9 @@ impl TextHits {
 const COMPACT_RATIO: usize = 1;
 const COMPACT_MIN: usize = 1024;
 
+/// What [`TextIndex::compact`] maps a dead document's number to.
+pub const DEAD: u32 = u32::MAX;
+
 #[derive(Debug, Default, Clone)]
 pub struct TextIndex {
     term_ids: FnvMap<Box<str>, u32>,
@@ -277,20 +281,39 @@ impl TextIndex {
         self.dead_in_postings > self.live.max(COMPACT_MIN) * COMPACT_RATIO
     }
 
-    /// Rewrites the postings without dead documents. Document numbers stay as they are: a
-    /// request may hold the hits of a query made on the index a moment before, by number.
-    pub fn compact(&mut self) {
+    /// Rewrites the postings without dead documents and numbers the live ones again from 0,
+    /// in the same order (so that every list stays increasing); returns each old number's new
+    /// one ([`DEAD`] for the dead), which the owner of the numbers must apply. Hits of an
+    /// earlier search hold old numbers: they belong to the index they were searched in (the
+    /// service answers each request from one snapshot of the index).
+    pub fn compact(&mut self) -> Vec<u32> {
+        let mut renumber = vec![DEAD; self.docs.len()];
+        let (mut docs, mut lengths) = (Vec::with_capacity(self.live), Vec::with_capacity(self.live));
+        for (old, sheet) in self.docs.iter().enumerate() {
+            if sheet.is_some() {
+                renumber[old] = docs.len() as u32;
+                docs.push(*sheet);
+                lengths.push(self.lengths[old]);
+            }
+        }
         for p in &mut self.postings {
             let mut kept = Postings::default();
             for (doc, count) in p.iter() {
-                if self.docs[doc as usize].is_some() {
-                    kept.push(doc, count);
+                if let Some(&new) = renumber.get(doc as usize).filter(|&&n| n != DEAD) {
+                    kept.push(new, count);
                 }
             }
             *p = kept;
         }
+        (self.docs, self.lengths) = (docs, lengths);
         self.dead_in_postings = 0;
         self.compactions += 1;
+        renumber
+    }
+
+    /// Document numbers given so far, dead ones included until a compaction.
+    pub fn numbered(&self) -> usize {
+        self.docs.len()
     }
 
     pub fn compactions(&self) -> u64 {

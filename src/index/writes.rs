@@ -49,11 +49,14 @@ impl SpatialIndex {
         touched
     }
 
-    /// Reclaims the postings of the text index's dead documents once they are worth it.
-    /// [`Self::apply`] does it; call it after [`Self::remove`]s.
+    /// Reclaims the postings and numbers of the text index's dead documents once they are
+    /// worth it. [`Self::apply`] does it; call it after [`Self::remove`]s.
     pub fn compact_text(&mut self) {
         if self.text.needs_compaction() {
-            self.text.compact();
+            let renumber = self.text.compact();
+            for sheet in self.sheets.values_mut() {
+                sheet.doc = renumber[sheet.doc as usize];
+            }
         }
     }
 

@@ -91,7 +91,7 @@ pub fn common_zoom(a: u64, b: u64) -> u8 {
 }
 
 /// Every indexed place, sorted by code.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ZOrder {
     points: Vec<ZPoint>,
 }

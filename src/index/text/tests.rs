@@ -45,12 +45,18 @@ fn removed_documents_disappear_and_lists_compact() {
     assert_eq!(hits.len(), 500);
     assert!(!hits.contains(docs[0]) && hits.contains(docs[2999]));
     assert!(index.needs_compaction());
-    index.compact();
+    let renumber = index.compact();
     assert_eq!(index.compactions(), 1);
     assert!(!index.needs_compaction(), "the dead left the postings: no compaction until as many again die");
+    assert_eq!(index.numbered(), 500, "the live documents are numbered again from 0");
+    assert!(docs[..2500].iter().all(|&d| renumber[d as usize] == DEAD));
+    let live: Vec<u32> = docs[2500..].iter().map(|&d| renumber[d as usize]).collect();
+    assert_eq!(live, (0..500).collect::<Vec<u32>>());
     let hits = index.search("mediatheque");
     assert_eq!(hits.len(), 500);
-    assert!(!hits.contains(docs[0]) && hits.contains(docs[2999]));
+    assert_eq!(hits.top(1000).into_iter().map(|(id, _)| id).min(), Some(2500), "each number still names its sheet");
+    assert!(hits.contains(live[499]) && hits.contains(live[0]));
     let again = index.add(7, &doc("Médiathèque", ""));
+    assert_eq!(again, 500);
     assert!(index.search("médiathèques").contains(again));
 }
