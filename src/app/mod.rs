@@ -29,8 +29,8 @@ use crate::store::Store;
 use crate::tiles::Tiles;
 use health::FeedHealth;
 use live::{Applied, Change, LiveIndex};
-use work::Work;
 use reads::Reads;
+use work::Work;
 
 /// What a running service holds; cheap to clone (every part is shared).
 #[derive(Clone)]

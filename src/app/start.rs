@@ -9,8 +9,8 @@ use anyhow::{Context, Result};
 
 use super::health::FeedHealth;
 use super::live::LiveIndex;
-use super::work::Work;
 use super::reads::{IndexReads, PostgisReads, Reads};
+use super::work::Work;
 use super::{AppState, build_index, replica};
 use crate::archive::mbtiles::Archive;
 use crate::gazetteer::Gazetteer;

@@ -127,9 +127,10 @@ mod tests {
         let abandoned = {
             let ran = ran.clone();
             let work = work.clone();
-            tokio::time::timeout(std::time::Duration::from_millis(50), async move {
-                work.run(move || ran.store(true, Ordering::SeqCst)).await
-            })
+            tokio::time::timeout(
+                std::time::Duration::from_millis(50),
+                async move { work.run(move || ran.store(true, Ordering::SeqCst)).await },
+            )
             .await
         };
         assert!(abandoned.is_err(), "it waited past its time limit");
