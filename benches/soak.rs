@@ -50,7 +50,18 @@ fn atlaas() -> Command {
 async fn start(db: &str, sheets: u64) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = atlaas()
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--database-url", db, "--sample-count", &sheets.to_string()])
+        // The writer is one credential editing as fast as it can: no write limit.
+        .args([
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            db,
+            "--sample-count",
+            &sheets.to_string(),
+            "--write-limit",
+            "0",
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())

@@ -7,9 +7,11 @@ mod common;
 use atlaas::app::reads::sql_filter;
 use atlaas::index::Filter;
 use atlaas::index::filter::query::parse_filter;
-use atlaas::model::Bbox;
+use atlaas::index::text::terms;
+use atlaas::model::{Bbox, Place, Status};
+use atlaas::store::WriteBatch;
 use atlaas::store::postgres::{PostgresStore, SpatialHit};
-use common::TestApp;
+use common::{TestApp, hand_sheet};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -85,4 +87,76 @@ async fn the_r_tree_and_postgis_agree() {
         }
     }
     assert!(filtered_hits > 500, "the filtered queries find sheets ({filtered_hits})");
+}
+
+/// The text query is answered by the text index (PostgreSQL has no French stemming that gives
+/// the same results) and handed to PostGIS as ids: check those against the stored sheets
+/// themselves, word by word, so that the text side of parity is not the index agreeing with
+/// itself.
+#[tokio::test]
+async fn a_text_filter_finds_exactly_the_stored_sheets_with_every_word() {
+    let app = TestApp::spawn_on_postgres(Some(atlaas::app::start::SampleOptions { count: 600, seed: 5 })).await;
+    let postgis = PostgresStore::open(&app.database_url).await.unwrap();
+    let names: std::collections::HashMap<String, String> =
+        app.state.store.authorities().await.unwrap().into_iter().map(|a| (a.code, a.name)).collect();
+    let stored = app.state.store.published_initiatives(None, 100_000).await.unwrap();
+    for query in ["numériques", "habitants seniors", "médiathèque", "l'école", "tiers-lieux associatifs"] {
+        let wanted = terms(query);
+        let expected: Vec<i64> = stored
+            .iter()
+            .filter(|s| {
+                let name = names.get(&s.sheet.authority).map_or("", String::as_str);
+                let text = terms(&format!("{} {name} {} {}", s.sheet.title, s.sheet.summary, s.sheet.body));
+                wanted.iter().all(|w| text.contains(w))
+            })
+            .map(|s| s.id)
+            .collect();
+        let filter = parse_filter(&format!("q={query}"), &app.state.gazetteer, &app.state.referential).unwrap();
+        let found = postgis.find(&sql_filter(&filter, &app.state.index()), None, 100_000).await.unwrap();
+        assert_eq!(found, expected, "q={query}");
+        assert!(!expected.is_empty(), "q={query} matches sample sheets");
+    }
+}
+
+/// PostGIS ranks sheets by their closest place however many places a sheet has: sheets of
+/// hundreds of places around the origin must not push the next sheets out of the answer.
+#[tokio::test]
+async fn sheets_with_hundreds_of_places_leave_room_for_the_next_ones() {
+    let app = TestApp::spawn_on_postgres(None).await;
+    let postgis = PostgresStore::open(&app.database_url).await.unwrap();
+    let (code, lon, lat) = ("62548", 1.9557, 50.9491);
+    let mut sheets = vec![];
+    for (n, spread) in [(300, 0.00002), (250, 0.00003)] {
+        let mut crowded = hand_sheet(&format!("crowded-{n}"), "Bornes", &["1.a.1.1"], (code, lon, lat), Status::Published);
+        let one = crowded.places[0].clone();
+        crowded.places =
+            (0..n).map(|i| Place { lon: lon + spread * i as f64, lat: lat + spread * (i % 7) as f64, ..one.clone() }).collect();
+        sheets.push(crowded);
+    }
+    for i in 0..15 {
+        let at = (code, lon + 0.004 * (i + 1) as f64, lat - 0.002 * i as f64);
+        sheets.push(hand_sheet(&format!("single-{i}"), "Wifi", &["1.a.1.1"], at, Status::Published));
+    }
+    let authorities = vec![atlaas::model::Authority {
+        code: code.into(),
+        name: "Marck".into(),
+        kind: atlaas::model::AuthorityKind::Commune,
+        commune: Some(code.into()),
+        departement: Some("62".into()),
+        region: Some("32".into()),
+        population: 10_000,
+        awards: vec![],
+    }];
+    let written =
+        app.state.store.write(WriteBatch { authorities: authorities.clone(), initiatives: sheets, ..Default::default() }).await.unwrap();
+    app.state.apply_changes(&written, &[], &authorities).await;
+    let sql = sql_filter(&Filter::default(), &app.state.index());
+    for origin in [[lon, lat], [lon + 0.01, lat], [lon - 0.05, lat + 0.02]] {
+        for k in [1, 3, 5, 10, 17, 30] {
+            let knn: Vec<(i64, f64)> =
+                app.state.index().nearby(origin, None, k, &Filter::default()).iter().map(|n| (n.sheet, n.distance_m)).collect();
+            assert_eq!(knn.len(), k.min(17), "the index finds {k} sheets");
+            assert_same(&format!("k-nearest {origin:?} k={k}"), &knn, &postgis.nearest(origin, None, k, &sql).await.unwrap());
+        }
+    }
 }

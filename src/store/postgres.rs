@@ -1,6 +1,7 @@
 //! The PostgreSQL + PostGIS store, selected by `DATABASE_URL=postgres://…`. Same schema and
 //! constraints as SQLite, with a PostGIS point (and GiST indexes) beside every place's lon/lat.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
@@ -149,25 +150,73 @@ impl PostgresStore {
     }
 
     /// The published sheets closest to `[lon, lat]` (each at its closest place that passes the
-    /// filter), closest first, ties by id; within `radius_m` when given.
+    /// filter), closest first, ties by id; within `radius_m` when given. Exact whatever the
+    /// number of places per sheet: see [`Self::k_nearest`].
     pub async fn nearest(&self, origin: [f64; 2], radius_m: Option<f64>, k: usize, f: &SqlFilter) -> Result<Vec<SpatialHit>, StoreError> {
+        match radius_m {
+            _ if k == 0 => Ok(vec![]),
+            Some(r) => self.within(origin, r, k, f).await,
+            None => self.k_nearest(origin, k, f).await,
+        }
+    }
+
+    /// The `k` nearest sheets, in two steps. The GiST index hands out places in order of
+    /// distance on the sphere (`<->`), `n` at a time, until they name `k` different sheets
+    /// (a sheet with hundreds of places near the origin takes more: `n` grows fourfold). Those
+    /// `k` sheets lie within `bound` on the spheroid (the farthest of their closest places
+    /// seen), so the true `k` nearest do too: every sheet with a place within `bound` is then
+    /// ranked on the spheroid ([`Self::within`]).
+    async fn k_nearest(&self, origin: [f64; 2], k: usize, f: &SqlFilter) -> Result<Vec<SpatialHit>, StoreError> {
+        let mut n = k * 3 + 64;
+        loop {
+            let places = self.closest_places(origin, n, f).await?;
+            // Sheets in order of first sight (nearest on the sphere first), each at its closest.
+            let (mut closest, mut at): (Vec<SpatialHit>, HashMap<SheetId, usize>) = (vec![], HashMap::new());
+            for &(id, d) in &places {
+                let i = *at.entry(id).or_insert_with(|| {
+                    closest.push(SpatialHit { id, distance_m: d });
+                    closest.len() - 1
+                });
+                closest[i].distance_m = closest[i].distance_m.min(d);
+            }
+            if places.len() < n {
+                // Every place that passes the filter was seen.
+                closest.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.id.cmp(&b.id)));
+                closest.truncate(k);
+                return Ok(closest);
+            }
+            if closest.len() >= k {
+                let bound = closest[..k].iter().map(|h| h.distance_m).fold(0.0, f64::max);
+                // A hair over, so that a place exactly at the bound is not lost to rounding.
+                return self.within(origin, bound * (1.0 + 1e-9) + 1e-3, k, f).await;
+            }
+            n *= 4;
+        }
+    }
+
+    /// Places passing the filter, `n` at most, nearest on the sphere first (the GiST index's
+    /// order), each with its sheet and its distance on the spheroid.
+    async fn closest_places(&self, origin: [f64; 2], n: usize, f: &SqlFilter) -> Result<Vec<(SheetId, f64)>, StoreError> {
+        let mut q = QueryBuilder::new("WITH o AS (SELECT ST_SetSRID(ST_MakePoint(");
+        q.push_bind(origin[0]).push(", ").push_bind(origin[1]).push("), 4326)::geography AS g) ");
+        q.push("SELECT p.initiative, ST_Distance(p.geom::geography, o.g) ");
+        q.push("FROM places p JOIN initiatives i ON i.id = p.initiative AND i.status = 'published', o WHERE true");
+        f.push_sheet(&mut q);
+        f.push_place(&mut q);
+        q.push(" ORDER BY p.geom::geography <-> o.g LIMIT ").push_bind(n as i64);
+        Ok(q.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    /// Sheets with a place within `radius_m` on the spheroid (the GiST index answers
+    /// `ST_DWithin`), each at its closest, closest first, ties by id, `k` at most.
+    async fn within(&self, origin: [f64; 2], radius_m: f64, k: usize, f: &SqlFilter) -> Result<Vec<SpatialHit>, StoreError> {
         let mut q = QueryBuilder::new("WITH o AS (SELECT ST_SetSRID(ST_MakePoint(");
         q.push_bind(origin[0]).push(", ").push_bind(origin[1]).push("), 4326)::geography AS g), ");
         q.push("near AS (SELECT p.initiative, ST_Distance(p.geom::geography, o.g) AS d ");
         q.push("FROM places p JOIN initiatives i ON i.id = p.initiative AND i.status = 'published', o WHERE true");
         f.push_sheet(&mut q);
         f.push_place(&mut q);
-        match radius_m {
-            // Every place within the radius: the GiST index on geography answers ST_DWithin.
-            Some(r) => {
-                q.push(" AND ST_DWithin(p.geom::geography, o.g, ").push_bind(r).push(")");
-            }
-            // The GiST index orders places by `<->` on the sphere; enough of them are taken to
-            // re-rank on the spheroid and to leave room for sheets with several places.
-            None => {
-                q.push(" ORDER BY p.geom::geography <-> o.g LIMIT ").push_bind((k * 3 + 64) as i64);
-            }
-        }
+        q.push(" AND ST_DWithin(p.geom::geography, o.g, ").push_bind(radius_m).push(")");
         q.push(") SELECT initiative AS id, min(d) AS distance_m FROM near GROUP BY initiative ORDER BY distance_m, id LIMIT ");
         q.push_bind(k as i64);
         Ok(q.build_query_as().fetch_all(&self.pool).await?)
