@@ -53,6 +53,7 @@ async fn an_exported_archive_holds_the_live_tiles_and_can_be_served() {
     assert_eq!(headers["content-encoding"], "gzip");
     assert!(headers["cache-control"].to_str().unwrap().contains("max-age=86400"));
     assert!(!decode(&gunzip(&body)).layer("initiatives").is_empty());
+    assert_eq!(gunzip(&body), stored, "the archive's tile, as exported");
     assert_eq!(served.get(&format!("/tiles/6/{x}/{y}.mvt?theme=1")).await.0, 400, "an archive takes no filters");
     assert_eq!(served.get("/tiles/9/0/0.mvt").await.0, 404, "past the archive's zooms");
     let (status, _, body) = served.get_bytes("/tiles/6/0/0.mvt", &[]).await;

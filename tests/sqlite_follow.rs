@@ -3,8 +3,12 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use atlaas::app::replica;
+use atlaas::store::WriteBatch;
+use atlaas::store::feed::{ChangeLog, SqliteFeed};
 use common::TestApp;
 use sqlx::Connection;
 
@@ -43,4 +47,27 @@ async fn a_command_line_import_reaches_a_running_server_within_a_second() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(app.ok("/health").await["feed"]["state"], "live");
+}
+
+/// An import larger than a page of the log (5,000 entries) is applied in one catching up,
+/// page after page, not one page per poll.
+#[tokio::test]
+async fn catching_up_reads_the_log_page_after_page() {
+    let app = TestApp::spawn_with(None).await;
+    let feed = SqliteFeed::open(&app.database_url).await.unwrap();
+    let before = feed.head().await.unwrap();
+    let sample = atlaas::sample::generate(&app.state.gazetteer, &app.state.referential, 11_000, 3);
+    let published = sample.initiatives.iter().filter(|s| s.status == atlaas::model::Status::Published).count();
+    app.state
+        .store
+        .write(WriteBatch { authorities: sample.authorities, initiatives: sample.initiatives, ..Default::default() })
+        .await
+        .unwrap();
+    let head = feed.head().await.unwrap();
+    assert!(head - before > 10_000, "more than two pages of the log: {} entries", head - before);
+    let mut unreadable = BTreeSet::new();
+    let applied = replica::catch_up(&app.state, &feed, before, &mut unreadable).await.unwrap();
+    assert_eq!(applied, head, "one catching up reads up to the head");
+    assert_eq!(app.state.index().len(), published);
+    assert!(unreadable.is_empty());
 }

@@ -175,13 +175,57 @@ async fn an_unsupported_url_is_a_clear_error() {
 }
 
 async fn the_referential_is_recorded_by_edition(backend: &str) {
-    let (_dir, store) = fresh(backend).await;
+    let (_dir, url, store) = common::fresh_store(backend).await;
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/referential-2024.json");
     let referential = Referential::load(&path).unwrap();
+    let expected = |r: &Referential| -> Vec<ReferentialRow> {
+        let mut rows: Vec<ReferentialRow> = r
+            .entries()
+            .iter()
+            .map(|e| (e.code.clone(), format!("{:?}", e.level).to_lowercase(), e.parent.clone(), e.label.clone(), e.published))
+            .collect();
+        rows.sort();
+        rows
+    };
     // Saving twice replaces the edition rather than failing on its primary key.
     store.save_referential(&referential).await.unwrap();
     store.save_referential(&referential).await.unwrap();
-    store.ping().await.unwrap();
+    let stored = referential_rows(&url, referential.edition()).await;
+    assert_eq!(stored.len(), referential.entries().len());
+    assert_eq!(stored, expected(&referential));
+
+    // A corrected file of the same edition replaces the rows: a label changed, a service gone.
+    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    json["themes"][0]["label"] = "Thème corrigé".into();
+    let services = json["themes"][0]["challenges"][0]["uses"][0]["services"].as_array_mut().expect("a first use with services");
+    let gone = services.pop().unwrap()["code"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let corrected_path = dir.path().join("referential-2024.json");
+    std::fs::write(&corrected_path, json.to_string()).unwrap();
+    let corrected = Referential::load(&corrected_path).unwrap();
+    store.save_referential(&corrected).await.unwrap();
+    let stored = referential_rows(&url, corrected.edition()).await;
+    assert_eq!(stored, expected(&corrected));
+    assert!(stored.iter().any(|r| r.3 == "Thème corrigé"));
+    assert!(stored.iter().all(|r| r.0 != gone), "{gone} left the edition");
+    assert!(referential_rows(&url, 2023).await.is_empty(), "other editions are untouched (none here)");
+}
+
+/// (code, level, parent, label, published)
+type ReferentialRow = (String, String, Option<String>, String, bool);
+
+/// The referential rows of an edition, read straight from the database.
+async fn referential_rows(url: &str, edition: u16) -> Vec<ReferentialRow> {
+    let sql = format!("SELECT code, level, parent, label, published FROM referential_entries WHERE edition = {edition} ORDER BY code");
+    let mut rows: Vec<ReferentialRow> = if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        sqlx::query_as(&sql).fetch_all(&pool).await.unwrap()
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::query_as(&sql).fetch_all(&pool).await.unwrap()
+    };
+    rows.sort();
+    rows
 }
 
 async fn large_batches_keep_each_sheet_with_its_id(backend: &str) {

@@ -180,8 +180,8 @@ async fn tiles_revalidate_with_etags_and_compress() {
     let etag = headers["etag"].to_str().unwrap().to_owned();
     let (status, _, body) = app.get_bytes(&path, &[("if-none-match", &etag)]).await;
     assert_eq!((status, body.len()), (304, 0));
-    let (status, _, _) = app.get_bytes(&path, &[("if-none-match", "\"0000000000000000\"")]).await;
-    assert_eq!(status, 200);
+    let (status, _, body) = app.get_bytes(&path, &[("if-none-match", "\"0000000000000000\"")]).await;
+    assert_eq!((status, body), (200, plain.clone()), "another version's tag gets the tile");
     let (status, headers, gz) = app.get_bytes(&path, &[("accept-encoding", "gzip")]).await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-encoding"], "gzip");
@@ -276,4 +276,91 @@ async fn tilejson_and_style_describe_the_tiles() {
     assert!(style.get("glyphs").is_none(), "text is drawn with local fonts");
     let (status, _) = app.get("/tiles.json?year=soon").await;
     assert_eq!(status, 400);
+}
+
+/// The `authorities` layer: from zoom 6, every labelled authority whose commune lies in the
+/// tile, at its commune's point, with its code, name and latest @, highest @ first; the
+/// `arobases` filter narrows it.
+#[tokio::test]
+async fn the_authorities_layer_shows_the_labelled_authorities_of_the_tile() {
+    let app = TestApp::spawn().await;
+    let index = app.state.index();
+    let (z, (x, y)) = (6u8, tile_of(6, MARCK.0, MARCK.1));
+    let expected = |min: u8| -> Vec<(String, u64)> {
+        let mut v: Vec<(String, u64)> = index
+            .authorities()
+            .iter()
+            .filter(|a| a.arobases >= min)
+            .filter_map(|a| a.point.filter(|p| inside(z, x, y, p[0], p[1])).map(|_| (a.code.to_string(), a.arobases as u64)))
+            .collect();
+        v.sort();
+        v
+    };
+    let drawn = |tile: &mvt::Decoded| -> Vec<(String, u64)> {
+        let mut v: Vec<(String, u64)> = tile
+            .layer("authorities")
+            .iter()
+            .filter(|f| {
+                let (px, py) = mvt::point(f);
+                (0.0..EXTENT).contains(&px) && (0.0..EXTENT).contains(&py)
+            })
+            .map(|f| (string(f, "code").unwrap().to_owned(), uint(f, "arobases").unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    let tile = app.tile(z, x, y, "").await;
+    let all = expected(1);
+    assert!((3..200).contains(&all.len()), "the sample labels some authorities of northern France, fewer than a tile keeps: {all:?}");
+    assert_eq!(drawn(&tile), all);
+    for f in tile.layer("authorities") {
+        let a = index.authorities().iter().find(|a| *a.code == *string(f, "code").unwrap()).unwrap();
+        assert_eq!(string(f, "name"), Some(&*a.name));
+        let [lon, lat] = to_lon_lat(z, x, y, mvt::point(f).0, mvt::point(f).1);
+        let p = a.point.unwrap();
+        assert!((lon - p[0]).abs() < 0.01 && (lat - p[1]).abs() < 0.01, "{} drawn at its commune", a.code);
+    }
+    let order: Vec<u64> = tile.layer("authorities").iter().map(|f| uint(f, "arobases").unwrap()).collect();
+    assert!(order.windows(2).all(|w| w[0] >= w[1]), "highest @ first: {order:?}");
+    let three = app.tile(z, x, y, "?arobases=3").await;
+    assert_eq!(drawn(&three), expected(3));
+    assert!(expected(3).len() < all.len(), "the filter narrows");
+    let (x5, y5) = tile_of(5, MARCK.0, MARCK.1);
+    assert!(app.tile(5, x5, y5, "").await.layer("authorities").is_empty(), "none below zoom 6");
+}
+
+/// Past zoom 14 a tile draws single places, unless more than 1,000 match: then it keeps
+/// clusters, whose counts still add up.
+#[tokio::test]
+async fn a_tile_of_more_than_a_thousand_places_keeps_clusters() {
+    let app = TestApp::spawn_with(None).await;
+    let z = 16u8;
+    let (x, y) = tile_of(z, MARCK.0, MARCK.1);
+    // 1,200 places on a 40 × 30 grid well inside the tile; the even years are 600 of them.
+    let [west, north] = to_lon_lat(z, x, y, 600.0, 600.0);
+    let [east, south] = to_lon_lat(z, x, y, 3400.0, 3400.0);
+    let sheets: Vec<NewInitiative> = (0..1200)
+        .map(|i| {
+            let (lon, lat) = (west + (east - west) * (i % 40) as f64 / 40.0, south + (north - south) * (i / 40) as f64 / 30.0);
+            let mut s = common::hand_sheet(&format!("dense-{i}"), "Borne", &["1.a.1.1"], ("62548", lon, lat), Status::Published);
+            s.year = 2020 + (i % 2) as u16;
+            s
+        })
+        .collect();
+    let authority = common::gazetteer().authority("62548").unwrap();
+    let written = app
+        .state
+        .store
+        .write(WriteBatch { authorities: vec![authority.clone()], initiatives: sheets, ..Default::default() })
+        .await
+        .unwrap();
+    app.state.apply_changes(&written, &[], &[authority]).await;
+
+    let dense = app.tile(z, x, y, "").await;
+    let features = dense.layer("initiatives");
+    assert!(features.iter().all(is_cluster) && features.len() <= 64 * 4, "clusters, not 1,200 points: {}", features.len());
+    assert_eq!(count_inside(&dense), 1200);
+    let even = app.tile(z, x, y, "?year=2020").await;
+    assert!(even.layer("initiatives").iter().all(|f| !is_cluster(f)), "600 match: single places");
+    assert_eq!(even.layer("initiatives").len(), 600);
 }

@@ -110,11 +110,22 @@ fn given_coordinates_are_checked() {
         far.notes
     );
 
-    for (lon, lat) in [(f64::NAN, 45.0), (2.0, f64::INFINITY), (200.0, 100.0), (-3.70, 40.42)] {
-        let e = geocoder().geocode(&PlaceInput { lon: Some(lon), lat: Some(lat), ..PlaceInput::default() }).unwrap_err();
-        assert!(!e.reason.to_string().is_empty(), "{lon},{lat}");
+    let refused =
+        |lon: f64, lat: f64| geocoder().geocode(&PlaceInput { lon: Some(lon), lat: Some(lat), ..PlaceInput::default() }).unwrap_err();
+    for (lon, lat) in [(f64::NAN, 45.0), (2.0, f64::INFINITY), (f64::NEG_INFINITY, f64::NAN)] {
+        let e = refused(lon, lat);
+        assert_eq!(e.reason, Reason::CoordinatesNotNumbers, "{lon},{lat}");
+        assert!(e.candidates.is_empty());
     }
-    assert!(geocoder().geocode(&PlaceInput { lon: Some(2.0), ..PlaceInput::default() }).is_err(), "half a position");
+    for (lon, lat) in [(200.0, 100.0), (2.0, -91.0), (-180.5, 45.0)] {
+        assert_eq!(refused(lon, lat).reason, Reason::CoordinatesOutOfRange { lon, lat }, "{lon},{lat}");
+    }
+    // Madrid, and the Atlantic off Brittany: valid positions, in no French commune.
+    for (lon, lat) in [(-3.70, 40.42), (-8.0, 47.0)] {
+        assert_eq!(refused(lon, lat).reason, Reason::OutsideFrance { lon, lat }, "{lon},{lat}");
+    }
+    let half = geocoder().geocode(&PlaceInput { lon: Some(2.0), ..PlaceInput::default() }).unwrap_err();
+    assert_eq!(half.reason, Reason::OneCoordinate, "half a position");
 }
 
 #[test]

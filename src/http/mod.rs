@@ -51,8 +51,7 @@ impl Default for Limits {
 }
 
 pub fn router(state: AppState, limits: Limits) -> Router {
-    let guard = Arc::new(guard::WriteGuard::new(&limits.writes));
-    Router::new()
+    let routes = Router::new()
         .merge(health::router())
         .merge(auth::router())
         .merge(session::router())
@@ -68,7 +67,15 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(pages::router())
         .fallback(|| async { Error::not_found("no such endpoint; see the README for the API") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("this endpoint does not accept that method".into()) })
-        .with_state(state)
+        .with_state(state);
+    with_layers(routes, &limits)
+}
+
+/// The limits, guards and answers every route shares: JSON rejections, the write guard, body
+/// and time limits, panics as JSON 500s, CORS and request logs.
+fn with_layers(routes: Router, limits: &Limits) -> Router {
+    let guard = Arc::new(guard::WriteGuard::new(&limits.writes));
+    routes
         .layer(middleware::from_fn(error::json_rejections))
         .layer(middleware::from_fn_with_state(guard.clone(), guard::guard_writes))
         // Sign-in handlers count attempts in the same guard.
@@ -126,5 +133,38 @@ mod tests {
         let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(json["error"], "request_timeout");
+    }
+
+    async fn boom() -> &'static str {
+        panic!("secret detail")
+    }
+
+    /// A bug that panics, in a handler or on the threads where requests compute, answers a JSON
+    /// 500 with a reference to the log, never the panic's text, and the server goes on.
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_json_500() {
+        let work = Arc::new(crate::app::work::Work::new(1, 4));
+        let buggy = Router::new()
+            .route("/boom", get(boom))
+            .route(
+                "/boom-computing",
+                get(move || {
+                    let work = work.clone();
+                    async move { work.run(|| -> u8 { panic!("secret detail") }).await.map(|n| n.to_string()).map_err(Error::from) }
+                }),
+            )
+            .route("/fine", get(|| async { "fine" }));
+        let app = with_layers(buggy, &Limits::default());
+        for path in ["/boom", "/boom-computing", "/boom"] {
+            let res = app.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+            assert_eq!(res.status(), axum::http::StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+            let body = axum::body::to_bytes(res.into_body(), 4096).await.unwrap();
+            let json: serde_json::Value = serde_json::from_slice(&body).expect("a JSON body");
+            assert_eq!(json["error"], "internal_error");
+            let detail = json["detail"].as_str().unwrap();
+            assert!(detail.contains("reference") && !detail.contains("secret"), "{detail}");
+        }
+        let res = app.oneshot(Request::get("/fine").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(res.status(), axum::http::StatusCode::OK);
     }
 }
