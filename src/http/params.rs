@@ -51,3 +51,40 @@ impl Cursor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn decode(raw: &str) -> Result<Option<Cursor>> {
+        let mut p = Params::parse(Some(&serde_urlencoded::to_string([("cursor", raw)]).unwrap()))?;
+        take_cursor(&mut p)
+    }
+
+    proptest! {
+        #[test]
+        fn a_cursor_this_server_gave_comes_back_as_it_was(id in any::<SheetId>(), rank in any::<usize>()) {
+            for cursor in [Cursor::After(id), Cursor::Rank(rank)] {
+                prop_assert_eq!(decode(&cursor.encode()).unwrap(), Some(cursor));
+            }
+        }
+
+        /// Any other text, random or a real cursor altered, is a 400 naming the cursor.
+        #[test]
+        fn any_other_cursor_is_a_400_that_says_so(raw in "[A-Za-z0-9_=+/ %-]{0,40}", cut in 0usize..20) {
+            let real = Cursor::After(42).encode();
+            for candidate in [raw.clone(), real[..cut.min(real.len())].to_owned(), format!("{real}{raw}")] {
+                match decode(&candidate) {
+                    // Absent when empty; a cursor when the text is one (`after:42` cut short may still be).
+                    Ok(None) => prop_assert!(candidate.trim().is_empty(), "{candidate:?} taken for no cursor"),
+                    Ok(Some(c)) => prop_assert_eq!(c.encode(), candidate.trim()),
+                    Err(e) => {
+                        prop_assert!(matches!(&e, Error::BadRequest(m) if m.contains("cursor")), "{candidate:?}: {e}");
+                    }
+                }
+            }
+        }
+    }
+}

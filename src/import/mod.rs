@@ -125,6 +125,13 @@ pub struct Prepared {
     sheets: Vec<Pending>,
 }
 
+impl Prepared {
+    /// What reading and checking found: counts, and the problems of each row.
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+}
+
 /// A sheet made of one or more rows.
 struct Pending {
     rows: Vec<usize>,
