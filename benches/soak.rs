@@ -9,76 +9,22 @@
 //! answer other than 200/204/304, and memory at the end within 10 % of the middle.
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+mod server;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
+use server::Server;
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// The server process, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn rss_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let kb: f64 =
-            status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0.0);
-        kb / 1024.0
-    }
-}
-
-fn atlaas() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_atlaas"))
-}
-
-async fn start(db: &str, sheets: u64) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = atlaas()
-        // The writer is one credential editing as fast as it can: no write limit.
-        .args([
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            db,
-            "--sample-count",
-            &sheets.to_string(),
-            "--write-limit",
-            "0",
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the server starts");
-    let server = Server { child, base: format!("http://127.0.0.1:{port}") };
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(600);
-    while !client.get(format!("{}/health", server.base)).send().await.is_ok_and(|r| r.status().is_success()) {
-        assert!(Instant::now() < deadline, "the server did not become ready");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    server
-}
-
 fn moderator_token(db: &str) -> String {
-    let out = atlaas().args(["token", "create", "--role", "moderator", "--label", "soak", "--database-url", db]).output().unwrap();
+    let out = server::atlaas().args(["token", "create", "--role", "moderator", "--label", "soak", "--database-url", db]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
@@ -183,7 +129,7 @@ fn main() {
     rt.block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite://{}", dir.path().join("atlaas.db").display());
-        let server = start(&db, sheets).await;
+        let server = Server::start(&db, &["--sample-count", &sheets.to_string(), "--write-limit", "0"]).await;
         let token = moderator_token(&db);
         let listing: Value = reqwest::get(format!("{}/api/initiatives?limit=1000", server.base)).await.unwrap().json().await.unwrap();
         let ids: Arc<Vec<u64>> = Arc::new(listing["features"].as_array().unwrap().iter().filter_map(|f| f["id"].as_u64()).collect());

@@ -56,6 +56,7 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         use sqlx::error::ErrorKind;
         match &e {
+            sqlx::Error::Database(db) if db.code().is_some_and(|c| means_unavailable(&c)) => StoreError::Unavailable(e),
             sqlx::Error::Database(db) => match db.kind() {
                 ErrorKind::UniqueViolation => StoreError::Conflict(db.message().to_owned()),
                 ErrorKind::ForeignKeyViolation | ErrorKind::NotNullViolation | ErrorKind::CheckViolation => {
@@ -71,6 +72,15 @@ impl From<sqlx::Error> for StoreError {
             _ => StoreError::Database(e),
         }
     }
+}
+
+/// Whether a PostgreSQL error code (SQLSTATE) says the server cannot serve now rather than that
+/// the request is wrong: a connection lost (class 08), too few resources (53: too many
+/// connections, out of memory), an operator's intervention (57: shutting down, starting up,
+/// a statement cancelled by `statement_timeout`). Such a request may succeed again later: a
+/// 503, not a 500.
+pub fn means_unavailable(sqlstate: &str) -> bool {
+    ["08", "53", "57"].iter().any(|class| sqlstate.starts_with(class))
 }
 
 /// Authorities and sheets written together, in one transaction.
@@ -183,4 +193,22 @@ pub(crate) fn now() -> String {
 pub fn stamp(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).expect("0 is a valid nanosecond");
     t.format(&time::format_description::well_known::Rfc3339).expect("UTC times format as RFC 3339")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::means_unavailable;
+
+    #[test]
+    fn a_database_going_away_is_unavailable_and_a_bad_request_is_not() {
+        // admin_shutdown (a fast stop), cannot_connect_now (starting up), query_canceled
+        // (statement_timeout), connection_failure, too_many_connections.
+        for code in ["57P01", "57P03", "57014", "08006", "53300"] {
+            assert!(means_unavailable(code), "{code}");
+        }
+        // unique_violation, syntax_error, invalid_text_representation, undefined_table.
+        for code in ["23505", "42601", "22P02", "42P01"] {
+            assert!(!means_unavailable(code), "{code}");
+        }
+    }
 }

@@ -25,7 +25,9 @@ impl PostgresStore {
         MIGRATOR.run(&mut migrating).await.map_err(|e| StoreError::Database(e.into()))?;
         migrating.close().await?;
         let options = with_statement_timeout(url.parse()?);
-        let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(5)).connect_with(options).await?;
+        // A request waits at most 2 s for a connection: when the database is gone (each new
+        // connection refused until then) or saturated, a prompt 503 beats a hung client.
+        let pool = PgPoolOptions::new().max_connections(8).acquire_timeout(ACQUIRE_TIMEOUT).connect_with(options).await?;
         Ok(PostgresStore { pool })
     }
 }
@@ -35,6 +37,9 @@ impl PostgresStore {
 /// any statement takes (the largest, a page of the index's first load, takes a few seconds
 /// at a million sheets).
 pub const STATEMENT_TIMEOUT: &str = "60s";
+
+/// How long a request waits for a connection of the pool.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn with_statement_timeout(options: PgConnectOptions) -> PgConnectOptions {
     options.options([("statement_timeout", STATEMENT_TIMEOUT)])
