@@ -237,6 +237,12 @@ pub struct ServeArgs {
     /// are believed; repeat it, or separate addresses with commas.
     #[arg(long, env = "ATLAAS_TRUSTED_PROXY", value_delimiter = ',')]
     pub trusted_proxy: Vec<std::net::IpAddr>,
+    /// The service's public address (https://atlaas.example.fr, with a path prefix if it has
+    /// one), which every absolute URL it writes begins with: TileJSON, the style, the embed
+    /// page and oEmbed. Without it they follow the request's Host header, which suits a
+    /// machine of one's own but lets a shared cache keep an answer made for a forged Host.
+    #[arg(long, env = "ATLAAS_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -69,6 +69,8 @@ fn prepare_sqlite_dir(url: &str) -> Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
+    // Checked before anything starts: a typo must not wait for the index to be built.
+    let public_url = args.public_url.as_deref().map(http::extract::PublicUrl::parse).transpose().map_err(anyhow::Error::msg)?;
     prepare_sqlite_dir(&args.data.database_url)?;
     let options = StartOptions {
         database_url: args.data.database_url.clone(),
@@ -86,7 +88,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         sign_ins: args.sign_in_limit,
         trusted_proxies: args.trusted_proxy.clone(),
     };
-    let limits = http::Limits { request_timeout: Duration::from_secs(args.request_timeout), writes };
+    let limits = http::Limits { request_timeout: Duration::from_secs(args.request_timeout), writes, public_url };
     let app = http::router(state, limits);
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);

@@ -156,7 +156,10 @@ async fn the_preview_of_a_draft_is_for_its_authority_and_the_moderators() {
     let other = app.call(Call::new(Method::GET, path.clone()).token(&marck)).await;
     assert_eq!(other.status, 404, "a draft of another authority does not exist for Marck: {}", other.body);
     let moderator = app.token(Role::Moderator, None).await;
-    assert_eq!(app.call(Call::new(Method::GET, path.clone()).token(&moderator)).await.status, 200);
+    let seen = app.call(Call::new(Method::GET, path.clone()).token(&moderator)).await;
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    assert_eq!(seen.body["initiative"]["id"], draft, "the moderator sees the draft itself");
+    assert!(!seen.body["related"]["features"].as_array().unwrap().is_empty());
     for bad in ["limit=0", "limit=101", "colour=red"] {
         let answer = app.call(Call::new(Method::GET, format!("{path}?{bad}")).token(&moderator)).await;
         assert_eq!(answer.status, 400, "{bad}: {}", answer.body);

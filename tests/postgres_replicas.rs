@@ -150,6 +150,10 @@ async fn replicas_follow_every_writer_and_survive_a_database_restart() {
         })
         .await;
         assert_ne!(nearest_id(app).await, None, "reads are served from memory");
+        let (ready, _) = app.get("/health/ready").await;
+        assert_eq!(ready, 503, "not ready without its database");
+        let (live, body) = app.get("/health/live").await;
+        assert_eq!((live, body["status"].as_str()), (200, Some("live")), "but alive: no restart wanted");
     }
     cluster("resume");
     for app in [&a, &b] {

@@ -1,5 +1,6 @@
-//! What write requests carry besides their path: a JSON body (refused with our JSON error,
-//! never axum's plain text) and the version they were made from (`If-Match`).
+//! What requests carry besides their path: a JSON body (refused with our JSON error, never
+//! axum's plain text), the version a write was made from (`If-Match`), and the base of the
+//! absolute URLs an answer writes ([`BaseUrl`]).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -67,4 +68,44 @@ impl IfMatch {
 /// Adds the `ETag` of a sheet at `version`.
 pub fn with_etag(headers: &mut HeaderMap, version: i64) {
     headers.insert(header::ETAG, HeaderValue::from_str(&format!("\"{version}\"")).expect("digits make a header value"));
+}
+
+/// The service's public address (`--public-url`): an http(s) URL with a host, perhaps a path
+/// prefix, no query, no fragment, no credentials; kept without its trailing slash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(pub std::sync::Arc<str>);
+
+impl PublicUrl {
+    pub fn parse(raw: &str) -> std::result::Result<PublicUrl, String> {
+        let url = url::Url::parse(raw.trim()).map_err(|e| format!("{raw:?} is not a URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+            return Err(format!("{raw:?} must be an http:// or https:// address with a host"));
+        }
+        if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
+            return Err(format!("{raw:?} must be a plain address: no query, fragment or credentials"));
+        }
+        Ok(PublicUrl(url.as_str().trim_end_matches('/').into()))
+    }
+}
+
+/// `scheme://host[/prefix]` that the absolute URLs of an answer begin with: the public URL
+/// when the operator gave one, else the request's `Host` (and `X-Forwarded-Proto`).
+pub struct BaseUrl(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for BaseUrl {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> std::result::Result<Self, Self::Rejection> {
+        Ok(BaseUrl(match parts.extensions.get::<PublicUrl>() {
+            Some(url) => url.0.to_string(),
+            None => from_host(&parts.headers),
+        }))
+    }
+}
+
+/// `scheme://host` of the request.
+pub fn from_host(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+    let https = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    format!("{}://{host}", if https { "https" } else { "http" })
 }

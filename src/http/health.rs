@@ -1,4 +1,5 @@
-//! `GET /health`: whether the service can answer, and what it holds.
+//! `GET /health` (also `/health/ready`): whether the service can answer, and what it holds;
+//! `GET /health/live`: whether the process answers at all, without asking the database.
 
 use std::time::Duration;
 
@@ -15,9 +16,17 @@ use crate::app::health::{DownReason, FeedState};
 const PING_TIMEOUT: Duration = Duration::from_secs(1);
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+    Router::new().route("/health", get(health)).route("/health/ready", get(health)).route("/health/live", get(live))
 }
 
+/// Liveness, for an orchestrator that restarts a stuck process: a server whose database is
+/// down is still alive (it serves from memory), so this never looks past the process.
+async fn live() -> Json<serde_json::Value> {
+    Json(json!({ "status": "live" }))
+}
+
+/// Readiness: the index is built (a server answers only once it is), the store answers and
+/// the change feed is followed; 503 with a reason otherwise.
 async fn health(State(state): State<AppState>) -> Response {
     let (sheets, places, sample) = {
         let index = state.index();

@@ -5,7 +5,7 @@ mod communes;
 mod compare;
 mod contributions;
 pub mod error;
-mod extract;
+pub mod extract;
 mod features;
 pub mod guard;
 mod health;
@@ -37,16 +37,18 @@ pub use error::Error;
 /// Largest request body accepted: a sheet with its places fits many times over.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Limits of the server, documented in the README.
+/// Limits of the server, documented in the README, and the address it is reached at.
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub request_timeout: Duration,
     pub writes: guard::WritePolicy,
+    /// What absolute URLs begin with (`--public-url`); the request's Host when `None`.
+    pub public_url: Option<extract::PublicUrl>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { request_timeout: Duration::from_secs(10), writes: guard::WritePolicy::default() }
+        Limits { request_timeout: Duration::from_secs(10), writes: guard::WritePolicy::default(), public_url: None }
     }
 }
 
@@ -75,6 +77,10 @@ pub fn router(state: AppState, limits: Limits) -> Router {
 /// and time limits, panics as JSON 500s, CORS and request logs.
 fn with_layers(routes: Router, limits: &Limits) -> Router {
     let guard = Arc::new(guard::WriteGuard::new(&limits.writes));
+    let routes = match &limits.public_url {
+        Some(url) => routes.layer(Extension(url.clone())),
+        None => routes,
+    };
     routes
         .layer(middleware::from_fn(error::json_rejections))
         .layer(middleware::from_fn_with_state(guard.clone(), guard::guard_writes))

@@ -5,13 +5,13 @@
 use std::path::Path;
 
 use axum::extract::{Path as UrlPath, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
-use super::tiles::base_url;
+use super::extract::BaseUrl;
 use crate::app::AppState;
 use crate::index::filter::query::{Params, take_filter};
 
@@ -173,7 +173,7 @@ fn check_embed(state: &AppState, query: Option<&str>) -> Result<Embed> {
     Ok(Embed { commune: commune.code.clone(), name: commune.name.clone() })
 }
 
-async fn embed_page(State(state): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap) -> Result<Response> {
+async fn embed_page(State(state): State<AppState>, RawQuery(query): RawQuery, BaseUrl(base): BaseUrl) -> Result<Response> {
     if let Some(res) = maplibre_missing(&state) {
         return Ok(res);
     }
@@ -181,7 +181,6 @@ async fn embed_page(State(state): State<AppState>, RawQuery(query): RawQuery, he
         Ok(e) => e,
         Err(e) => return Ok(error_page(StatusCode::BAD_REQUEST, &format!("Ce lien de widget n'est pas valide : {e}"), true)),
     };
-    let base = base_url(&headers);
     let page_url = format!("{base}/embed?{}", query.unwrap_or_default());
     let oembed_url = format!("{base}/oembed?format=json&url={}", encode_component(&page_url));
     let page = template(&state, "embed.html")
@@ -202,7 +201,7 @@ async fn widget(State(state): State<AppState>) -> Result<Response> {
 }
 
 /// oEmbed 1.0 (`rich`) for the embed page's URLs on this server.
-async fn oembed(State(state): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap) -> Result<Response> {
+async fn oembed(State(state): State<AppState>, RawQuery(query): RawQuery, BaseUrl(base): BaseUrl) -> Result<Response> {
     let mut p = Params::parse(query.as_deref())?;
     let url = p.take("url").ok_or_else(|| Error::bad_request("url (an /embed URL of this server) is required"))?;
     let format = p.take("format").unwrap_or_else(|| "json".into());
@@ -214,7 +213,6 @@ async fn oembed(State(state): State<AppState>, RawQuery(query): RawQuery, header
         return Ok((StatusCode::NOT_IMPLEMENTED, Json(json!({"error": "not_implemented", "detail": "only format=json is offered"})))
             .into_response());
     }
-    let base = base_url(&headers);
     let embed_query = url
         .strip_prefix(&format!("{base}/embed"))
         .and_then(|rest| if rest.is_empty() { Some("") } else { rest.strip_prefix('?') })

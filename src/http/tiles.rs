@@ -10,6 +10,7 @@ use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
+use super::extract::BaseUrl;
 use crate::app::AppState;
 use crate::archive::mbtiles::Archive;
 use crate::index::filter::query::{Params, take_filter};
@@ -127,13 +128,6 @@ fn filter_key(query: Option<&str>) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
-/// `scheme://host` of the request, for the absolute URLs that TileJSON and styles need.
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
-    let https = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).is_some_and(|p| p.eq_ignore_ascii_case("https"));
-    format!("{}://{host}", if https { "https" } else { "http" })
-}
-
 /// Validates the filters of a TileJSON or style request and returns them as a query suffix.
 fn filters_suffix(state: &AppState, query: Option<&str>) -> Result<String> {
     let mut p = Params::parse(query)?;
@@ -149,9 +143,8 @@ fn filters_suffix(state: &AppState, query: Option<&str>) -> Result<String> {
     Ok(if key.is_empty() { key } else { format!("?{key}") })
 }
 
-async fn tilejson(State(state): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap) -> Result<Json<Value>> {
+async fn tilejson(State(state): State<AppState>, RawQuery(query): RawQuery, BaseUrl(base): BaseUrl) -> Result<Json<Value>> {
     let suffix = filters_suffix(&state, query.as_deref())?;
-    let base = base_url(&headers);
     Ok(Json(tilejson_document(&state, &format!("{base}/tiles/{{z}}/{{x}}/{{y}}.mvt{suffix}"))))
 }
 
@@ -182,9 +175,8 @@ pub fn tilejson_document(state: &AppState, tiles_url: &str) -> Value {
     })
 }
 
-async fn style(State(state): State<AppState>, RawQuery(query): RawQuery, headers: HeaderMap) -> Result<Json<Value>> {
+async fn style(State(state): State<AppState>, RawQuery(query): RawQuery, BaseUrl(base): BaseUrl) -> Result<Json<Value>> {
     let suffix = filters_suffix(&state, query.as_deref())?;
-    let base = base_url(&headers);
     Ok(Json(super::style::document(&state.referential, &format!("{base}/tiles.json{suffix}"))))
 }
 
