@@ -268,3 +268,10 @@ fn odd_geojson_positions_are_problems_not_panics() {
         check_import(file.as_bytes(), Format::Geojson).unwrap_or_else(|e| panic!("{coordinates}: {e}"));
     }
 }
+
+/// Found by the property above: a bbox corner out of range was refused without naming `bbox`.
+#[test]
+fn a_bbox_corner_out_of_range_names_the_bbox() {
+    let e = parse_filter("bbox=1e308,1,2,3", &common::gazetteer(), &referential()).unwrap_err().to_string();
+    assert!(e.starts_with("bbox \"1e308,1,2,3\": longitude 1e308 is outside"), "{e}");
+}

@@ -116,12 +116,17 @@ pub fn parse_f64(key: &str, v: &str) -> Result<f64> {
 pub fn check_position(lon: f64, lat: f64) -> Result<[f64; 2]> {
     if !(-90.0..=90.0).contains(&lat) {
         let hint = if (-90.0..=90.0).contains(&lon) { " (are longitude and latitude swapped? lon comes first)" } else { "" };
-        return Err(bad(format!("latitude {lat} is outside -90..90{hint}")));
+        return Err(bad(format!("latitude {} is outside -90..90{hint}", short(lat))));
     }
     if !(-180.0..=180.0).contains(&lon) {
-        return Err(bad(format!("longitude {lon} is outside -180..180")));
+        return Err(bad(format!("longitude {} is outside -180..180", short(lon))));
     }
     Ok([lon, lat])
+}
+
+/// A number as a person wrote it, not 300 digits for 1e308.
+fn short(x: f64) -> String {
+    if x.abs() < 1e9 { x.to_string() } else { format!("{x:e}") }
 }
 
 fn parse_bbox(v: &str) -> Result<Bbox> {
@@ -130,8 +135,9 @@ fn parse_bbox(v: &str) -> Result<Bbox> {
         return Err(bad(format!("bbox must be minlon,minlat,maxlon,maxlat (4 numbers), not {v:?}")));
     };
     let [min_lon, min_lat, max_lon, max_lat] = [parse_f64("bbox", a)?, parse_f64("bbox", b)?, parse_f64("bbox", c)?, parse_f64("bbox", d)?];
-    check_position(min_lon, min_lat)?;
-    check_position(max_lon, max_lat)?;
+    let corner = |lon, lat| check_position(lon, lat).map_err(|e| bad(format!("bbox {v:?}: {}", e.0)));
+    corner(min_lon, min_lat)?;
+    corner(max_lon, max_lat)?;
     if min_lon > max_lon || min_lat > max_lat {
         return Err(bad(format!("bbox {v} is inverted: it must be minlon,minlat,maxlon,maxlat")));
     }
