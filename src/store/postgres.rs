@@ -202,12 +202,9 @@ impl PostgresStore {
     /// Places passing the filter, `n` at most, nearest on the sphere first (the GiST index's
     /// order), each with its sheet and its distance on the spheroid.
     async fn closest_places(&self, origin: [f64; 2], n: usize, f: &SqlFilter) -> Result<Vec<(SheetId, f64)>, StoreError> {
-        let mut q = QueryBuilder::new("WITH o AS (SELECT ST_SetSRID(ST_MakePoint(");
-        q.push_bind(origin[0]).push(", ").push_bind(origin[1]).push("), 4326)::geography AS g) ");
-        q.push("SELECT p.initiative, ST_Distance(p.geom::geography, o.g) ");
-        q.push("FROM places p JOIN initiatives i ON i.id = p.initiative AND i.status = 'published', o WHERE true");
-        f.push_sheet(&mut q);
-        f.push_place(&mut q);
+        let mut q = with_origin(origin);
+        q.push(" ");
+        push_filtered_places(&mut q, f);
         q.push(" ORDER BY p.geom::geography <-> o.g LIMIT ").push_bind(n as i64);
         Ok(q.build_query_as().fetch_all(&self.pool).await?)
     }
@@ -215,12 +212,9 @@ impl PostgresStore {
     /// Sheets with a place within `radius_m` on the spheroid (the GiST index answers
     /// `ST_DWithin`), each at its closest, closest first, ties by id, `k` at most.
     async fn within(&self, origin: [f64; 2], radius_m: f64, k: usize, f: &SqlFilter) -> Result<Vec<SpatialHit>, StoreError> {
-        let mut q = QueryBuilder::new("WITH o AS (SELECT ST_SetSRID(ST_MakePoint(");
-        q.push_bind(origin[0]).push(", ").push_bind(origin[1]).push("), 4326)::geography AS g), ");
-        q.push("near AS (SELECT p.initiative, ST_Distance(p.geom::geography, o.g) AS d ");
-        q.push("FROM places p JOIN initiatives i ON i.id = p.initiative AND i.status = 'published', o WHERE true");
-        f.push_sheet(&mut q);
-        f.push_place(&mut q);
+        let mut q = with_origin(origin);
+        q.push(", near AS (");
+        push_filtered_places(&mut q, f);
         q.push(" AND ST_DWithin(p.geom::geography, o.g, ").push_bind(radius_m).push(")");
         q.push(") SELECT initiative AS id, min(d) AS distance_m FROM near GROUP BY initiative ORDER BY distance_m, id LIMIT ");
         q.push_bind(k as i64);
@@ -236,4 +230,20 @@ impl PostgresStore {
     pub async fn nearest_sheets(&self, origin: [f64; 2], k: usize) -> Result<Vec<SpatialHit>, StoreError> {
         self.nearest(origin, None, k, &SqlFilter::default()).await
     }
+}
+
+/// `WITH o AS (…)`: the origin as a geography, named `o.g`.
+fn with_origin(origin: [f64; 2]) -> QueryBuilder<'static, Postgres> {
+    let mut q = QueryBuilder::new("WITH o AS (SELECT ST_SetSRID(ST_MakePoint(");
+    q.push_bind(origin[0]).push(", ").push_bind(origin[1]).push("), 4326)::geography AS g)");
+    q
+}
+
+/// Published places passing the filter, each with its sheet and its distance `d` from `o.g`
+/// on the spheroid; ends inside the `WHERE`, for more conditions.
+fn push_filtered_places(q: &mut QueryBuilder<'static, Postgres>, f: &SqlFilter) {
+    q.push("SELECT p.initiative, ST_Distance(p.geom::geography, o.g) AS d ");
+    q.push("FROM places p JOIN initiatives i ON i.id = p.initiative AND i.status = 'published', o WHERE true");
+    f.push_sheet(q);
+    f.push_place(q);
 }
