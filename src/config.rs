@@ -15,6 +15,16 @@ use crate::model::Role;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// How log lines are written to standard error: `text` for people, `json` (one object a
+    /// line, with the request's id in its span) for log collectors.
+    #[arg(long, global = true, env = "ATLAAS_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -15,7 +15,7 @@ use atlaas::archive::mbtiles::{self, ExportOptions};
 use atlaas::auth::account::{self, AccountRequest};
 use atlaas::auth::token::{self, TokenRequest};
 use atlaas::config::{
-    AccountCommand, AuthorityCommand, Cli, Command, DataArgs, GazetteerCommand, ImportArgs, ReportFormat, SampleArgs, ServeArgs,
+    AccountCommand, AuthorityCommand, Cli, Command, DataArgs, GazetteerCommand, ImportArgs, LogFormat, ReportFormat, SampleArgs, ServeArgs,
     TilesCommand, TilesExportArgs, TokenCommand,
 };
 use atlaas::gazetteer::Gazetteer;
@@ -28,10 +28,15 @@ use atlaas::{http, sample};
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
-        .init();
-    match Cli::parse().command {
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).init(),
+    }
+    match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Import(args) => import(args).await,
         Command::Sample(args) => sample(args).await,
@@ -95,6 +100,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
     // The peer's address is what write limits count by (unless a trusted proxy says otherwise).
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    // The change-feed follower and the store's connections end with the process.
+    tracing::info!("stopped: every request in flight was answered");
     Ok(())
 }
 
@@ -107,6 +114,7 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+    tracing::info!("stopping: no new connections, finishing the requests in flight");
 }
 
 async fn sample(args: SampleArgs) -> Result<()> {

@@ -16,6 +16,7 @@ mod pages;
 mod params;
 mod preview;
 mod referential;
+pub mod request_id;
 mod session;
 mod style;
 mod tiles;
@@ -98,8 +99,11 @@ fn with_layers(routes: Router, limits: &Limits) -> Router {
         .layer(guard::cors())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
-            tracing::info_span!("request", method = %req.method(), route, uri = %req.uri())
+            let id = req.headers().get(request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("request", request_id = id, method = %req.method(), route, uri = %req.uri())
         }))
+        // Outermost: the id is set before the span that logs it.
+        .layer(middleware::from_fn(request_id::tag))
 }
 
 /// Answers 408 with our JSON body when a request takes longer than the limit.
