@@ -96,3 +96,62 @@ async fn the_widget_and_static_files_are_served_with_their_types() {
         assert_eq!(status, 404, "{path}: {body}");
     }
 }
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out).unwrap();
+    out
+}
+
+fn unbrotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    brotli::BrotliDecompress(&mut &bytes[..], &mut out).unwrap();
+    out
+}
+
+/// MapLibre's script is most of a first visit: it goes out in brotli or gzip as asked, the same
+/// bytes as the file once decoded, and a client that has it gets a 304 in any encoding.
+#[tokio::test]
+async fn static_files_are_compressed_as_asked_and_validated_by_etag() {
+    let app = TestApp::spawn_with(None).await;
+    let path = "/vendor/maplibre-gl/maplibre-gl.js";
+    let file = std::fs::read(atlaas::app::start::default_web_dir().join("node_modules/maplibre-gl/dist/maplibre-gl.js")).unwrap();
+    let (status, plain_h, plain) = app.get_bytes(path, &[]).await;
+    assert_eq!((status, header(&plain_h, "content-encoding")), (200, None));
+    assert_eq!(plain, file);
+    let (_, br_h, br) = app.get_bytes(path, &[("accept-encoding", "gzip, deflate, br, zstd")]).await;
+    assert_eq!(header(&br_h, "content-encoding"), Some("br"));
+    assert_eq!(unbrotli(&br), file);
+    let (_, gz_h, gz) = app.get_bytes(path, &[("accept-encoding", "gzip")]).await;
+    assert_eq!(header(&gz_h, "content-encoding"), Some("gzip"));
+    assert_eq!(gunzip(&gz), file);
+    assert!(br.len() < gz.len() && gz.len() * 3 < file.len(), "br {} gzip {} file {}", br.len(), gz.len(), file.len());
+    for h in [&plain_h, &br_h, &gz_h] {
+        assert_eq!(header(h, "vary"), Some("Accept-Encoding"));
+    }
+    let etags: Vec<&str> = [&plain_h, &br_h, &gz_h].iter().map(|h| header(h, "etag").expect("an ETag")).collect();
+    assert!(etags[0] != etags[1] && etags[1] != etags[2], "each encoding its own ETag: {etags:?}");
+    for etag in &etags {
+        let (status, h, body) = app.get_bytes(path, &[("accept-encoding", "br"), ("if-none-match", etag)]).await;
+        assert_eq!((status, body.len()), (304, 0), "{etag}");
+        assert_eq!(header(&h, "etag"), Some(etags[1]));
+    }
+    let (status, _, _) = app.get_bytes(path, &[("if-none-match", "\"0000000000000000\"")]).await;
+    assert_eq!(status, 200, "another ETag gets the file");
+}
+
+/// JSON answers are compressed on the fly when the client asks, and only then.
+#[tokio::test]
+async fn json_answers_are_compressed_when_asked() {
+    let app = TestApp::spawn().await;
+    let (_, plain_h, plain) = app.get_bytes("/api/initiatives?limit=50", &[]).await;
+    assert_eq!(header(&plain_h, "content-encoding"), None);
+    let (status, h, gz) = app.get_bytes("/api/initiatives?limit=50", &[("accept-encoding", "gzip")]).await;
+    assert_eq!((status, header(&h, "content-encoding")), (200, Some("gzip")));
+    assert!(gz.len() * 3 < plain.len(), "gzip {} of {}", gz.len(), plain.len());
+    let (_, h, br) = app.get_bytes("/api/initiatives?limit=50", &[("accept-encoding", "br")]).await;
+    assert_eq!(header(&h, "content-encoding"), Some("br"));
+    let parsed = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).unwrap();
+    assert_eq!(parsed(&gunzip(&gz)), parsed(&plain));
+    assert_eq!(parsed(&unbrotli(&br)), parsed(&plain));
+}

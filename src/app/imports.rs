@@ -5,7 +5,7 @@
 //! fails or whose server stops leaves nothing half-written.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{Semaphore, oneshot};
@@ -25,6 +25,29 @@ const GIVEN_UP_AFTER: Duration = Duration::from_secs(60);
 /// checked yet). Each holds its file in memory a few times over, and checking takes a core.
 pub const AT_ONCE: usize = 2;
 static TURNS: Semaphore = Semaphore::const_new(AT_ONCE);
+
+/// What the imports run by this server did since it started, for `/metrics`.
+#[derive(Debug, Default)]
+pub struct ImportCounts {
+    pub done: AtomicU64,
+    pub refused: AtomicU64,
+    pub failed: AtomicU64,
+    pub rows_checked: AtomicU64,
+    pub sheets_written: AtomicU64,
+}
+
+impl ImportCounts {
+    fn count(&self, job: &ImportJob, written: usize) {
+        let outcome = match job.state {
+            JobState::Done => &self.done,
+            JobState::Refused => &self.refused,
+            JobState::Failed | JobState::Running => &self.failed,
+        };
+        outcome.fetch_add(1, Ordering::Relaxed);
+        self.rows_checked.fetch_add(job.rows_checked, Ordering::Relaxed);
+        self.sheets_written.fetch_add(written as u64, Ordering::Relaxed);
+    }
+}
 
 /// Starts an import of `bytes` for `caller`; the receiver hears when it has finished.
 pub async fn start(
@@ -72,8 +95,10 @@ async fn run(
     ticker.abort();
     job.rows_total = Some(progress.total.load(Ordering::Relaxed));
     job.rows_checked = progress.checked.load(Ordering::Relaxed);
+    let mut written = 0;
     match outcome {
         Ok(outcome) => {
+            written = outcome.written.len();
             // The server that ran it shows the change at once; the others through the change feed.
             state.apply_changes(&outcome.written, &[], &outcome.new_authorities).await;
             let refused = !outcome.report.errors.is_empty() && !options.skip_invalid;
@@ -95,6 +120,7 @@ async fn run(
             job.error = Some(refused.to_string());
         }
     }
+    state.imports.count(&job, written);
     if let Err(e) = state.store.finish_job(&job).await {
         tracing::error!(job = %job.id, "the end of an import could not be recorded: {e}");
     }

@@ -51,6 +51,8 @@ pub struct AppState {
     pub feed: Option<Arc<FeedHealth>>,
     /// The threads where requests compute (see [`work`]).
     pub work: Arc<Work>,
+    /// What the imports sent to this server did.
+    pub imports: Arc<imports::ImportCounts>,
 }
 
 impl AppState {

@@ -113,6 +113,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         archive,
         feed: health.clone(),
         work,
+        imports: Arc::default(),
     };
     match (feed, health) {
         (Some((Feed::Postgres(feed), head)), Some(health)) => replica::follow(state.clone(), feed, head, health),

@@ -21,6 +21,7 @@ pub struct Busy;
 
 pub struct Work {
     threads: Semaphore,
+    size: usize,
     waiting: AtomicUsize,
     queue: usize,
 }
@@ -28,7 +29,8 @@ pub struct Work {
 impl Work {
     /// `threads` computations at a time (at least one), `queue` more waiting.
     pub fn new(threads: usize, queue: usize) -> Self {
-        Work { threads: Semaphore::new(threads.max(1)), waiting: AtomicUsize::new(0), queue }
+        let size = threads.max(1);
+        Work { threads: Semaphore::new(size), size, waiting: AtomicUsize::new(0), queue }
     }
 
     /// One thread per core.
@@ -56,6 +58,11 @@ impl Work {
     /// Computations waiting for a thread now.
     pub fn waiting(&self) -> usize {
         self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Threads computing now, and how many there are.
+    pub fn busy(&self) -> (usize, usize) {
+        (self.size - self.threads.available_permits(), self.size)
     }
 }
 

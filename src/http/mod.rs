@@ -1,9 +1,11 @@
 //! The HTTP server: one module per resource, each with its own `router()`, merged here.
 
+mod assets;
 mod auth;
 mod communes;
 mod compare;
 mod contributions;
+mod encoding;
 pub mod error;
 pub mod extract;
 mod features;
@@ -11,6 +13,7 @@ pub mod guard;
 mod health;
 mod imports;
 mod initiatives;
+mod metrics;
 mod moderation;
 mod pages;
 mod params;
@@ -28,8 +31,10 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::{Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
@@ -54,6 +59,7 @@ impl Default for Limits {
 }
 
 pub fn router(state: AppState, limits: Limits) -> Router {
+    let metrics = metrics::Metrics::new(Some(&state));
     let routes = Router::new()
         .merge(health::router())
         .merge(auth::router())
@@ -70,13 +76,14 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(pages::router())
         .fallback(|| async { Error::not_found("no such endpoint; see the README for the API") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("this endpoint does not accept that method".into()) })
-        .with_state(state);
-    with_layers(routes, &limits)
+        .with_state(state)
+        .merge(Router::new().route("/metrics", get(metrics::scrape)).with_state(metrics.clone()));
+    with_layers(routes, &limits, metrics)
 }
 
 /// The limits, guards and answers every route shares: JSON rejections, the write guard, body
-/// and time limits, panics as JSON 500s, CORS and request logs.
-fn with_layers(routes: Router, limits: &Limits) -> Router {
+/// and time limits, panics as JSON 500s, compression, CORS, metrics and request logs.
+fn with_layers(routes: Router, limits: &Limits, metrics: Arc<metrics::Metrics>) -> Router {
     let guard = Arc::new(guard::WriteGuard::new(&limits.writes));
     let routes = match &limits.public_url {
         Some(url) => routes.layer(Extension(url.clone())),
@@ -96,7 +103,12 @@ fn with_layers(routes: Router, limits: &Limits) -> Router {
             let message = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
             Error::Internal(anyhow::anyhow!("handler panicked: {}", message.unwrap_or_default())).into_response()
         }))
+        // JSON and pages compressed as they go (brotli at quality 4, gzip) when the client asks;
+        // tiles and static files come already compressed and are left as they are.
+        .layer(CompressionLayer::new())
         .layer(guard::cors())
+        // Sees every answer as the client gets it: limits, timeouts and panics included.
+        .layer(middleware::from_fn_with_state(metrics, metrics::record))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
             let id = req.headers().get(request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -164,7 +176,7 @@ mod tests {
                 }),
             )
             .route("/fine", get(|| async { "fine" }));
-        let app = with_layers(buggy, &Limits::default());
+        let app = with_layers(buggy, &Limits::default(), metrics::Metrics::new(None));
         for path in ["/boom", "/boom-computing", "/boom"] {
             let res = app.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
             assert_eq!(res.status(), axum::http::StatusCode::INTERNAL_SERVER_ERROR, "{path}");

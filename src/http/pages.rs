@@ -1,15 +1,18 @@
 //! The web pages: `GET /` (the national map), `GET /embed` (the widget page, the only one
 //! other sites may frame), `GET /widget.js`, `GET /oembed`, and the files they load
-//! (`/static/…` from `web/static/`, `/vendor/maplibre-gl/…` from MapLibre's npm package).
+//! (`/static/…` from `web/static/`, `/vendor/maplibre-gl/…` from MapLibre's npm package,
+//! served by [`Assets`]).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::extract::{Path as UrlPath, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router, routing::get};
+use axum::{Extension, Json, Router, routing::get};
 use serde_json::{Value, json};
 
+use super::assets::Assets;
 use super::error::{Error, Result};
 use super::extract::BaseUrl;
 use crate::app::AppState;
@@ -34,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/oembed", get(oembed))
         .route("/static/{file}", get(static_file))
         .route("/vendor/maplibre-gl/{file}", get(maplibre_file))
+        .layer(Extension(Arc::new(Assets::default())))
 }
 
 fn content_type(name: &str) -> Option<&'static str> {
@@ -49,30 +53,33 @@ fn content_type(name: &str) -> Option<&'static str> {
 }
 
 /// A file of a folder by its plain name (no sub-folders, no dot files), with a content type
-/// we know.
-async fn file_response(dir: &Path, name: &str, cache_control: &'static str) -> Result<Response> {
+/// we know; compressed, validated and kept in memory by [`Assets`].
+async fn file_response(assets: &Arc<Assets>, dir: &Path, name: &str, cache_control: &'static str, headers: &HeaderMap) -> Result<Response> {
     let plain = !name.is_empty() && !name.starts_with('.') && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-    let missing = || Error::not_found(format!("no file {name:?}"));
-    let kind = content_type(name).filter(|_| plain).ok_or_else(missing)?;
-    let bytes = tokio::fs::read(dir.join(name)).await.map_err(|_| missing())?;
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    Ok(res)
+    let kind = content_type(name).filter(|_| plain).ok_or_else(|| Error::not_found(format!("no file {name:?}")))?;
+    assets.respond(dir.join(name), kind, cache_control, headers).await
 }
 
-async fn static_file(State(state): State<AppState>, UrlPath(file): UrlPath<String>) -> Result<Response> {
-    file_response(&state.web_dir.join("static"), &file, "public, max-age=300").await
+async fn static_file(
+    State(state): State<AppState>,
+    Extension(assets): Extension<Arc<Assets>>,
+    UrlPath(file): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    file_response(&assets, &state.web_dir.join("static"), &file, "public, max-age=300", &headers).await
 }
 
 fn maplibre_dir(web_dir: &Path) -> std::path::PathBuf {
     web_dir.join("node_modules/maplibre-gl/dist")
 }
 
-async fn maplibre_file(State(state): State<AppState>, UrlPath(file): UrlPath<String>) -> Result<Response> {
-    file_response(&maplibre_dir(&state.web_dir), &file, "public, max-age=86400").await
+async fn maplibre_file(
+    State(state): State<AppState>,
+    Extension(assets): Extension<Arc<Assets>>,
+    UrlPath(file): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    file_response(&assets, &maplibre_dir(&state.web_dir), &file, "public, max-age=86400", &headers).await
 }
 
 /// An HTML page; `embeddable` pages may be framed by any site, the others by none.
@@ -196,8 +203,8 @@ fn encode_component(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_owned()).unwrap_or_default()
 }
 
-async fn widget(State(state): State<AppState>) -> Result<Response> {
-    file_response(&state.web_dir, "widget.js", "public, max-age=3600").await
+async fn widget(State(state): State<AppState>, Extension(assets): Extension<Arc<Assets>>, headers: HeaderMap) -> Result<Response> {
+    file_response(&assets, &state.web_dir, "widget.js", "public, max-age=3600", &headers).await
 }
 
 /// oEmbed 1.0 (`rich`) for the embed page's URLs on this server.

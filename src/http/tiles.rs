@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
+use super::encoding::{self, Coding};
 use super::error::{Error, Result};
 use super::extract::BaseUrl;
 use crate::app::AppState;
@@ -81,9 +82,9 @@ async fn archive_tile(archive: &Archive, id: TileId, query: Option<&str>, header
 
 /// The answer for a tile: 304 when the client has it, gzip when it accepts it.
 pub fn tile_response(tile: &CachedTile, hit: bool, headers: &HeaderMap, cache_control: &str) -> Response {
-    let gzip = accepts_gzip(headers);
-    let etag = format!("\"{:016x}{}\"", tile.hash, if gzip { "-gz" } else { "" });
-    let mut res = if client_has(headers, tile.hash) {
+    let gzip = encoding::accepts(headers, "gzip");
+    let etag = if gzip { Coding::Gzip } else { Coding::Identity }.etag(tile.hash);
+    let mut res = if encoding::client_has(headers, tile.hash) {
         StatusCode::NOT_MODIFIED.into_response()
     } else if gzip {
         let mut res = tile.gzip.clone().into_response();
@@ -99,25 +100,6 @@ pub fn tile_response(tile: &CachedTile, hit: bool, headers: &HeaderMap, cache_co
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     h.insert("x-cache", HeaderValue::from_static(if hit { "hit" } else { "miss" }));
     res
-}
-
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|coding| {
-        let mut parts = coding.split(';').map(str::trim);
-        let name = parts.next().unwrap_or("");
-        let refused = parts.any(|p| p.replace(' ', "") == "q=0" || p.replace(' ', "") == "q=0.0");
-        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-    })
-}
-
-/// Whether `If-None-Match` names this content, in either encoding.
-fn client_has(headers: &HeaderMap, hash: u64) -> bool {
-    let ours = format!("{hash:016x}");
-    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|tag| {
-        let tag = tag.trim();
-        let tag = tag.strip_prefix("W/").unwrap_or(tag).trim_matches('"');
-        tag == "*" || tag.strip_suffix("-gz").unwrap_or(tag) == ours
-    })
 }
 
 /// The query with its pairs sorted: one cache key per filter however it is written.
@@ -183,33 +165,6 @@ async fn style(State(state): State<AppState>, RawQuery(query): RawQuery, BaseUrl
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.append(*k, HeaderValue::from_str(v).unwrap());
-        }
-        h
-    }
-
-    #[test]
-    fn gzip_is_sent_only_when_accepted() {
-        assert!(accepts_gzip(&headers(&[("accept-encoding", "gzip, deflate, br")])));
-        assert!(accepts_gzip(&headers(&[("accept-encoding", "br;q=1.0, GZIP;q=0.5")])));
-        assert!(!accepts_gzip(&headers(&[("accept-encoding", "gzip;q=0, br")])));
-        assert!(!accepts_gzip(&headers(&[("accept-encoding", "identity")])));
-        assert!(!accepts_gzip(&headers(&[])));
-    }
-
-    #[test]
-    fn if_none_match_accepts_either_encoding_and_lists() {
-        let h = 0xabcdu64;
-        assert!(client_has(&headers(&[("if-none-match", "\"000000000000abcd\"")]), h));
-        assert!(client_has(&headers(&[("if-none-match", "W/\"000000000000abcd-gz\"")]), h));
-        assert!(client_has(&headers(&[("if-none-match", "\"x\", \"000000000000abcd\"")]), h));
-        assert!(!client_has(&headers(&[("if-none-match", "\"000000000000abce\"")]), h));
-        assert!(!client_has(&headers(&[]), h));
-    }
 
     #[test]
     fn filter_keys_ignore_order_and_empty_values() {

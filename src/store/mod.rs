@@ -137,6 +137,21 @@ impl WriteBatch {
     }
 }
 
+/// The connections of a store's pool: open (idle or lent to a request), idle, and the most
+/// it opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
+impl PoolUse {
+    pub(crate) fn of<DB: sqlx::Database>(pool: &sqlx::Pool<DB>) -> PoolUse {
+        PoolUse { open: pool.size(), idle: pool.num_idle() as u32, max: pool.options().get_max_connections() }
+    }
+}
+
 /// What every backend provides. Methods are coarse on purpose: the in-memory index serves the
 /// hot reads, so the store is asked for whole snapshots and for single sheets. API tokens are
 /// in [`Credentials`], versions, revisions and the history in [`Contributions`].
@@ -147,6 +162,9 @@ pub trait Store: Credentials + Accounts + Contributions + Jobs + Send + Sync + '
 
     /// Cheap round trip to the database.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The connections of the store's pool now.
+    fn pool_use(&self) -> PoolUse;
 
     /// Records the referential of its edition (replacing that edition's entries).
     async fn save_referential(&self, referential: &Referential) -> Result<(), StoreError>;

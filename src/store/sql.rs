@@ -65,6 +65,10 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            fn pool_use(&self) -> $crate::store::PoolUse {
+                $crate::store::PoolUse::of(&self.pool)
+            }
+
             async fn save_referential(&self, referential: &$crate::referential::Referential) -> Result<(), $crate::store::StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let edition = i32::from(referential.edition());

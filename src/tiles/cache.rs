@@ -91,19 +91,60 @@ pub struct TileCache {
     inner: RwLock<Inner>,
     budget: usize,
     clock: AtomicU64,
+    counts: Counts,
+}
+
+/// What the cache did since the process started, for `/metrics`.
+#[derive(Default)]
+struct Counts {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    evicted: AtomicU64,
+    invalidated: AtomicU64,
+}
+
+/// A reading of the cache: its counters since start-up and what it holds now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    /// Entries dropped to stay within the budget.
+    pub evicted: u64,
+    /// Entries dropped because the sheets they draw changed (an emptied cache included).
+    pub invalidated: u64,
+    pub entries: usize,
+    pub bytes: usize,
+    pub budget: usize,
 }
 
 impl TileCache {
     /// A cache holding at most `budget` bytes of tiles.
     pub fn new(budget: usize) -> Self {
-        TileCache { inner: RwLock::default(), budget, clock: AtomicU64::new(0) }
+        TileCache { inner: RwLock::default(), budget, clock: AtomicU64::new(0), counts: Counts::default() }
     }
 
     pub fn get(&self, tile: TileId, filter: &str) -> Option<Arc<CachedTile>> {
         let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        let entry = inner.tiles.get(&tile)?.get(filter)?;
+        let Some(entry) = inner.tiles.get(&tile).and_then(|entries| entries.get(filter)) else {
+            self.counts.misses.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        self.counts.hits.fetch_add(1, Ordering::Relaxed);
         entry.used.store(self.clock.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
         Some(entry.tile.clone())
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        CacheStats {
+            hits: self.counts.hits.load(Ordering::Relaxed),
+            misses: self.counts.misses.load(Ordering::Relaxed),
+            evicted: self.counts.evicted.load(Ordering::Relaxed),
+            invalidated: self.counts.invalidated.load(Ordering::Relaxed),
+            entries: inner.tiles.values().map(HashMap::len).sum(),
+            bytes: inner.bytes,
+            budget: self.budget,
+        }
     }
 
     /// Keeps a tile made from the index at `version`, unless the index has changed since in a
@@ -126,7 +167,8 @@ impl TileCache {
             inner.forget(filter, &old.tile);
         }
         if inner.bytes > self.budget {
-            evict(&mut inner, self.budget * 3 / 4);
+            let evicted = evict(&mut inner, self.budget * 3 / 4);
+            self.counts.evicted.fetch_add(evicted, Ordering::Relaxed);
         }
     }
 
@@ -148,6 +190,7 @@ impl TileCache {
                 }
             }
         }
+        self.counts.invalidated.fetch_add(dropped as u64, Ordering::Relaxed);
         dropped
     }
 
@@ -156,6 +199,8 @@ impl TileCache {
     pub fn clear(&self, version: u64) {
         let mut inner = self.inner.write().unwrap_or_else(|e| e.into_inner());
         let version = inner.version.max(version);
+        let dropped: usize = inner.tiles.values().map(HashMap::len).sum();
+        self.counts.invalidated.fetch_add(dropped as u64, Ordering::Relaxed);
         *inner = Inner { version, ..Inner::default() };
     }
 
@@ -168,7 +213,9 @@ impl TileCache {
     }
 }
 
-fn evict(inner: &mut Inner, target: usize) {
+/// Drops the least recently used entries until the cache weighs `target` at most; how many.
+fn evict(inner: &mut Inner, target: usize) -> u64 {
+    let mut evicted = 0;
     let mut ages: Vec<(u64, TileId, String)> = inner
         .tiles
         .iter()
@@ -186,8 +233,10 @@ fn evict(inner: &mut Inner, target: usize) {
         }
         if let Some(e) = removed {
             inner.forget(&key, &e.tile);
+            evicted += 1;
         }
     }
+    evicted
 }
 
 /// The tiles of zoom `z` that can draw a place at `[lon, lat]`: the one holding it, and the
@@ -234,8 +283,11 @@ mod tests {
         }
         assert!(cache.get(id(0), "").is_some(), "recently used");
         assert!(cache.get(id(1), "").is_none(), "least recently used goes first");
-        let inner = cache.inner.read().unwrap();
-        assert!(inner.bytes <= 10_000);
+        let stats = cache.stats();
+        assert!(stats.bytes <= 10_000);
+        assert_eq!((stats.hits, stats.misses), (13, 1));
+        assert_eq!(stats.entries as u64 + stats.evicted, 12, "{stats:?}");
+        assert!(stats.evicted >= 2, "{stats:?}");
     }
 
     #[test]
@@ -249,6 +301,8 @@ mod tests {
         assert_eq!(cache.invalidate(&[[1.9557, 50.9491]], 1), 2);
         assert!(cache.get(elsewhere, "").is_some());
         assert_eq!(cache.len(), 1);
+        cache.clear(2);
+        assert_eq!((cache.stats().invalidated, cache.stats().entries, cache.stats().bytes), (3, 0, 0));
     }
 
     /// A tile rendered from the index before a write, and offered to the cache after the

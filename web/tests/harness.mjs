@@ -57,9 +57,12 @@ export async function launchBrowser() {
   });
 }
 
-/** A page that records console errors and uncaught exceptions. */
-export async function newPage(browser, options = {}) {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, ...options });
+/**
+ * A page that records console errors and uncaught exceptions; in a new browser context (no
+ * cache, no cookies) unless one is given.
+ */
+export async function newPage(browser, options = {}, context = null) {
+  const page = context ? await context.newPage() : await browser.newPage({ viewport: { width: 1400, height: 900 }, ...options });
   page.errors = [];
   page.on('console', (m) => { if (m.type() === 'error') page.errors.push(`console: ${m.text()} (${m.location().url})`); });
   page.on('pageerror', (e) => page.errors.push(`exception: ${e.message}`));
