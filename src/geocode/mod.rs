@@ -281,7 +281,12 @@ impl<'g> Geocoder<'g> {
         let named =
             if input.insee.is_some() || input.postal_code.is_some() || input.commune.is_some() { self.named(input).ok() } else { None };
         let found = self.g.reverse(lon, lat).map(|hit| hit.arrondissement.unwrap_or(hit.commune));
+        // The named commune's own point (where a place located by name lies) is in it, even
+        // where the simplified boundaries put it across the border: a file exported with
+        // such places imports back to the same communes.
+        let at_its_point = named.as_ref().is_some_and(|n| geodesic_distance([lon, lat], [n.lon, n.lat]) < 1.0);
         let commune = match (found, &named) {
+            (_, Some(n)) if at_its_point => n.commune.clone(),
             (Some(c), _) => c.code.clone(),
             // Off every (simplified) boundary, on a coast or a border: the named commune holds it.
             (None, Some(n)) => n.commune.clone(),

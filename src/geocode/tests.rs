@@ -141,3 +141,19 @@ fn it_never_invents_a_place() {
     );
     assert!(geocoder().geocode(&PlaceInput::default()).is_err());
 }
+
+/// Loon-Plage's own point lies across the simplified border, in Dunkerque: given with its
+/// INSEE code it stays in Loon-Plage (a file exported from the service imports back as it
+/// was); the same point given alone is Dunkerque's, and a point a little off is decided by
+/// the boundaries.
+#[test]
+fn the_named_commune_s_own_point_stays_in_it() {
+    let g = geocoder();
+    let loon = g.geocode(&PlaceInput { insee: Some("59359"), ..PlaceInput::default() }).unwrap();
+    let at_its_point = PlaceInput { lon: Some(loon.lon), lat: Some(loon.lat), insee: Some("59359"), ..PlaceInput::default() };
+    assert_eq!(g.geocode(&at_its_point).unwrap().commune, "59359");
+    let alone = PlaceInput { lon: Some(loon.lon), lat: Some(loon.lat), ..PlaceInput::default() };
+    assert_eq!(g.geocode(&alone).unwrap().commune, "59183", "the boundaries say Dunkerque");
+    let off = PlaceInput { lon: Some(loon.lon + 0.0005), ..at_its_point };
+    assert_eq!(g.geocode(&off).unwrap().commune, "59183");
+}

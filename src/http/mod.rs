@@ -7,6 +7,7 @@ mod compare;
 mod contributions;
 mod encoding;
 pub mod error;
+mod exports;
 pub mod extract;
 mod features;
 pub mod guard;
@@ -65,6 +66,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(auth::router())
         .merge(session::router())
         .merge(initiatives::router())
+        .merge(exports::router())
         .merge(contributions::router())
         .merge(preview::router())
         .merge(imports::router())

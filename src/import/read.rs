@@ -82,7 +82,8 @@ pub fn csv(text: &str, separator: u8) -> Result<(Vec<String>, Vec<Record>), Impo
             record.problem = Some(Reason::FieldsMissing { fields: row.len(), columns: headers.len() });
         }
         for ((header, field), value) in headers.iter().zip(&fields).zip(row.iter()) {
-            record.push_known(header, *field, value);
+            // A cell our exports marked as text (`'=…`) says what follows the mark.
+            record.push_known(header, *field, super::export::spreadsheet_text(value.trim()));
         }
         records.push(record);
     }

@@ -182,6 +182,9 @@ pub trait Store: Credentials + Accounts + Contributions + Jobs + Send + Sync + '
 
     async fn initiative(&self, id: SheetId) -> Result<Option<Initiative>, StoreError>;
 
+    /// The published sheets among `ids`, in id order (exports read them page by page).
+    async fn published_among(&self, ids: &[SheetId]) -> Result<Vec<Initiative>, StoreError>;
+
     /// Every sheet of a source, whatever its status, in id order: what an import compares a
     /// file with.
     async fn initiatives_of_source(&self, source: &str) -> Result<Vec<Initiative>, StoreError>;

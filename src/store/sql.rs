@@ -47,6 +47,14 @@ macro_rules! sql_store {
                     Which::AuthorityAfter(code, after) => {
                         q.push(" WHERE i.authority = ").push_bind(code.to_owned()).push(" AND i.id > ").push_bind(after)
                     }
+                    Which::Published(ids) => {
+                        q.push(" WHERE i.status = 'published' AND i.id IN (");
+                        let mut list = q.separated(", ");
+                        for &id in ids {
+                            list.push_bind(id);
+                        }
+                        q.push(")")
+                    }
                 };
                 q.push(" ORDER BY i.id LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
                 let rows: Vec<$crate::store::rows::InitiativeRow> = q.build_query_as().fetch_all(&self.pool).await?;
@@ -115,6 +123,17 @@ macro_rules! sql_store {
 
             async fn initiative(&self, id: $crate::model::SheetId) -> Result<Option<$crate::model::Initiative>, $crate::store::StoreError> {
                 Ok(self.initiatives_where($crate::store::sql::Which::One(id), 1).await?.pop())
+            }
+
+            async fn published_among(
+                &self,
+                ids: &[$crate::model::SheetId],
+            ) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
+                let mut found = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks($crate::store::sql::CHUNK) {
+                    found.extend(self.initiatives_where($crate::store::sql::Which::Published(chunk), chunk.len()).await?);
+                }
+                Ok(found)
             }
 
             async fn initiatives_of_source(&self, source: &str) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
@@ -332,4 +351,6 @@ pub(crate) enum Which<'a> {
     Source(&'a str),
     /// Every sheet of an authority after this id, whatever its status.
     AuthorityAfter(&'a str, crate::model::SheetId),
+    /// The published sheets among these ids (at most [`CHUNK`]).
+    Published(&'a [crate::model::SheetId]),
 }
