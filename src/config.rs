@@ -162,9 +162,13 @@ pub enum TilesCommand {
 
 #[derive(Debug, Args)]
 pub struct TilesExportArgs {
-    /// The archive to write (`tiles/france.mbtiles`); replaced only once complete.
+    /// The archive to write (`tiles/france.mbtiles`, `tiles/france.pmtiles`); replaced only
+    /// once complete.
     #[arg(long)]
     pub out: PathBuf,
+    /// `mbtiles` or `pmtiles` (default: from the file name, MBTiles unless it ends in `.pmtiles`).
+    #[arg(long)]
+    pub format: Option<crate::archive::ArchiveFormat>,
     #[arg(long, default_value_t = 0)]
     pub min_zoom: u8,
     #[arg(long, default_value_t = 10)]

@@ -11,7 +11,7 @@ use tracing_subscriber::EnvFilter;
 
 use atlaas::app::build_index;
 use atlaas::app::start::{SampleOptions, StartOptions, start};
-use atlaas::archive::mbtiles::{self, ExportOptions};
+use atlaas::archive::{self, ArchiveFormat, ExportOptions};
 use atlaas::auth::account::{self, AccountRequest};
 use atlaas::auth::token::{self, TokenRequest};
 use atlaas::config::{
@@ -228,7 +228,8 @@ async fn export_tiles(args: TilesExportArgs) -> Result<()> {
     let options =
         ExportOptions { min_zoom: args.min_zoom, max_zoom: args.max_zoom, bbox: filter.bbox, filter: filter.clone(), metadata: rows };
     let started = std::time::Instant::now();
-    let report = mbtiles::export(&index, &boundaries, &args.out, &options).await?;
+    let format = args.format.unwrap_or_else(|| ArchiveFormat::of(&args.out));
+    let report = archive::export(&index, &boundaries, &args.out, &options, format).await?;
     eprintln!(
         "{} tiles ({} MB) written to {} in {:.1} s; {} empty tiles left out",
         report.tiles,

@@ -1,12 +1,14 @@
-//! Tile archives: `tiles export` writes an MBTiles file whose tiles are the live tiles, and a
-//! server given the archive serves them (no filters, its zooms only, 204 where it holds none).
+//! Tile archives: `tiles export` writes an MBTiles or a PMTiles file whose tiles are the live
+//! tiles, and a server given an MBTiles archive serves them (no filters, its zooms only, 204
+//! where it holds none).
 
 mod common;
 
 use std::io::Read;
 
 use atlaas::app::build_index;
-use atlaas::archive::mbtiles::{self, Archive, ExportOptions};
+use atlaas::archive::mbtiles::{self, Archive};
+use atlaas::archive::{ArchiveFormat, ExportOptions};
 use atlaas::index::{Filter, SpatialIndex};
 use atlaas::tiles::{Boundaries, TileId};
 use common::TestApp;
@@ -73,4 +75,55 @@ async fn a_bad_export_writes_nothing() {
     assert!(mbtiles::export(&index, &boundaries, &out, &options).await.is_err());
     assert!(!out.exists() && !dir.path().join("bad.mbtiles.partial").exists());
     assert!(Archive::open(&out).await.is_err());
+    let pm = dir.path().join("bad.pmtiles");
+    assert!(atlaas::archive::export(&index, &boundaries, &pm, &options, ArchiveFormat::Pmtiles).await.is_err());
+    assert!(!pm.exists() && !dir.path().join("bad.pmtiles.partial").exists());
+}
+
+/// The PMTiles archive, read with the `pmtiles` crate's own reader, holds the same tiles as
+/// the MBTiles one and the live server, at the same coordinates, with the TileJSON's layers.
+#[tokio::test]
+async fn a_pmtiles_archive_holds_the_live_tiles() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let boundaries = Boundaries::build(&common::gazetteer());
+    let options = ExportOptions { min_zoom: 0, max_zoom: 6, bbox: None, filter: Filter::default(), metadata: Default::default() };
+    let index = store_index(&app).await;
+    let pm = dir.path().join("france.pmtiles");
+    assert_eq!(ArchiveFormat::of(&pm), ArchiveFormat::Pmtiles);
+    let report = atlaas::archive::export(&index, &boundaries, &pm, &options, ArchiveFormat::Pmtiles).await.unwrap();
+    let mb = dir.path().join("france.mbtiles");
+    let mb_report = atlaas::archive::export(&index, &boundaries, &mb, &options, ArchiveFormat::Mbtiles).await.unwrap();
+    assert_eq!((report.tiles, &report.per_zoom), (mb_report.tiles, &mb_report.per_zoom));
+    assert!(!dir.path().join("france.pmtiles.partial").exists());
+
+    let reader = pmtiles::AsyncPmTilesReader::new_with_path(&pm).await.unwrap();
+    let header = reader.get_header();
+    assert_eq!((header.min_zoom, header.max_zoom), (0, 6));
+    assert_eq!(header.n_addressed_tiles().map(u64::from), Some(report.tiles));
+    let metadata: serde_json::Value = serde_json::from_str(&reader.get_metadata().await.unwrap()).unwrap();
+    assert_eq!(metadata["vector_layers"].as_array().unwrap().len(), 3);
+    assert!(metadata["attribution"].as_str().unwrap().contains("INSEE"));
+
+    let archive = Archive::open(&mb).await.unwrap();
+    let mut compared = 0;
+    for z in 0..=6u8 {
+        let n = 1u32 << z;
+        for x in 0..n {
+            for y in 0..n {
+                let coord = pmtiles::TileCoord::new(z, x, y).unwrap();
+                let from_pm = reader.get_tile_decompressed(coord).await.unwrap().map(|b| b.to_vec());
+                let from_mb = archive.tile(TileId { z, x, y }).await.unwrap().map(|g| gunzip(&g));
+                assert_eq!(from_pm, from_mb, "tile {z}/{x}/{y}");
+                if let Some(tile) = from_pm {
+                    if compared % 7 == 0 {
+                        let (_, _, live) = app.get_bytes(&format!("/tiles/{z}/{x}/{y}.mvt"), &[]).await;
+                        assert_eq!(tile, live, "tile {z}/{x}/{y} is the live one");
+                    }
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(compared, report.tiles);
 }

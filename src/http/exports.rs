@@ -1,10 +1,12 @@
-//! `GET /api/initiatives.csv` and `GET /api/initiatives.geojson`: every published sheet that
-//! passes the listing's filters, in id order, in the import format (one row or feature per
-//! place, the sheet's id on each), so that an export imports again. The answer is streamed:
-//! sheets are read from the store a page at a time while the client downloads, so a server's
-//! memory does not grow with the selection. The selection is the index as it was when the
-//! request came; a sheet unpublished since is left out.
+//! `GET /api/initiatives.csv`, `.geojson` and `.fgb`: every published sheet that passes the
+//! listing's filters, in id order, in the import format (one row or feature per place, the
+//! sheet's id on each), so that an export imports again, or as FlatGeobuf for GIS. Sheets are
+//! read from the store a page at a time, so a server's memory does not grow with the
+//! selection: CSV and GeoJSON stream as they are read; FlatGeobuf, whose header comes first,
+//! is written to a temporary file, then streamed. The selection is the index as it was when
+//! the request came; a sheet unpublished since is left out.
 
+use std::io::Write;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -12,10 +14,11 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Router, routing::get};
-use futures_util::stream::{self, Stream};
+use futures_util::stream::{self, Stream, TryStreamExt};
 
 use super::error::Result;
 use crate::app::AppState;
+use crate::import::export::flatgeobuf::FlatGeobuf;
 use crate::import::export::{Format, Rows};
 use crate::index::filter::query::{Params, take_filter};
 use crate::index::{Filter, SpatialIndex};
@@ -28,23 +31,85 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/initiatives.csv", get(|s: State<AppState>, q: RawQuery| export(s, q, Format::Csv)))
         .route("/api/initiatives.geojson", get(|s: State<AppState>, q: RawQuery| export(s, q, Format::Geojson)))
+        .route("/api/initiatives.fgb", get(flatgeobuf))
+}
+
+/// The filter of an export request (the listing's, without paging).
+fn selection(state: &AppState, query: Option<&str>) -> Result<Arc<Filter>> {
+    let mut p = Params::parse(query)?;
+    let filter = take_filter(&mut p, &state.gazetteer, &state.referential, true)?;
+    p.finish()?;
+    Ok(Arc::new(filter))
+}
+
+fn download(body: Body, kind: &'static str, disposition: &'static str) -> Response {
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(disposition));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    res
 }
 
 async fn export(State(state): State<AppState>, RawQuery(query): RawQuery, format: Format) -> Result<Response> {
-    let mut p = Params::parse(query.as_deref())?;
-    let filter = Arc::new(take_filter(&mut p, &state.gazetteer, &state.referential, true)?);
-    p.finish()?;
+    let filter = selection(&state, query.as_deref())?;
     let index = state.index();
-    let mut res = Body::from_stream(pages(state, index, filter, format)).into_response();
-    let (kind, name) = match format {
-        Format::Csv => ("text/csv; charset=utf-8", "attachment; filename=\"atlaas-initiatives.csv\""),
-        Format::Geojson => ("application/geo+json", "attachment; filename=\"atlaas-initiatives.geojson\""),
-    };
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(name));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
-    Ok(res)
+    let body = Body::from_stream(pages(state, index, filter, format));
+    Ok(match format {
+        Format::Csv => download(body, "text/csv; charset=utf-8", "attachment; filename=\"atlaas-initiatives.csv\""),
+        Format::Geojson => download(body, "application/geo+json", "attachment; filename=\"atlaas-initiatives.geojson\""),
+    })
+}
+
+async fn flatgeobuf(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response> {
+    let filter = selection(&state, query.as_deref())?;
+    let index = state.index();
+    let body = Body::from_stream(flatgeobuf_file(state, index, filter));
+    Ok(download(body, "application/flatgeobuf", "attachment; filename=\"atlaas-initiatives.fgb\""))
+}
+
+/// Bytes of the FlatGeobuf file sent at a time.
+const CHUNK: usize = 64 * 1024;
+
+/// The FlatGeobuf body: the file is made first (the answer's headers are already sent, so no
+/// request time limit cuts a long one), then read out.
+fn flatgeobuf_file(state: AppState, index: Arc<SpatialIndex>, filter: Arc<Filter>) -> impl Stream<Item = std::io::Result<Bytes>> {
+    stream::once(write_flatgeobuf(state, index, filter))
+        .and_then(|file| async move {
+            Ok(stream::try_unfold(tokio::fs::File::from_std(file), |mut file| async move {
+                let mut chunk = vec![0; CHUNK];
+                let n = tokio::io::AsyncReadExt::read(&mut file, &mut chunk).await?;
+                chunk.truncate(n);
+                Ok((n > 0).then(|| (Bytes::from(chunk), file)))
+            }))
+        })
+        .try_flatten()
+}
+
+/// Writes the selection to an anonymous temporary file, rewound.
+async fn write_flatgeobuf(state: AppState, index: Arc<SpatialIndex>, filter: Arc<Filter>) -> std::io::Result<std::fs::File> {
+    let mut fgb = FlatGeobuf::new().map_err(failed)?;
+    let mut after = None;
+    loop {
+        let page = state.reads.page(&index, &filter, after, PAGE).await.map_err(failed)?;
+        let sheets = state.store.published_among(&page.ids).await.map_err(failed)?;
+        fgb.add(sheets.iter().map(|s| (s.id.to_string(), &s.sheet)), &state.gazetteer).map_err(failed)?;
+        match page.next_after {
+            Some(last) => after = Some(last),
+            None => break,
+        }
+    }
+    tokio::task::spawn_blocking(move || {
+        let mut file = tempfile::tempfile()?;
+        let mut out = std::io::BufWriter::new(&mut file);
+        fgb.finish(&mut out).map_err(failed)?;
+        out.flush()?;
+        drop(out);
+        std::io::Seek::rewind(&mut file)?;
+        Ok(file)
+    })
+    .await
+    .map_err(failed)?
 }
 
 /// Where the stream is.

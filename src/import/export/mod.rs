@@ -3,7 +3,9 @@
 //! French column names) and GeoJSON with the same columns as properties, one row or feature
 //! per place, the rows of one sheet sharing its id. `atlaas sample --out sheets.csv` writes
 //! one file at once; `GET /api/initiatives.csv` and `.geojson` write the same rows page by page
-//! ([`Rows`]), streaming.
+//! ([`Rows`]), streaming. For GIS, [`flatgeobuf`] writes the same columns as FlatGeobuf.
+
+pub mod flatgeobuf;
 
 use std::io::Write;
 
@@ -68,7 +70,14 @@ fn decimal_comma(degrees: f64) -> String {
 }
 
 /// The cells of one place of a sheet, in [`COLUMNS`] order (coordinates apart).
-fn text_cells<'a>(id: &'a str, s: &'a NewInitiative, p: &'a Place, services: &'a str, year: &'a str, commune: &'a str) -> [&'a str; 14] {
+pub(crate) fn text_cells<'a>(
+    id: &'a str,
+    s: &'a NewInitiative,
+    p: &'a Place,
+    services: &'a str,
+    year: &'a str,
+    commune: &'a str,
+) -> [&'a str; 14] {
     [
         id,
         &s.title,
