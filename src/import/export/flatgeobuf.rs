@@ -95,39 +95,18 @@ impl FlatGeobuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{GeocodeMethod, Place, Precision, Status};
+    use crate::index::tests::MARCK;
+    use crate::model::Status;
     use flatgeobuf::{FallibleStreamingIterator, FgbReader};
     use geozero::FeatureProperties;
 
     #[test]
     fn every_place_is_a_point_with_its_sheet_s_columns() {
         let g = Gazetteer::load_data_dir(&crate::gazetteer::default_data_dir()).unwrap();
-        let place = |commune: &str, lon, lat, label: Option<&str>| Place {
-            label: label.map(str::to_owned),
-            address: None,
-            postal_code: None,
-            commune: commune.into(),
-            lon,
-            lat,
-            precision: Precision::Commune,
-            method: GeocodeMethod::InseeCode,
-        };
-        let sheet = NewInitiative {
-            source: "t".into(),
-            external_id: "x".into(),
-            authority: "62548".into(),
-            title: "Budget participatif".into(),
-            summary: "=1+1".into(),
-            body: String::new(),
-            services: vec!["1.b.2.1".into(), "1.b.2.2".into()],
-            year: 2019,
-            website: None,
-            places: vec![place("62548", 1.9557, 50.9491, Some("Mairie")), place("62193", 1.8586, 50.9513, None)],
-            status: Status::Published,
-            sample: false,
-            updated_by: "t".into(),
-            source_data: Default::default(),
-        };
+        let mut sheet =
+            crate::index::tests::sheet(42, &["1.b.2.1", "1.b.2.2"], 2019, &[MARCK, ("62193", 1.8586, 50.9513)], Status::Published).sheet;
+        sheet.summary = "=1+1".into();
+        sheet.places[0].label = Some("Mairie".into());
         let mut fgb = FlatGeobuf::new().unwrap();
         fgb.add([("42".to_owned(), &sheet)], &g).unwrap();
         let mut bytes = Vec::new();
