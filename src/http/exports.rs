@@ -22,7 +22,7 @@ use crate::import::export::flatgeobuf::FlatGeobuf;
 use crate::import::export::{Format, Rows};
 use crate::index::filter::query::{Params, take_filter};
 use crate::index::{Filter, SpatialIndex};
-use crate::model::SheetId;
+use crate::model::{Initiative, SheetId};
 
 /// Sheets read from the store at a time.
 const PAGE: usize = 500;
@@ -91,10 +91,9 @@ async fn write_flatgeobuf(state: AppState, index: Arc<SpatialIndex>, filter: Arc
     let mut fgb = FlatGeobuf::new().map_err(failed)?;
     let mut after = None;
     loop {
-        let page = state.reads.page(&index, &filter, after, PAGE).await.map_err(failed)?;
-        let sheets = state.store.published_among(&page.ids).await.map_err(failed)?;
+        let (sheets, next) = read_page(&state, &index, &filter, after).await?;
         fgb.add(sheets.iter().map(|s| (s.id.to_string(), &s.sheet)), &state.gazetteer).map_err(failed)?;
-        match page.next_after {
+        match next {
             Some(last) => after = Some(last),
             None => break,
         }
@@ -131,10 +130,9 @@ fn pages(state: AppState, index: Arc<SpatialIndex>, filter: Arc<Filter>, format:
             let (chunk, next) = match step {
                 Step::Head => (rows.head(), Step::After(None)),
                 Step::After(after) => {
-                    let page = state.reads.page(&index, &filter, after, PAGE).await.map_err(failed)?;
-                    let sheets = state.store.published_among(&page.ids).await.map_err(failed)?;
+                    let (sheets, next) = read_page(&state, &index, &filter, after).await?;
                     let chunk = rows.page(sheets.iter().map(|s| (s.id.to_string(), &s.sheet)), &state.gazetteer);
-                    let next = match page.next_after {
+                    let next = match next {
                         Some(last) => Step::After(Some(last)),
                         None => Step::Tail,
                     };
@@ -146,6 +144,19 @@ fn pages(state: AppState, index: Arc<SpatialIndex>, filter: Arc<Filter>, format:
             Ok(Some((Bytes::from(chunk), (next, rows))))
         }
     })
+}
+
+/// One page of the selection after `after`: the matching sheets as stored, and the last id
+/// when more follow.
+async fn read_page(
+    state: &AppState,
+    index: &Arc<SpatialIndex>,
+    filter: &Arc<Filter>,
+    after: Option<SheetId>,
+) -> std::io::Result<(Vec<Initiative>, Option<SheetId>)> {
+    let page = state.reads.page(index, filter, after, PAGE).await.map_err(failed)?;
+    let sheets = state.store.published_among(&page.ids).await.map_err(failed)?;
+    Ok((sheets, page.next_after))
 }
 
 fn failed(e: impl std::fmt::Display) -> std::io::Error {
