@@ -147,3 +147,51 @@ async fn a_bad_filter_is_a_400_before_anything_is_sent() {
     let empty: geojson::FeatureCollection = serde_json::from_slice(&body).unwrap();
     assert!(empty.features.is_empty(), "nothing matches: an empty collection");
 }
+
+/// Sends an export request on a connection whose client reads nothing more than the status
+/// line: with a receive buffer of a few kilobytes, the server's stream stops once the sockets
+/// between them are full, so the export stays in progress for as long as the connection lives.
+async fn stalled_export(app: &TestApp, path: &str) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr: std::net::SocketAddr = app.base.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut conn = socket.connect(addr).await.unwrap();
+    conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").as_bytes()).await.unwrap();
+    let mut head = [0u8; 12];
+    conn.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200", "{path}");
+    conn
+}
+
+#[tokio::test]
+async fn exports_beyond_the_cap_are_refused_until_one_ends() {
+    // About 8 MB of GeoJSON: more than the kernel buffers of a connection hold.
+    let app = TestApp::spawn_with(Some(atlaas::app::start::SampleOptions { count: 6000, seed: 5 })).await;
+    let mut held = Vec::new();
+    for i in 0..atlaas::http::EXPORTS_AT_ONCE {
+        let path = if i % 2 == 0 { "/api/initiatives.geojson" } else { "/api/initiatives.fgb" };
+        held.push(stalled_export(&app, path).await);
+    }
+    for path in ["/api/initiatives.csv", "/api/initiatives.fgb"] {
+        let refused = app.client.get(format!("{}{path}", app.base)).send().await.unwrap();
+        assert_eq!(refused.status(), 503, "{path}: one export more than the cap");
+        assert!(refused.headers().contains_key("retry-after"), "{path}");
+        let body: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(body["error"], "busy");
+    }
+    let (status, _) = app.get("/api/initiatives?limit=1").await;
+    assert_eq!(status, 200, "other reads go on");
+
+    // A client that goes away gives its turn back.
+    drop(held.pop());
+    let mut status = 0;
+    for _ in 0..100 {
+        status = app.client.get(format!("{}/api/initiatives.csv?theme=1", app.base)).send().await.unwrap().status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, 200, "a turn is free again once a download is abandoned");
+}

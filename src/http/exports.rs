@@ -5,6 +5,11 @@
 //! selection: CSV and GeoJSON stream as they are read; FlatGeobuf, whose header comes first,
 //! is written to a temporary file, then streamed. The selection is the index as it was when
 //! the request came; a sheet unpublished since is left out.
+//!
+//! A server streams at most [`AT_ONCE`] exports at a time: each holds the index as it was when
+//! it began (a whole index, if a new one has replaced it since) and a FlatGeobuf export a
+//! temporary file the size of its selection. One more is refused at once with 503 `busy` and
+//! `Retry-After`, rather than queued behind downloads that may take minutes.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -13,10 +18,11 @@ use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Router, routing::get};
-use futures_util::stream::{self, Stream, TryStreamExt};
+use axum::{Extension, Router, routing::get};
+use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::error::Result;
+use super::error::{Error, Result};
 use crate::app::AppState;
 use crate::import::export::flatgeobuf::FlatGeobuf;
 use crate::import::export::{Format, Rows};
@@ -27,11 +33,34 @@ use crate::model::{Initiative, SheetId};
 /// Sheets read from the store at a time.
 const PAGE: usize = 500;
 
+/// Exports one server streams at once.
+pub const AT_ONCE: usize = 4;
+
+/// The turns of this server's exports: a permit is held until the answer's body is dropped
+/// (sent whole, failed, or its client gone).
+#[derive(Clone)]
+struct Turns(Arc<Semaphore>);
+
+impl Turns {
+    fn take(&self) -> Result<OwnedSemaphorePermit> {
+        self.0.clone().try_acquire_owned().map_err(|_| Error::Busy)
+    }
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/initiatives.csv", get(|s: State<AppState>, q: RawQuery| export(s, q, Format::Csv)))
-        .route("/api/initiatives.geojson", get(|s: State<AppState>, q: RawQuery| export(s, q, Format::Geojson)))
+        .route("/api/initiatives.csv", get(|s: State<AppState>, t: Extension<Turns>, q: RawQuery| export(s, t, q, Format::Csv)))
+        .route("/api/initiatives.geojson", get(|s: State<AppState>, t: Extension<Turns>, q: RawQuery| export(s, t, q, Format::Geojson)))
         .route("/api/initiatives.fgb", get(flatgeobuf))
+        .layer(Extension(Turns(Arc::new(Semaphore::new(AT_ONCE)))))
+}
+
+/// A body that holds its export's turn for as long as it lives.
+fn holding<S: Stream + Send + 'static>(turn: OwnedSemaphorePermit, body: S) -> impl Stream<Item = S::Item> + Send + 'static {
+    body.map(move |item| {
+        let _held = &turn;
+        item
+    })
 }
 
 /// The filter of an export request (the listing's, without paging).
@@ -51,20 +80,27 @@ fn download(body: Body, kind: &'static str, disposition: &'static str) -> Respon
     res
 }
 
-async fn export(State(state): State<AppState>, RawQuery(query): RawQuery, format: Format) -> Result<Response> {
+async fn export(
+    State(state): State<AppState>,
+    Extension(turns): Extension<Turns>,
+    RawQuery(query): RawQuery,
+    format: Format,
+) -> Result<Response> {
     let filter = selection(&state, query.as_deref())?;
+    let turn = turns.take()?;
     let index = state.index();
-    let body = Body::from_stream(pages(state, index, filter, format));
+    let body = Body::from_stream(holding(turn, pages(state, index, filter, format)));
     Ok(match format {
         Format::Csv => download(body, "text/csv; charset=utf-8", "attachment; filename=\"atlaas-initiatives.csv\""),
         Format::Geojson => download(body, "application/geo+json", "attachment; filename=\"atlaas-initiatives.geojson\""),
     })
 }
 
-async fn flatgeobuf(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response> {
+async fn flatgeobuf(State(state): State<AppState>, Extension(turns): Extension<Turns>, RawQuery(query): RawQuery) -> Result<Response> {
     let filter = selection(&state, query.as_deref())?;
+    let turn = turns.take()?;
     let index = state.index();
-    let body = Body::from_stream(flatgeobuf_file(state, index, filter));
+    let body = Body::from_stream(holding(turn, flatgeobuf_file(state, index, filter)));
     Ok(download(body, "application/flatgeobuf", "attachment; filename=\"atlaas-initiatives.fgb\""))
 }
 

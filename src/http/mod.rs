@@ -40,6 +40,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
 pub use error::Error;
+pub use exports::AT_ONCE as EXPORTS_AT_ONCE;
 
 /// Largest request body accepted: a sheet with its places fits many times over.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
