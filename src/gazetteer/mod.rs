@@ -196,6 +196,13 @@ impl Gazetteer {
 
     /// The commune or arrondissement with this INSEE code, else a delegated or associated
     /// commune with it. Codes of Corsica are accepted in either case (`2a004`).
+    /// `[min_lon, min_lat, max_lon, max_lat]` of the current communes, overseas included.
+    pub fn extent(&self) -> [f64; 4] {
+        let current = self.communes().iter().filter(|c| c.kind.is_current());
+        current
+            .fold([180.0, 90.0, -180.0, -90.0], |[a, b, c, d], x| [a.min(x.bbox[0]), b.min(x.bbox[1]), c.max(x.bbox[2]), d.max(x.bbox[3])])
+    }
+
     pub fn commune(&self, code: &str) -> Option<&Commune> {
         self.index_of(code).map(|i| &self.communes[i as usize])
     }

@@ -16,6 +16,7 @@ mod imports;
 mod initiatives;
 mod metrics;
 mod moderation;
+mod ogc;
 mod pages;
 mod params;
 mod preview;
@@ -68,6 +69,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(session::router())
         .merge(initiatives::router())
         .merge(exports::router())
+        .merge(ogc::router())
         .merge(contributions::router())
         .merge(preview::router())
         .merge(imports::router())

@@ -137,6 +137,11 @@ impl SpatialIndex {
         self.authority_rows.get(code).copied()
     }
 
+    /// How many published sheets an authority row has.
+    pub fn sheet_count_of_authority(&self, row: u32) -> usize {
+        self.by_authority.get(row as usize).len()
+    }
+
     /// The published sheets of an authority row, in id order.
     pub fn sheets_of_authority(&self, row: u32) -> Vec<(SheetId, &IndexedSheet)> {
         let mut ids = self.by_authority.get(row as usize).to_vec();
@@ -163,6 +168,11 @@ impl SpatialIndex {
 
     pub fn referential(&self) -> &Referential {
         &self.referential
+    }
+
+    /// Every indexed sheet, in id order.
+    pub fn sheets(&self) -> impl Iterator<Item = (SheetId, &IndexedSheet)> + '_ {
+        self.sheets.iter().map(|(&id, s)| (id, s))
     }
 
     pub fn sheet(&self, id: SheetId) -> Option<&IndexedSheet> {

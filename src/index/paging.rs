@@ -55,7 +55,20 @@ impl SpatialIndex {
     /// Matching sheets in id order, `limit` at most, after the id `after`.
     pub fn page(&self, filter: &Filter, after: Option<SheetId>, limit: usize) -> Page {
         let start = after.map_or(SheetId::MIN, |a| a.saturating_add(1));
-        let ids: Vec<SheetId> = match &filter.bbox {
+        Page::from_overfetch(self.matching_from(filter, start).take(limit + 1).collect(), limit)
+    }
+
+    /// How many sheets match: all of them without a walk when nothing is filtered.
+    pub fn count(&self, filter: &Filter) -> usize {
+        if filter.is_empty() {
+            return self.sheets.len();
+        }
+        self.matching_from(filter, SheetId::MIN).count()
+    }
+
+    /// Matching sheets in id order from the id `start`.
+    fn matching_from<'a>(&'a self, filter: &'a Filter, start: SheetId) -> Box<dyn Iterator<Item = SheetId> + 'a> {
+        match &filter.bbox {
             Some(b) => {
                 // The envelope narrows to the sheets with a place in the bbox; sort for paging.
                 let envelope = AABB::from_corners([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]);
@@ -63,10 +76,9 @@ impl SpatialIndex {
                     self.flat.locate_in_envelope(&envelope).map(|p| p.data.sheet).filter(|&id| id >= start).collect();
                 ids.sort_unstable();
                 ids.dedup();
-                ids.into_iter().filter(|id| filter.matches(self, &self.sheets[id])).take(limit + 1).collect()
+                Box::new(ids.into_iter().filter(|id| filter.matches(self, &self.sheets[id])))
             }
-            None => self.sheets.range(start..).filter(|(_, s)| filter.matches(self, s)).map(|(&id, _)| id).take(limit + 1).collect(),
-        };
-        Page::from_overfetch(ids, limit)
+            None => Box::new(self.sheets.range(start..).filter(|(_, s)| filter.matches(self, s)).map(|(&id, _)| id)),
+        }
     }
 }

@@ -135,6 +135,9 @@ fn filters_and_paging_agree() {
     assert_eq!((first.ids.as_slice(), first.next_after), ([1].as_slice(), Some(1)));
     let second = index.page(&north, first.next_after, 1);
     assert_eq!((second.ids.as_slice(), second.next_after), ([2].as_slice(), None));
+    // Counts are of the same sheets as the pages, drafts left out.
+    let counts = [&theme3, &y2019, &paris, &pas_de_calais, &north, &Filter::default()].map(|f| index.count(f));
+    assert_eq!(counts, [2, 2, 1, 2, 2, 3]);
 }
 
 #[test]

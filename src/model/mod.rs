@@ -26,6 +26,11 @@ impl Bbox {
     pub fn contains(&self, lon: f64, lat: f64) -> bool {
         (self.min_lon..=self.max_lon).contains(&lon) && (self.min_lat..=self.max_lat).contains(&lat)
     }
+
+    /// Whether it shares a point with `[min_lon, min_lat, max_lon, max_lat]`.
+    pub fn intersects(&self, [x0, y0, x1, y1]: [f64; 4]) -> bool {
+        x0 <= self.max_lon && x1 >= self.min_lon && y0 <= self.max_lat && y1 >= self.min_lat
+    }
 }
 
 /// Publication state of a sheet. Only published sheets appear in public reads and tiles.

@@ -129,7 +129,7 @@ fn short(x: f64) -> String {
     if x.abs() < 1e9 { x.to_string() } else { format!("{x:e}") }
 }
 
-fn parse_bbox(v: &str) -> Result<Bbox> {
+pub fn parse_bbox(v: &str) -> Result<Bbox> {
     let parts: Vec<&str> = v.split(',').collect();
     let [a, b, c, d] = parts.as_slice() else {
         return Err(bad(format!("bbox must be minlon,minlat,maxlon,maxlat (4 numbers), not {v:?}")));
