@@ -4,7 +4,8 @@
 //!
 //! Methods, tried in this order, each recorded with the precision it reaches:
 //! given coordinates (checked: range, swapped latitude/longitude, distance to the named
-//! commune), INSEE code, postal code + name, name + département, name alone. Names fold as in
+//! commune), INSEE code, postal code + name (with the fallbacks of [`fallbacks`] when no
+//! commune of the postal code has the name), name + département, name alone. Names fold as in
 //! [`crate::gazetteer::names::fold`] (case, accents, `St`/`Saint`, hyphens, moved articles,
 //! `Œ`), `CEDEX` suffixes are dropped, codes that lost their leading zero in a spreadsheet get
 //! it back, and former communes (delegated, associated) lead to the commune they belong to.
@@ -44,6 +45,10 @@ pub enum Note {
     FarFromCommune { commune: String, distance_m: f64 },
     /// A former commune: the place goes to the commune it now belongs to.
     FormerCommune { former: String, now: String },
+    /// The name written is a part of the commune's name ("Courcouronnes" of Évry-Courcouronnes).
+    NamePart { written: String, commune: String },
+    /// The postal code is not the commune's: the name decided.
+    UnexpectedPostalCode { postal_code: String, commune: String },
 }
 
 impl Note {
@@ -55,6 +60,10 @@ impl Note {
                 Reason::FarFromCommune { commune: commune.clone(), distance_km: (distance_m / 100.0).round() / 10.0 }
             }
             Note::FormerCommune { former, now } => Reason::FormerCommune { former: former.clone(), now: now.clone() },
+            Note::NamePart { written, commune } => Reason::NamePart { written: written.clone(), commune: commune.clone() },
+            Note::UnexpectedPostalCode { postal_code, commune } => {
+                Reason::UnexpectedPostalCode { postal_code: postal_code.clone(), commune: commune.clone() }
+            }
         }
     }
 }
@@ -200,25 +209,7 @@ impl<'g> Geocoder<'g> {
         }
         match self.best(&same).as_slice() {
             [one] => Ok(self.settle(self.row(*one), GeocodeMethod::PostalCodeName, 0.95)),
-            [] => {
-                // The name may be written differently from the official one: a prefix decides if
-                // it designates one commune of the postal code.
-                let near: Vec<u32> = rows
-                    .iter()
-                    .copied()
-                    .filter(|&i| {
-                        let k = self.names.folded_name(i);
-                        k.starts_with(&key) || key.starts_with(k)
-                    })
-                    .collect();
-                match self.best(&near).as_slice() {
-                    [one] => Ok(self.settle(self.row(*one), GeocodeMethod::PostalCodeName, 0.7)),
-                    _ => Err(error(
-                        Reason::NoCommuneWithPostalCode { name: name.to_owned(), postal_code: postal.to_owned() },
-                        self.labels(rows),
-                    )),
-                }
-            }
+            [] => self.postal_fallbacks(postal, name, &key, rows),
             several => Err(error(
                 Reason::SeveralCommunesWithPostalCode { name: name.to_owned(), postal_code: postal.to_owned() },
                 self.labels(several),
@@ -311,5 +302,6 @@ fn departement_code(d: &str) -> String {
     if d.len() == 1 && d.bytes().all(|b| b.is_ascii_digit()) { format!("0{d}") } else { d }
 }
 
+mod fallbacks;
 #[cfg(test)]
 mod tests;

@@ -157,3 +157,48 @@ fn the_named_commune_s_own_point_stays_in_it() {
     let off = PlaceInput { lon: Some(loon.lon + 0.0005), ..at_its_point };
     assert_eq!(g.geocode(&off).unwrap().commune, "59183");
 }
+
+/// The kinds of postal code + name that real files carry and a person locates at once.
+#[test]
+fn a_name_the_postal_code_does_not_have_is_settled_and_flagged() {
+    let g = geocoder();
+    // A delegated commune by its name with its commune's postal code.
+    let tourlaville = g.geocode(&postal("50110", "Tourlaville")).unwrap();
+    assert_eq!((tourlaville.commune.as_str(), tourlaville.confidence), ("50129", 0.9));
+    assert!(matches!(&tourlaville.notes[..], [Note::FormerCommune { former, .. }] if former.contains("Tourlaville")), "{tourlaville:?}");
+    // A part of the new name, or of a delegated commune's name.
+    let courcouronnes = g.geocode(&postal("91080", "Courcouronnes")).unwrap();
+    assert_eq!(courcouronnes.commune, "91228");
+    assert!(
+        matches!(&courcouronnes.notes[..], [Note::NamePart { written, commune }] if written == "Courcouronnes" && commune.contains("Évry-Courcouronnes")),
+        "{courcouronnes:?}"
+    );
+    let octeville = g.geocode(&postal("50130", "OCTEVILLE")).unwrap();
+    assert_eq!(octeville.commune, "50129");
+    assert!(
+        matches!(&octeville.notes[..], [Note::FormerCommune { former, now }, Note::NamePart { .. }] if former.contains("Cherbourg-Octeville") && now.contains("Cherbourg-en-Cotentin")),
+        "{octeville:?}"
+    );
+    // Another commune's postal code in the département (Rennes' for Cesson-Sévigné), and a
+    // neighbour's across a département border (Avignon's for Villeneuve-lès-Avignon, Gard).
+    for (code, name, expected) in [("35700", "Cesson-Sévigné", "35051"), ("84000", "Villeneuve-lès-Avignon", "30351")] {
+        let found = g.geocode(&postal(code, name)).unwrap();
+        assert_eq!((found.commune.as_str(), found.confidence), (expected, 0.6), "{name}");
+        assert!(
+            matches!(&found.notes[..], [Note::UnexpectedPostalCode { postal_code, commune }] if postal_code == code && commune.contains(expected)),
+            "{found:?}"
+        );
+    }
+    // An exact match stays exact: no note, full confidence for the method.
+    let vire = g.geocode(&postal("14500", "Vire Normandie")).unwrap();
+    assert_eq!((vire.commune.as_str(), vire.confidence, vire.notes.len()), ("14762", 0.95, 0));
+}
+
+#[test]
+fn a_name_far_from_its_postal_code_and_shared_is_still_an_error() {
+    // Saint-Martin is in the Gers, Meurthe-et-Moselle, Hautes-Pyrénées and Bas-Rhin; none in
+    // Ille-et-Vilaine, none near Rennes.
+    let e = geocoder().geocode(&postal("35700", "Saint-Martin")).unwrap_err();
+    assert!(matches!(&e.reason, Reason::NoCommuneWithPostalCode { postal_code, .. } if postal_code == "35700"), "{e:?}");
+    assert!(e.candidates.iter().any(|c| c.contains("35238")), "the postal code's communes are suggested: {e:?}");
+}

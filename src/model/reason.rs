@@ -101,6 +101,14 @@ pub enum Reason {
         former: String,
         now: String,
     },
+    NamePart {
+        written: String,
+        commune: String,
+    },
+    UnexpectedPostalCode {
+        postal_code: String,
+        commune: String,
+    },
 
     // ---- the rows of a file
     FieldCount {
@@ -202,6 +210,10 @@ impl fmt::Display for Reason {
                 write!(f, "the point is {distance_km:.1} km from commune {commune}: the point is kept")
             }
             FormerCommune { former, now } => write!(f, "{former} is a former commune: the place belongs to {now}"),
+            NamePart { written, commune } => write!(f, "{written:?} is taken for {commune}, whose name contains it"),
+            UnexpectedPostalCode { postal_code, commune } => {
+                write!(f, "postal code {postal_code} is not that of {commune}: the name decided")
+            }
             FieldCount { fields, columns, separator } => {
                 write!(f, "the row has {fields} fields but the header names {columns} columns: is a {separator} missing its quotes?")
             }
@@ -279,6 +291,8 @@ mod tests {
             SwappedCoordinates,
             FarFromCommune { commune: s(), distance_km: 1.0 },
             FormerCommune { former: s(), now: s() },
+            NamePart { written: s(), commune: s() },
+            UnexpectedPostalCode { postal_code: s(), commune: s() },
             FieldCount { fields: 2, columns: 1, separator: "comma" },
             FieldsMissing { fields: 1, columns: 2 },
             ItemNotAnObject,
@@ -333,6 +347,8 @@ mod tests {
                 | SwappedCoordinates
                 | FarFromCommune { .. }
                 | FormerCommune { .. }
+                | NamePart { .. }
+                | UnexpectedPostalCode { .. }
                 | FieldCount { .. }
                 | FieldsMissing { .. }
                 | ItemNotAnObject
