@@ -79,6 +79,28 @@ pub fn fold(name: &str) -> String {
     out
 }
 
+/// The folded official name of a municipal arrondissement written the short way: `paris 15`,
+/// `lyon 3e`, `marseille 13eme arr` (accents already folded) → `marseille 13e arrondissement`.
+/// `None` for anything else.
+pub fn arrondissement(folded: &str) -> Option<String> {
+    let words: Vec<&str> = folded.split(' ').collect();
+    let (city, rank, rest) = match words.as_slice() {
+        [city, rank, rest @ ..] => (*city, *rank, rest),
+        _ => return None,
+    };
+    let most = match city {
+        "paris" => 20,
+        "marseille" => 16,
+        "lyon" => 9,
+        _ => return None,
+    };
+    let digits = rank.find(|c: char| !c.is_ascii_digit()).unwrap_or(rank.len());
+    let n: u8 = rank[..digits].parse().ok().filter(|n| (1..=most).contains(n))?;
+    let suffix_ok = matches!(&rank[digits..], "" | "e" | "eme" | "ieme" | "er" | "ere");
+    let rest_ok = matches!(rest, [] | ["arrondissement"] | ["arr"] | ["ardt"]);
+    (suffix_ok && rest_ok).then(|| format!("{city} {n}{} arrondissement", if n == 1 { "er" } else { "e" }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +134,21 @@ mod tests {
         assert_eq!(of_name("Ain", 5), "de l'Ain");
         assert_eq!(of_name("Ille-et-Vilaine", 1), "d'Ille-et-Vilaine");
         assert_eq!(of_name("Nord", 2), "du Nord");
+    }
+
+    #[test]
+    fn arrondissements_written_short_get_their_official_name() {
+        for (written, official) in [
+            ("Paris 15", "paris 15e arrondissement"),
+            ("LYON 3E", "lyon 3e arrondissement"),
+            ("Marseille 13ème", "marseille 13e arrondissement"),
+            ("Marseille 1er arrondissement", "marseille 1er arrondissement"),
+            ("paris 01", "paris 1er arrondissement"),
+        ] {
+            assert_eq!(arrondissement(&fold(written)).as_deref(), Some(official), "{written}");
+        }
+        for other in ["Paris 21", "Lyon 0", "Lyon 10e", "Saint-Denis 3", "Paris", "Paris 15 rue Blomet", "Paris 3bis"] {
+            assert_eq!(arrondissement(&fold(other)), None, "{other}");
+        }
     }
 }

@@ -192,7 +192,7 @@ impl<'g> Geocoder<'g> {
                 _ => Err(error(Reason::SharedPostalCode { postal_code: postal.to_owned() }, self.labels(&current))),
             };
         };
-        let key = fold(name);
+        let key = folded(name);
         let same: Vec<u32> = rows.iter().copied().filter(|&i| self.names.folded_name(i) == key).collect();
         // "75011 Paris": the arrondissement of the city that has this postal code.
         let arrondissement: Vec<u32> = rows
@@ -218,7 +218,7 @@ impl<'g> Geocoder<'g> {
     }
 
     fn by_name(&self, name: &str, departement: Option<&str>) -> Result<Geocoded, GeocodeError> {
-        let rows = self.names.rows_named(&fold(name));
+        let rows = self.names.rows_named(&folded(name));
         let (rows, method, confidence): (Vec<u32>, _, _) = match departement.map(departement_code) {
             Some(dep) => (rows.iter().copied().filter(|&i| self.row(i).departement == dep).collect(), GeocodeMethod::NameDepartement, 0.9),
             None => (rows.to_vec(), GeocodeMethod::Name, 0.8),
@@ -294,6 +294,13 @@ impl<'g> Geocoder<'g> {
         }
         Ok(Geocoded { commune, lon, lat, method: GeocodeMethod::Coordinates, precision: Precision::Address, confidence: 1.0, notes })
     }
+}
+
+/// The name folded, an arrondissement written the short way (`Lyon 3e`, `Paris 15`) given its
+/// official name.
+fn folded(name: &str) -> String {
+    let key = fold(name);
+    crate::gazetteer::names::arrondissement(&key).unwrap_or(key)
 }
 
 /// A département code as written (`1`, `01`, `2a`, `971`).

@@ -202,3 +202,12 @@ fn a_name_far_from_its_postal_code_and_shared_is_still_an_error() {
     assert!(matches!(&e.reason, Reason::NoCommuneWithPostalCode { postal_code, .. } if postal_code == "35700"), "{e:?}");
     assert!(e.candidates.iter().any(|c| c.contains("35238")), "the postal code's communes are suggested: {e:?}");
 }
+
+#[test]
+fn arrondissements_written_the_short_way() {
+    assert_eq!(code(name("Lyon 3e")), "69383");
+    assert_eq!(code(name("MARSEILLE 13EME")), "13213");
+    assert_eq!(code(name("Paris 15")), "75115");
+    assert_eq!(code(postal("75015", "Paris 15e arr")), "75115");
+    assert_eq!(code(postal("13001", "Marseille 1er")), "13201");
+}
