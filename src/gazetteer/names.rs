@@ -101,6 +101,23 @@ pub fn arrondissement(folded: &str) -> Option<String> {
     (suffix_ok && rest_ok).then(|| format!("{city} {n}{} arrondissement", if n == 1 { "er" } else { "e" }))
 }
 
+/// The folded name with the apostrophes a file lost put back: `saint jean dangely` →
+/// `saint jean d angely`, `lisle adam` → `isle adam` (the article goes, as [`fold`] does). A
+/// word is split after a `d` or `l` that a vowel or `h` follows; `None` when no word is.
+pub fn with_elisions(folded: &str) -> Option<String> {
+    let mut split = false;
+    let words: Vec<String> = folded
+        .split(' ')
+        .map(|w| {
+            let mut chars = w.chars();
+            let elided = matches!(chars.next(), Some('d' | 'l')) && chars.next().is_some_and(|c| "aeiouyh".contains(c)) && w.len() > 3;
+            split |= elided;
+            if elided { format!("{} {}", &w[..1], &w[1..]) } else { w.to_owned() }
+        })
+        .collect();
+    split.then(|| fold(&words.join(" ")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +167,12 @@ mod tests {
         for other in ["Paris 21", "Lyon 0", "Lyon 10e", "Saint-Denis 3", "Paris", "Paris 15 rue Blomet", "Paris 3bis"] {
             assert_eq!(arrondissement(&fold(other)), None, "{other}");
         }
+    }
+
+    #[test]
+    fn lost_apostrophes_are_put_back() {
+        assert_eq!(with_elisions(&fold("Saint-Jean-dAngély")).as_deref(), Some("saint jean d angely"));
+        assert_eq!(with_elisions(&fold("LISLE ADAM")).as_deref(), Some("isle adam"));
+        assert_eq!(with_elisions(&fold("Marck")), None);
     }
 }

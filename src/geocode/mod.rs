@@ -12,7 +12,7 @@
 
 use serde::Serialize;
 
-use crate::gazetteer::names::fold;
+use crate::gazetteer::names::{fold, with_elisions};
 use crate::gazetteer::search::SearchIndex;
 use crate::gazetteer::{Commune, CommuneKind, Gazetteer};
 use crate::index::geodesic_distance;
@@ -192,8 +192,16 @@ impl<'g> Geocoder<'g> {
                 _ => Err(error(Reason::SharedPostalCode { postal_code: postal.to_owned() }, self.labels(&current))),
             };
         };
-        let key = folded(name);
-        let same: Vec<u32> = rows.iter().copied().filter(|&i| self.names.folded_name(i) == key).collect();
+        let mut key = folded(name);
+        let mut same: Vec<u32> = rows.iter().copied().filter(|&i| self.names.folded_name(i) == key).collect();
+        if same.is_empty()
+            && let Some(elided) = with_elisions(&key)
+        {
+            same = rows.iter().copied().filter(|&i| self.names.folded_name(i) == elided).collect();
+            if !same.is_empty() {
+                key = elided;
+            }
+        }
         // "75011 Paris": the arrondissement of the city that has this postal code.
         let arrondissement: Vec<u32> = rows
             .iter()
@@ -218,7 +226,13 @@ impl<'g> Geocoder<'g> {
     }
 
     fn by_name(&self, name: &str, departement: Option<&str>) -> Result<Geocoded, GeocodeError> {
-        let rows = self.names.rows_named(&folded(name));
+        let key = folded(name);
+        let mut rows = self.names.rows_named(&key);
+        if rows.is_empty()
+            && let Some(elided) = with_elisions(&key)
+        {
+            rows = self.names.rows_named(&elided);
+        }
         let (rows, method, confidence): (Vec<u32>, _, _) = match departement.map(departement_code) {
             Some(dep) => (rows.iter().copied().filter(|&i| self.row(i).departement == dep).collect(), GeocodeMethod::NameDepartement, 0.9),
             None => (rows.to_vec(), GeocodeMethod::Name, 0.8),

@@ -211,3 +211,10 @@ fn arrondissements_written_the_short_way() {
     assert_eq!(code(postal("75015", "Paris 15e arr")), "75115");
     assert_eq!(code(postal("13001", "Marseille 1er")), "13201");
 }
+
+#[test]
+fn apostrophes_a_file_lost_are_put_back() {
+    assert_eq!(code(name("Saint-Jean-dAngély")), "17347");
+    assert_eq!(code(postal("59650", "VILLENEUVE DASCQ")), "59009");
+    assert_eq!(code(postal("95290", "Lisle-Adam")), "95313");
+}
