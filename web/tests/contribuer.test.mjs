@@ -233,15 +233,15 @@ test('a contributor checks a file, sees its errors by row, and imports the valid
     + 'fete;Fête du numérique;62730;Marck;1.a.1.1\n'
     + 'atelier;Atelier tablettes;62730;Marck;1.a.1.1\n'
     + 'ailleurs;Fiche de Gueugnon;71130;Gueugnon;1.a.1.1\n'
-    + 'faute;Atelier mal placé;62730;Calais;1.a.1.1\n';
+    + 'faute;Atelier mal placé;62730;Saint-Martin;1.a.1.1\n';
   await page.setInputFiles('#b-file', { name: 'fiches.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.click('#b-check');
   await page.waitForSelector('#b-report table.errors');
   const errors = await page.$$eval('#b-report table.errors tbody tr', (rows) => rows.map((r) => r.textContent));
   assert.equal(errors.length, 2, errors.join('\n'));
-  const [gueugnon, calais] = [errors.find((e) => e.startsWith('4')), errors.find((e) => e.startsWith('5'))];
-  assert.match(calais, /^5code_postal/, 'the error names the file line and column of the wrong commune');
-  assert.match(calais, /Aucune commune nommée « Calais » n’a le code postal 62730\. \(peut-être : Marck \(62548\)/, 'in French, with the candidates');
+  const [gueugnon, misplaced] = [errors.find((e) => e.startsWith('4')), errors.find((e) => e.startsWith('5'))];
+  assert.match(misplaced, /^5code_postal/, 'the error names the file line and column of the wrong commune');
+  assert.match(misplaced, /Aucune commune nommée « Saint-Martin » n’a le code postal 62730\. \(peut-être : Marck \(62548\)/, 'in French, with the candidates');
   assert.match(gueugnon, /Cette fiche appartient à 71230 ; vous n’écrivez que pour 62548\./);
   assert.ok(await page.isDisabled('#b-import'), 'a refused file cannot be imported');
 
