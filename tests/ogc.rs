@@ -74,6 +74,10 @@ async fn the_landing_page_leads_to_conformance_and_the_three_collections() {
     let (app, _) = app_with_fixture().await;
     let landing = app.ok("/ogc").await;
     assert_eq!(link(&landing, "self"), Some(format!("{}/ogc?f=json", app.base).as_str()));
+    let kind = |body: &Value, rel: &str| body["links"].as_array().unwrap().iter().find(|l| l["rel"] == rel).unwrap()["type"].clone();
+    assert_eq!((kind(&landing, "self"), kind(&landing, "alternate")), (Value::from("application/json"), Value::from("text/html")));
+    let items = app.ok("/ogc/collections/initiatives/items?limit=1").await;
+    assert_eq!((kind(&items, "self"), kind(&items, "next")), (Value::from("application/geo+json"), Value::from("application/geo+json")));
     let conformance = follow(&app, link(&landing, "conformance").unwrap()).await;
     let classes: Vec<&str> = conformance["conformsTo"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
     for class in ["core", "geojson", "html"] {

@@ -45,27 +45,29 @@ impl<'a> Links<'a> {
 
     /// This answer, in the encoding it has.
     pub fn this(&self, path: &str, query: Option<&str>, encoding: Encoding, title: &str) -> Value {
-        let (f, media) = form(encoding);
+        let (f, media) = form(encoding, path);
         link(self.with_query(path, query, true, &[("f", f)]), "self", media, title)
     }
 
     /// This answer in the other encoding.
     pub fn other(&self, path: &str, query: Option<&str>, encoding: Encoding, title: &str) -> Value {
         let other = if encoding == Encoding::Json { Encoding::Html } else { Encoding::Json };
-        let (f, media) = form(other);
+        let (f, media) = form(other, path);
         link(self.with_query(path, query, true, &[("f", f)]), "alternate", media, title)
     }
 
     /// The next page: the same request with the page parameter `key=value`.
     pub fn next(&self, path: &str, query: Option<&str>, encoding: Encoding, key: &str, value: &str) -> Value {
-        let (f, media) = form(encoding);
+        let (f, media) = form(encoding, path);
         link(self.with_query(path, query, false, &[(key, value), ("f", f)]), "next", media, "page suivante")
     }
 }
 
-fn form(encoding: Encoding) -> (&'static str, &'static str) {
+/// The `f` value and media type of an encoding at `path`: items are GeoJSON, the rest JSON.
+fn form(encoding: Encoding, path: &str) -> (&'static str, &'static str) {
     match encoding {
-        Encoding::Json => ("json", "application/geo+json"),
+        Encoding::Json if path.contains("/items") => ("json", "application/geo+json"),
+        Encoding::Json => ("json", "application/json"),
         Encoding::Html => ("html", "text/html"),
     }
 }
