@@ -190,7 +190,8 @@ pub struct DataArgs {
     /// default file is outside the committed folders.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://var/atlaas.db")]
     pub database_url: String,
-    /// Folder holding the committed data (gazetteer/, referential files).
+    /// Folder holding the committed data (gazetteer/, referential files, the fonts of the
+    /// map's labels in fonts/).
     #[arg(long, env = "ATLAAS_DATA_DIR", default_value_os_t = crate::gazetteer::default_data_dir())]
     pub data_dir: PathBuf,
     /// Referential file to load instead of the default edition in the data folder.

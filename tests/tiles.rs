@@ -11,6 +11,7 @@ use atlaas::model::{GeocodeMethod, NewInitiative, Place, Precision, Status};
 use atlaas::store::WriteBatch;
 use common::TestApp;
 use common::mvt::{self, EXTENT, is_cluster, string, tile_of, to_lon_lat, to_tile, uint};
+use serde_json::{Value, json};
 
 const MARCK: (f64, f64) = (1.9557, 50.9491);
 
@@ -273,9 +274,56 @@ async fn tilejson_and_style_describe_the_tiles() {
     let style = app.ok("/style.json").await;
     assert_eq!(style["version"], 8);
     assert_eq!(style["sources"]["atlaas"]["url"], format!("{}/tiles.json", app.base));
-    assert!(style.get("glyphs").is_none(), "text is drawn with local fonts");
+    assert_eq!(style["glyphs"], format!("{}/fonts/{{fontstack}}/{{range}}.pbf", app.base));
+    let labels: Vec<&Value> = style["layers"].as_array().unwrap().iter().filter(|l| l["type"] == "symbol").collect();
+    assert_eq!(labels.len(), 3, "commune names, authority names, cluster counts");
+    for layer in labels {
+        assert_eq!(layer["layout"]["text-font"], json!(["DejaVu Sans Book"]), "{layer}");
+    }
     let (status, _) = app.get("/tiles.json?year=soon").await;
     assert_eq!(status, 400);
+}
+
+/// The glyphs the style points to, as a renderer fetches them: the font named in the style's
+/// layers, a range as the URL template writes it, decoded; the catalogue lists the font.
+#[tokio::test]
+async fn the_style_fonts_are_served_as_renderers_ask() {
+    use pbf_font_tools::prost::Message;
+    let app = TestApp::spawn().await;
+    let catalogue = app.ok("/fonts").await;
+    assert_eq!(catalogue["fonts"][0]["name"], "DejaVu Sans Book");
+    assert!(catalogue["fonts"][0]["glyphs"].as_u64().unwrap() > 3000);
+    let (status, headers, body) = app.get_bytes("/fonts/DejaVu%20Sans%20Book/0-255.pbf", &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/x-protobuf");
+    let glyphs = pbf_font_tools::Glyphs::decode(body.as_slice()).unwrap();
+    let stack = &glyphs.stacks[0];
+    assert_eq!((stack.name.as_str(), stack.range.as_str()), ("DejaVu Sans Book", "0-255"));
+    assert!(['É', '@', '-', 'ç'].iter().all(|c| stack.glyphs.iter().any(|g| g.id == *c as u32)));
+    // Compressed once, the same glyphs; revalidated by ETag.
+    let (_, headers, br) = app.get_bytes("/fonts/DejaVu%20Sans%20Book/0-255.pbf", &[("accept-encoding", "br, gzip")]).await;
+    assert_eq!(headers["content-encoding"], "br");
+    assert!(br.len() < body.len() / 3, "{} of {}", br.len(), body.len());
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut br.as_slice(), &mut decoded).unwrap();
+    assert_eq!(decoded, body);
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    let (status, _, _) = app.get_bytes("/fonts/DejaVu%20Sans%20Book/0-255.pbf", &[("if-none-match", &etag)]).await;
+    assert_eq!(status, 304);
+    // A stack as another style writes it: the fonts we lack are passed over.
+    let (status, _, _) = app.get_bytes("/fonts/Noto%20Sans%20Regular,DejaVu%20Sans%20Book/256-511.pbf", &[]).await;
+    assert_eq!(status, 200);
+    for (path, expected) in [
+        ("/fonts/Noto%20Sans%20Regular/0-255.pbf", 404),
+        ("/fonts/DejaVu%20Sans%20Book/0-256.pbf", 400),
+        ("/fonts/DejaVu%20Sans%20Book/65536-65791.pbf", 400),
+        ("/fonts/DejaVu%20Sans%20Book/0-255", 400),
+        ("/fonts/DejaVu%20Sans%20Book/99999999999999999999-0.pbf", 400),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, expected, "{path}: {body}");
+        assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{path}: {body}");
+    }
 }
 
 /// The `authorities` layer: from zoom 6, every labelled authority whose commune lies in the

@@ -27,6 +27,7 @@ use crate::model::{Authority, Initiative, SheetId};
 use crate::referential::Referential;
 use crate::store::Store;
 use crate::tiles::Tiles;
+use crate::tiles::glyphs::Fonts;
 use health::FeedHealth;
 use live::{Applied, Change, LiveIndex};
 use reads::Reads;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub gazetteer: Arc<Gazetteer>,
     pub referential: Arc<Referential>,
     pub tiles: Arc<Tiles>,
+    /// The fonts of the map's labels.
+    pub fonts: Arc<Fonts>,
     /// What answers listings in id order and nearby queries: the index, or PostGIS
     /// (`--reads postgis`).
     pub reads: Arc<dyn Reads>,

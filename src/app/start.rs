@@ -20,6 +20,7 @@ use crate::store::feed::{ChangeLog, PostgresFeed, SqliteFeed};
 use crate::store::postgres::PostgresStore;
 use crate::store::{self, Store, WriteBatch};
 use crate::tiles::Tiles;
+use crate::tiles::glyphs::Fonts;
 
 /// The web pages of this checkout (`web/`, with MapLibre in `web/node_modules` once
 /// `npm ci --prefix web` has run).
@@ -31,7 +32,7 @@ pub fn default_web_dir() -> PathBuf {
 #[derive(Debug, Clone)]
 pub struct StartOptions {
     pub database_url: String,
-    /// Folder with `gazetteer/`.
+    /// Folder with `gazetteer/` and `fonts/`.
     pub data_dir: PathBuf,
     /// The referential JSON file.
     pub referential: PathBuf,
@@ -89,6 +90,12 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
     tracing::info!(sheets = index.len(), places = index.place_count(), elapsed_ms = t0.elapsed().as_millis() as u64, "ready");
     let tiles = Arc::new(Tiles::new(gazetteer.clone(), options.tile_cache_bytes));
     tiles.prepare();
+    let fonts_dir = options.data_dir.join("fonts");
+    let fonts = Fonts::load(&fonts_dir)?;
+    match fonts.label_font() {
+        Some(font) => tracing::debug!(font, "labels drawn with"),
+        None => tracing::warn!(dir = %fonts_dir.display(), "no font in the fonts folder: the map style has no labels"),
+    }
     let archive = match &options.tiles_archive {
         Some(path) => {
             let archive = Archive::open(path).await.with_context(|| format!("opening the tile archive {}", path.display()))?;
@@ -108,6 +115,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         gazetteer,
         referential,
         tiles,
+        fonts: Arc::new(fonts),
         reads,
         web_dir: Arc::new(options.web_dir.clone()),
         archive,

@@ -10,6 +10,7 @@ pub mod error;
 mod exports;
 pub mod extract;
 mod features;
+mod fonts;
 pub mod guard;
 mod health;
 mod imports;
@@ -78,6 +79,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(compare::router())
         .merge(referential::router())
         .merge(tiles::router())
+        .merge(fonts::router())
         .merge(pages::router())
         .fallback(|| async { Error::not_found("no such endpoint; see the README for the API") })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("this endpoint does not accept that method".into()) })

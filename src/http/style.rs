@@ -1,8 +1,9 @@
 //! The map's MapLibre style (version 8): our tiles only, land drawn from the régions, lines
 //! for régions, départements and communes, clusters sized by count, places coloured by theme.
 //!
-//! No `glyphs` URL: MapLibre GL JS (≥ 5.11) then draws text with the browser's own fonts, so
-//! the map needs no font server.
+//! Labels are drawn with the server's own font (`glyphs` points to `/fonts/...`), as every
+//! MapLibre renderer requires of a style with text; a server without fonts gets a style
+//! without its three label layers rather than one the renderers refuse.
 
 use serde_json::{Value, json};
 
@@ -27,7 +28,29 @@ pub fn theme_colour(referential: &Referential) -> Value {
     Value::Array(expr)
 }
 
-pub fn document(referential: &Referential, tilejson_url: &str) -> Value {
+/// Where a style's labels come from: the glyphs URL template and the font to ask for.
+pub struct Labels<'a> {
+    pub glyphs_url: String,
+    pub font: &'a str,
+}
+
+pub fn document(referential: &Referential, tilejson_url: &str, labels: Option<Labels>) -> Value {
+    let mut style = layers(referential, tilejson_url);
+    match labels {
+        Some(labels) => {
+            style["glyphs"] = json!(labels.glyphs_url);
+            for layer in style["layers"].as_array_mut().expect("the style has layers") {
+                if layer["type"] == "symbol" {
+                    layer["layout"]["text-font"] = json!([labels.font]);
+                }
+            }
+        }
+        None => style["layers"].as_array_mut().expect("the style has layers").retain(|l| l["type"] != "symbol"),
+    }
+    style
+}
+
+fn layers(referential: &Referential, tilejson_url: &str) -> Value {
     let colour = theme_colour(referential);
     let is_cluster = json!(["==", ["get", "cluster"], true]);
     let not_cluster = json!(["!=", ["get", "cluster"], true]);

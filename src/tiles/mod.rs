@@ -8,6 +8,7 @@
 pub mod authorities;
 pub mod boundaries;
 pub mod cache;
+pub mod glyphs;
 mod initiatives;
 pub mod metadata;
 

@@ -3,7 +3,7 @@
 // panel. The state (view, filters, open sheet) lives in the URL: the view in the hash
 // (#carte=zoom/lat/lon, kept by MapLibre), filters and `fiche` in the query string.
 
-import { FILTER_KEYS, el, filterQuery, formatNumber, getJSON, sheetItem, themesOf } from './common.js';
+import { FILTER_KEYS, el, filterQuery, formatNumber, getJSON, sheetItem, themesOf, withBrowserFonts } from './common.js';
 import { relatedSection, showMosaic, showPeers } from './compare.js';
 import { sheetParts } from './sheet.js';
 
@@ -24,13 +24,13 @@ let lastFocus = null;
 maplibregl.setWorkerUrl('/vendor/maplibre-gl/maplibre-gl-csp-worker.js');
 const map = new maplibregl.Map({
   container: 'map',
-  style: `/style.json${filterQuery(filters) ? `?${filterQuery(filters)}` : ''}`,
   center: [2.35, 46.6],
   zoom: 5,
   maxZoom: 18,
   hash: 'carte',
   attributionControl: { compact: true },
 });
+map.setStyle(`/style.json${filterQuery(filters) ? `?${filterQuery(filters)}` : ''}`, { transformStyle: withBrowserFonts });
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
 map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
 window.atlaasMap = map; // for the browser tests and for curious users

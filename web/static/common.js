@@ -94,3 +94,14 @@ export async function referentialServices() {
   }
   return { tree: r.themes, services };
 }
+
+/**
+ * For `map.setStyle(url, { transformStyle: withBrowserFonts })`: our pages draw the style's
+ * labels with the browser's own fonts (MapLibre GL JS does without glyphs since 5.11), which
+ * keeps the 23 KB glyph range off a first visit on a slow line. Other clients of
+ * /style.json (MapLibre Native, QGIS, OpenLayers) use its glyphs.
+ */
+export function withBrowserFonts(_previous, style) {
+  const { glyphs, ...rest } = style;
+  return rest;
+}

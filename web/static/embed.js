@@ -2,7 +2,7 @@
 // around it, on a small map and in a list, with a link to the full map. It tells the page
 // that embeds it its height, so that the widget script can size the iframe.
 
-import { FILTER_KEYS, el, filterQuery, getJSON, sheetItem, themesOf } from './common.js';
+import { FILTER_KEYS, el, filterQuery, getJSON, sheetItem, themesOf, withBrowserFonts } from './common.js';
 
 const params = new URLSearchParams(location.search);
 const commune = document.body.dataset.commune;
@@ -34,12 +34,12 @@ async function main() {
     maplibregl.setWorkerUrl('/vendor/maplibre-gl/maplibre-gl-csp-worker.js');
     map = new maplibregl.Map({
       container: 'embed-map',
-      style: `/style.json${fq ? `?${fq}` : ''}`,
       bounds: info.bbox,
       fitBoundsOptions: { padding: 20, maxZoom: 12 },
       maxZoom: 18,
       attributionControl: { compact: true },
     });
+    map.setStyle(`/style.json${fq ? `?${fq}` : ''}`, { transformStyle: withBrowserFonts });
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     map.on('click', 'places', (e) => window.open(`${location.origin}/?fiche=${e.features[0].properties.id}`, '_blank', 'noopener'));
     map.on('click', 'clusters', (e) => map.easeTo({ center: e.features[0].geometry.coordinates, zoom: Math.min(e.features[0].properties.expansion_zoom, 15) }));

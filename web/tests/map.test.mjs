@@ -33,13 +33,19 @@ function renderedTotal(page) {
 
 test('the map loads without errors and draws clusters, land and the sample notice', async () => {
   const page = await newPage(browser);
+  const glyphs = [];
+  page.on('response', (r) => { if (r.url().includes('/fonts/')) glyphs.push(r.status()); });
   await page.goto(`${server.base}/`);
   await mapIdle(page);
   const counts = await page.evaluate(() => ({
     clusters: window.atlaasMap.queryRenderedFeatures({ layers: ['clusters'] }).length,
+    counts: window.atlaasMap.queryRenderedFeatures({ layers: ['cluster-counts'] }).length,
     land: window.atlaasMap.queryRenderedFeatures({ layers: ['land'] }).length,
   }));
   assert.ok(counts.clusters > 10, `clusters drawn: ${counts.clusters}`);
+  // Cluster counts are text, drawn here with the browser's fonts: no glyph is downloaded.
+  assert.ok(counts.counts > 10, `cluster counts drawn: ${counts.counts}`);
+  assert.deepEqual(glyphs, []);
   assert.ok(counts.land > 0, 'régions drawn as land');
   assert.ok(await page.isVisible('#sample-banner'), 'sample data is announced');
   assert.ok((await page.locator('#list li').count()) > 0, 'the list shows what is in view');

@@ -1,0 +1,75 @@
+//! `GET /fonts` (the fonts served, for whoever writes a style) and
+//! `GET /fonts/{fontstack}/{start}-{end}.pbf` (the SDF glyphs a MapLibre renderer asks for
+//! when a style's `glyphs` points here; see [`crate::tiles::glyphs`]). A range is drawn,
+//! compressed with brotli and gzip, and kept the first time it is asked for: the map page's
+//! labels cost one small download, and no work after the first.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::{Extension, Json, Router, routing::get};
+use serde_json::{Value, json};
+
+use super::encoding::Compressed;
+use super::error::{Error, Result};
+use crate::app::AppState;
+use crate::tiles::glyphs::{GlyphError, Stack, parse_range};
+
+/// Glyphs do not change while a server runs: caches may keep them a day.
+const CACHE_CONTROL: &str = "public, max-age=86400";
+/// Ranges kept compressed: every range of a few font stacks. Past it (stacks made of many
+/// fonts in many orders), ranges are drawn each time from the fonts' own cached ranges.
+const KEPT: usize = 2048;
+
+/// Compressed answers by stack and range start.
+#[derive(Default)]
+struct Kept(Mutex<HashMap<(Stack, u32), Arc<Compressed>>>);
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/fonts", get(catalogue))
+        .route("/fonts/{fontstack}/{range}", get(glyphs))
+        .layer(Extension(Arc::new(Kept::default())))
+}
+
+async fn catalogue(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({"fonts": state.fonts.catalogue()}))
+}
+
+async fn glyphs(
+    State(state): State<AppState>,
+    Extension(kept): Extension<Arc<Kept>>,
+    Path((stack, range)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let start = parse_range(&range).map_err(refusal)?;
+    let stack = state.fonts.stack(&stack).map_err(refusal)?;
+    let key = (stack, start);
+    let known = kept.0.lock().expect("never poisoned").get(&key).cloned();
+    let body = match known {
+        Some(body) => body,
+        None => {
+            let fonts = state.fonts.clone();
+            let stack = key.0.clone();
+            let body = state.work.run(move || fonts.range(&stack, start).map(|b| Compressed::new(b, true))).await?.map_err(refusal)?;
+            let body = Arc::new(body.map_err(|e| Error::Internal(e.into()))?);
+            let mut kept = kept.0.lock().expect("never poisoned");
+            if kept.len() < KEPT {
+                kept.insert(key, body.clone());
+            }
+            body
+        }
+    };
+    Ok(body.respond(&headers, "application/x-protobuf", CACHE_CONTROL))
+}
+
+fn refusal(e: GlyphError) -> Error {
+    match e {
+        GlyphError::UnknownFont { .. } => Error::not_found(e.to_string()),
+        GlyphError::BadRange(_) => Error::bad_request(e.to_string()),
+        GlyphError::Font { .. } => Error::Internal(e.into()),
+    }
+}
