@@ -11,6 +11,7 @@ use atlaas::import::{self, Encoding, Format, ImportError, ImportOptions, Outcome
 use atlaas::model::{AuthorityKind, GeocodeMethod, Initiative, LabelAward, NewInitiative};
 use atlaas::referential::Referential;
 use atlaas::store::{self, Store, WriteBatch};
+use serde_json::Value;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
@@ -356,4 +357,38 @@ async fn imported_places_reach_a_running_server_once_applied() {
     assert_eq!(p["source_data"]["horaires"], "Mo-Fr 09:00-12:00", "what the schema says beyond our fields is shown");
     let near = app.ok("/api/nearby?commune=62193&limit=3").await;
     assert_eq!(near["features"][0]["id"], calais.id);
+}
+
+/// The report counts places by method and by confidence, and lists each doubtful place with
+/// its row: a file as towns send them, with a former commune, a neighbour's postal code, a
+/// typo, an unknown postal code and clean rows.
+#[tokio::test]
+async fn the_report_counts_places_by_method_and_confidence_and_names_the_doubtful_rows() {
+    let (_dir, store) = sqlite().await;
+    let csv = "titre;services;code_postal;commune;code_insee;latitude;longitude\n\
+               Budget participatif;1.a.1.1;62730;Marck;;;\n\
+               Wifi public;4.c.1.2;;;42218;;\n\
+               Ateliers;2.b.2.3;;;;50.95;1.95\n\
+               Tiers-lieu;2.b.2.3;50110;Tourlaville;;;\n\
+               Maison France services;2.b.2.3;35700;Cesson-Sévigné;;;\n\
+               Fablab;2.b.2.3;35510;Cesson-Sevgné;;;\n\
+               Médiathèque;2.b.2.3;35999;Cesson-Sévigné;;;\n";
+    let dry = ImportOptions { dry_run: true, ..options("mixed.csv") };
+    let report = run(store.as_ref(), csv.as_bytes(), &dry).await.unwrap().report;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let counts = |m: &BTreeMap<String, usize>| m.iter().map(|(k, n)| (k.clone(), *n)).collect::<Vec<_>>();
+    let expected = |pairs: &[(&str, usize)]| pairs.iter().map(|(k, n)| (k.to_string(), *n)).collect::<Vec<_>>();
+    assert_eq!(
+        counts(&report.geocoding),
+        expected(&[("coordinates", 1), ("insee_code", 1), ("name_departement", 1), ("postal_code_name", 4)])
+    );
+    assert_eq!(counts(&report.confidence), expected(&[("0.6", 2), ("0.7", 1), ("0.9", 1), ("0.95", 1), ("1", 2)]));
+    // Every place below 0.95 has its warning, on its row.
+    let flagged: Vec<(usize, Value)> = report.warnings.iter().map(|w| (w.row, serde_json::to_value(&w.why).unwrap())).collect();
+    assert_eq!(flagged.iter().map(|(row, _)| *row).collect::<Vec<_>>(), [5, 6, 7, 8], "{flagged:?}");
+    let kinds: Vec<String> = flagged.iter().map(|(_, why)| why.to_string()).collect();
+    for (kind, at) in [("former_commune", 0), ("unexpected_postal_code", 1), ("name_near", 2), ("unexpected_postal_code", 3)] {
+        assert!(kinds[at].contains(kind), "{kind}: {kinds:?}");
+    }
+    assert!(report.to_string().contains("places by confidence: 1: 2, 0.95: 1, 0.9: 1, 0.7: 1, 0.6: 2"), "{report}");
 }

@@ -118,9 +118,47 @@ pub fn with_elisions(folded: &str) -> Option<String> {
     split.then(|| fold(&words.join(" ")))
 }
 
+/// Shortest folded name in which one letter off is taken for a typo: in shorter names, one
+/// letter makes another commune's name too often ("marck" and "marcq").
+pub const TYPO_MIN_LEN: usize = 8;
+
+/// Whether two folded names differ by one letter added, dropped or changed, or two
+/// neighbouring letters swapped ("chateaurenard" and "chateauernard").
+pub fn one_typo_apart(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 || a == b {
+        return false;
+    }
+    let head = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if short.len() == long.len() {
+        let swapped = head + 1 < short.len() && short[head] == long[head + 1] && short[head + 1] == long[head];
+        let tail = if swapped { head + 2 } else { head + 1 };
+        short[tail..] == long[tail..]
+    } else {
+        short[head..] == long[head + 1..]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_typo_is_a_letter_added_dropped_changed_or_swapped() {
+        for (a, b) in [
+            ("chateaurenard", "chateauernard"),
+            ("montpellier", "montpelier"),
+            ("montpellier", "montpelliers"),
+            ("strasbourg", "strazbourg"),
+            ("xstrasbourg", "strasbourg"),
+        ] {
+            assert!(one_typo_apart(a, b) && one_typo_apart(b, a), "{a} {b}");
+        }
+        for (a, b) in [("montpellier", "montpellier"), ("montpellier", "monpelier"), ("strasbourg", "strsabuorg"), ("abc", "abcde")] {
+            assert!(!one_typo_apart(a, b), "{a} {b}");
+        }
+    }
 
     #[test]
     fn folds_the_usual_spellings_to_one_key() {

@@ -3,18 +3,23 @@
 //!
 //! 1. a former commune (delegated or associated) with that name, whose commune has the postal
 //!    code: "Tourlaville, 50110" is in Cherbourg-en-Cotentin;
-//! 2. a name that begins another's (the official name longer or shorter than the written one);
+//! 2. a name that begins another's (the official name longer or shorter than the written one),
+//!    the only one among the postal code's communes;
 //! 3. a name that is a whole hyphen-separated part of exactly one commune of the postal code,
 //!    or of one of their former communes: "Courcouronnes, 91080" is Évry-Courcouronnes,
 //!    "Octeville, 50130" is Cherbourg-Octeville, now Cherbourg-en-Cotentin;
-//! 4. a postal code that disagrees with the name (a typo, a neighbour's or a CEDEX code): the
+//! 4. a long name one letter off (added, dropped, changed, or two swapped) from exactly one
+//!    commune of the postal code or one of their former communes;
+//! 5. a postal code that disagrees with the name (a typo, a neighbour's or a CEDEX code): the
 //!    only commune of that name in the postal code's département, or else the only one within
 //!    [`NEIGHBOUR_M`] of a commune with the postal code.
 //!
-//! Only when none of them settles one commune is the row an error.
+//! Only when none of them settles one commune is the row an error. A postal code that no
+//! commune has is left to the name ([`Geocoder::unknown_postal_code`]), flagged too.
 
 use super::{GeocodeError, Geocoded, Geocoder, Note, error};
 use crate::gazetteer::CommuneKind;
+use crate::gazetteer::names::{TYPO_MIN_LEN, one_typo_apart};
 use crate::index::geodesic_distance;
 use crate::model::GeocodeMethod;
 use crate::model::reason::Reason;
@@ -43,10 +48,16 @@ impl<'g> Geocoder<'g> {
             })
             .collect();
         if let [one] = self.best(&near).as_slice() {
-            return settled(*one, 0.7, None);
+            let note = Note::NameNear { written: name.to_owned(), commune: self.label(self.row(*one)) };
+            return settled(*one, 0.7, Some(note));
         }
         if let [one] = self.names_with_part(key, rows).as_slice() {
             let note = Note::NamePart { written: name.to_owned(), commune: self.label(self.row(*one)) };
+            return settled(*one, 0.7, Some(note));
+        }
+        let formers = self.formers_of(rows);
+        if let [one] = self.one_typo_from(key, rows.iter().copied().chain(formers)).as_slice() {
+            let note = Note::NameNear { written: name.to_owned(), commune: self.label(self.row(*one)) };
             return settled(*one, 0.7, Some(note));
         }
         if let Some(one) = self.named_elsewhere(postal, key, rows) {
@@ -54,6 +65,20 @@ impl<'g> Geocoder<'g> {
             return settled(one, 0.6, Some(note));
         }
         Err(error(Reason::NoCommuneWithPostalCode { name: name.to_owned(), postal_code: postal.to_owned() }, self.labels(rows)))
+    }
+
+    /// A postal code no commune has (a typo, a CEDEX code): the name decides, the one commune
+    /// of that name in the code's département, else in France; flagged.
+    pub(super) fn unknown_postal_code(&self, postal: &str, name: &str) -> Result<Geocoded, GeocodeError> {
+        let in_departement = departements_of_postal_code(postal).into_iter().find_map(|d| self.by_name(name, Some(d)).ok());
+        let mut found = match in_departement {
+            Some(found) => found,
+            None => self.by_name(name, None)?,
+        };
+        found.confidence = 0.6;
+        let commune = self.g.commune(&found.commune).map(|c| self.label(c)).unwrap_or_else(|| found.commune.clone());
+        found.notes.push(Note::UnexpectedPostalCode { postal_code: postal.to_owned(), commune });
+        Ok(found)
     }
 
     /// Former communes named `key` whose commune is one of `rows`.
@@ -75,13 +100,38 @@ impl<'g> Geocoder<'g> {
             let name: Vec<&str> = self.names.folded_name(i).split(' ').collect();
             name.len() > words.len() && name.windows(words.len()).any(|w| w == words.as_slice())
         };
-        let current = rows.iter().copied().filter(|&i| has_part(i));
-        // Former communes have no postal code of their own: found through their commune.
-        let former = (0..self.g.communes().len() as u32).filter(|&i| self.is_former_of(i, rows) && has_part(i));
-        let found: Vec<u32> = current.chain(former).collect();
-        // A commune and one of its own former communes both bearing the part are one answer.
+        let found: Vec<u32> = rows.iter().copied().chain(self.formers_of(rows)).filter(|&i| has_part(i)).collect();
+        self.one_answer_per_commune(found)
+    }
+
+    /// The former communes of `rows`: they have no postal code of their own, and are found
+    /// through their commune.
+    fn formers_of(&self, rows: &[u32]) -> Vec<u32> {
+        (0..self.g.communes().len() as u32).filter(|&i| self.is_former_of(i, rows)).collect()
+    }
+
+    /// `found`, or its best row when all of it belongs to one commune (a commune and one of
+    /// its own former communes both matching are one answer).
+    fn one_answer_per_commune(&self, found: Vec<u32>) -> Vec<u32> {
         let owners: std::collections::BTreeSet<&str> = found.iter().map(|&i| self.owner_code(i)).collect();
         if owners.len() == 1 { self.best(&found).into_iter().take(1).collect() } else { found }
+    }
+
+    /// Communes of `candidates` whose name is one typo from `key` (long names only).
+    fn one_typo_from(&self, key: &str, candidates: impl Iterator<Item = u32>) -> Vec<u32> {
+        if key.len() < TYPO_MIN_LEN {
+            return vec![];
+        }
+        self.one_answer_per_commune(candidates.filter(|&i| one_typo_apart(self.names.folded_name(i), key)).collect())
+    }
+
+    /// The one commune of département `dep` whose name is one typo from `key`, flagged.
+    pub(super) fn typo_in_departement(&self, name: &str, key: &str, dep: &str) -> Option<Geocoded> {
+        let in_departement = (0..self.g.communes().len() as u32).filter(|&i| self.row(i).departement == dep);
+        let &[one] = self.one_typo_from(key, in_departement).as_slice() else { return None };
+        let mut found = self.settle(self.row(one), GeocodeMethod::NameDepartement, 0.7);
+        found.notes.push(Note::NameNear { written: name.to_owned(), commune: self.label(self.row(one)) });
+        Some(found)
     }
 
     /// The commune a row belongs to now: its parent for a former commune, else itself.

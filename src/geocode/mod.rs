@@ -47,6 +47,9 @@ pub enum Note {
     FormerCommune { former: String, now: String },
     /// The name written is a part of the commune's name ("Courcouronnes" of Évry-Courcouronnes).
     NamePart { written: String, commune: String },
+    /// The name as written is not the commune's, but close to it (one longer than the other,
+    /// a letter off).
+    NameNear { written: String, commune: String },
     /// The postal code is not the commune's: the name decided.
     UnexpectedPostalCode { postal_code: String, commune: String },
 }
@@ -61,6 +64,7 @@ impl Note {
             }
             Note::FormerCommune { former, now } => Reason::FormerCommune { former: former.clone(), now: now.clone() },
             Note::NamePart { written, commune } => Reason::NamePart { written: written.clone(), commune: commune.clone() },
+            Note::NameNear { written, commune } => Reason::NameNear { written: written.clone(), commune: commune.clone() },
             Note::UnexpectedPostalCode { postal_code, commune } => {
                 Reason::UnexpectedPostalCode { postal_code: postal_code.clone(), commune: commune.clone() }
             }
@@ -177,11 +181,7 @@ impl<'g> Geocoder<'g> {
         if rows.is_empty() {
             let candidates = name.map(|n| self.suggest(n)).unwrap_or_default();
             return match name {
-                // A wrong postal code with a name that settles it alone.
-                Some(n) => self.by_name(n, None).map(|mut g| {
-                    g.confidence = 0.7;
-                    g
-                }),
+                Some(n) => self.unknown_postal_code(postal, n),
                 None => Err(error(Reason::UnknownPostalCode { postal_code: postal.to_owned() }, candidates)),
             };
         }
@@ -233,12 +233,14 @@ impl<'g> Geocoder<'g> {
         {
             rows = self.names.rows_named(&elided);
         }
-        let (rows, method, confidence): (Vec<u32>, _, _) = match departement.map(departement_code) {
-            Some(dep) => (rows.iter().copied().filter(|&i| self.row(i).departement == dep).collect(), GeocodeMethod::NameDepartement, 0.9),
+        let dep = departement.map(departement_code);
+        let (rows, method, confidence): (Vec<u32>, _, _) = match &dep {
+            Some(dep) => (rows.iter().copied().filter(|&i| &self.row(i).departement == dep).collect(), GeocodeMethod::NameDepartement, 0.9),
             None => (rows.to_vec(), GeocodeMethod::Name, 0.8),
         };
         match self.best(&rows).as_slice() {
             [one] => Ok(self.settle(self.row(*one), method, confidence)),
+            [] if let Some(found) = dep.and_then(|d| self.typo_in_departement(name, &key, &d)) => Ok(found),
             [] => Err(error(
                 Reason::NoCommuneNamed { name: name.to_owned(), departement: departement.map(str::to_owned) },
                 self.suggest(name),

@@ -218,3 +218,38 @@ fn apostrophes_a_file_lost_are_put_back() {
     assert_eq!(code(postal("59650", "VILLENEUVE DASCQ")), "59009");
     assert_eq!(code(postal("95290", "Lisle-Adam")), "95313");
 }
+
+/// A postal code no commune has: the name decides (in the code's département first), flagged.
+#[test]
+fn an_unknown_postal_code_leaves_the_name_to_decide_and_is_flagged() {
+    let g = geocoder();
+    for code in ["35999", "99999"] {
+        let found = g.geocode(&postal(code, "Cesson-Sévigné")).unwrap();
+        assert_eq!((found.commune.as_str(), found.confidence), ("35051", 0.6), "{code}");
+        assert!(matches!(&found.notes[..], [Note::UnexpectedPostalCode { postal_code, .. }] if postal_code == code), "{found:?}");
+    }
+    // Saint-Martin in Ille-et-Vilaine? There is none; in France, many: an error.
+    let e = g.geocode(&postal("35999", "Saint-Martin")).unwrap_err();
+    assert!(matches!(e.reason, Reason::AmbiguousName { .. }), "{e:?}");
+}
+
+/// One letter off in a long name, when one commune of the postal code or of the département is
+/// that close: taken, flagged; a short name one letter off is not.
+#[test]
+fn a_long_name_one_letter_off_is_taken_and_flagged() {
+    let g = geocoder();
+    let near = |found: &Geocoded, written: &str| matches!(&found.notes[..], [Note::NameNear { written: w, .. }] if w == written);
+    let cesson = g.geocode(&postal("35510", "Cesson-Sevgné")).unwrap();
+    assert_eq!((cesson.commune.as_str(), cesson.confidence), ("35051", 0.7));
+    assert!(near(&cesson, "Cesson-Sevgné"), "{cesson:?}");
+    let montpellier = g.geocode(&PlaceInput { commune: Some("Montpelier"), departement: Some("34"), ..PlaceInput::default() }).unwrap();
+    assert_eq!((montpellier.commune.as_str(), montpellier.confidence), ("34172", 0.7));
+    assert!(near(&montpellier, "Montpelier"), "{montpellier:?}");
+    let swapped = g.geocode(&PlaceInput { commune: Some("Strasbuorg"), departement: Some("67"), ..PlaceInput::default() }).unwrap();
+    assert_eq!(swapped.commune, "67482");
+    // "Calai" is five letters: too short to be read as Calais.
+    assert!(g.geocode(&PlaceInput { commune: Some("Calai"), departement: Some("62"), ..PlaceInput::default() }).is_err());
+    // Spaces for hyphens, "Ste" for "Sainte": plain spellings, not typos.
+    assert_eq!(code(name("Charleville Mezieres")), "08105");
+    assert_eq!(code(name("Ste-Foy-lès-Lyon")), "69202");
+}

@@ -277,7 +277,10 @@ fn group(row: RowSheet, sheets: &mut Vec<Pending>, by_id: &mut HashMap<String, u
             report.errors.push(Problem::new(row.row, row.line, column, reason));
             rejected.insert(i);
         }
-        None => sheet.first.places.extend(row.places),
+        None => {
+            sheet.first.places.extend(row.places);
+            sheet.first.confidences.extend(row.confidences);
+        }
     }
 }
 

@@ -72,6 +72,10 @@ pub struct Report {
     pub not_in_file: usize,
     /// Places by geocoding method.
     pub geocoding: BTreeMap<String, usize>,
+    /// Places by the geocoder's confidence (`"1"` for coordinates and INSEE codes, down to
+    /// `"0.6"` for a name taken despite its postal code): the lower, the more a row deserves
+    /// a look; each place below 0.8 also has a warning naming its row.
+    pub confidence: BTreeMap<String, usize>,
     /// Columns no field takes: their values are kept with each sheet, under `source_data`.
     pub other_columns: Vec<String>,
     /// Mediation-place services that no referential service matches, with how many places
@@ -136,6 +140,10 @@ impl fmt::Display for Report {
         if !self.geocoding.is_empty() {
             let methods: Vec<String> = self.geocoding.iter().map(|(m, n)| format!("{m} {n}")).collect();
             writeln!(f, "places located by: {}", methods.join(", "))?;
+        }
+        if !self.confidence.is_empty() {
+            let levels: Vec<String> = self.confidence.iter().rev().map(|(c, n)| format!("{c}: {n}")).collect();
+            writeln!(f, "places by confidence: {}", levels.join(", "))?;
         }
         if !self.other_columns.is_empty() {
             writeln!(f, "columns kept as source data: {}", self.other_columns.join(", "))?;

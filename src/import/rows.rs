@@ -56,6 +56,8 @@ pub struct RowSheet {
     pub website: Option<String>,
     pub status: Status,
     pub places: Vec<Place>,
+    /// How sure the geocoder was of each place, in the order of `places`.
+    pub confidences: Vec<f32>,
     pub source_data: BTreeMap<String, String>,
     pub warnings: Vec<Problem>,
     /// Mediation services that matched no referential service.
@@ -200,7 +202,7 @@ pub fn read_row(ctx: &Context, record: &Record) -> Result<RowSheet, Vec<Problem>
         source_data.insert(cells.column(Field::UpdatedOn), date.to_owned());
     }
     let mut warnings = vec![];
-    let places = places(ctx, &mut cells, &title, &mut warnings);
+    let (places, confidences) = places(ctx, &mut cells, &title, &mut warnings).into_iter().unzip();
     let authority = cells.get(Field::Authority).map(authority_code);
     if !cells.problems.is_empty() {
         return Err(cells.problems);
@@ -218,6 +220,7 @@ pub fn read_row(ctx: &Context, record: &Record) -> Result<RowSheet, Vec<Problem>
         website,
         status,
         places,
+        confidences,
         source_data,
         warnings,
         unmatched,
@@ -275,7 +278,7 @@ fn year(ctx: &Context, cells: &mut Cells) -> u16 {
 }
 
 /// The row's places: one from its columns, or one per point of a GeoJSON geometry.
-fn places(ctx: &Context, cells: &mut Cells, title: &str, warnings: &mut Vec<Problem>) -> Vec<Place> {
+fn places(ctx: &Context, cells: &mut Cells, title: &str, warnings: &mut Vec<Problem>) -> Vec<(Place, f32)> {
     let coordinate = |cells: &mut Cells, field: Field| {
         let text = cells.get(field)?;
         let value = decimal(text);
@@ -313,7 +316,8 @@ fn places(ctx: &Context, cells: &mut Cells, title: &str, warnings: &mut Vec<Prob
         match ctx.geocoder.geocode(&input) {
             Ok(found) => {
                 warnings.extend(found.notes.iter().map(|n| note(cells, n)));
-                places.push(place(found, &label, &address, &postal_code));
+                let confidence = found.confidence;
+                places.push((place(found, &label, &address, &postal_code), confidence));
             }
             Err(e) => {
                 let field = [Field::Latitude, Field::Insee, Field::PostalCode, Field::Commune]

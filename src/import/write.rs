@@ -33,6 +33,7 @@ pub async fn write_prepared(
     let mut seen = HashSet::new();
     let mut unmatched: BTreeMap<String, usize> = BTreeMap::new();
     let mut geocoding: BTreeMap<String, usize> = BTreeMap::new();
+    let mut confidence: BTreeMap<String, usize> = BTreeMap::new();
     for pending in sheets {
         let code = owner_code(gazetteer, &pending.first);
         if !stored_authorities.contains(&code) && from_gazetteer.entry(code.clone()).or_insert_with(|| gazetteer.authority(&code)).is_none()
@@ -55,6 +56,9 @@ pub async fn write_prepared(
         for place in &pending.first.places {
             *geocoding.entry(crate::store::rows::serde_name(&place.method)).or_default() += 1;
         }
+        for c in &pending.first.confidences {
+            *confidence.entry(confidence_key(*c)).or_default() += 1;
+        }
         let sheet = new_initiative(pending, code, options);
         match existing.get(&sheet.external_id) {
             Some(stored) if same_content(&stored.sheet, &sheet) => report.unchanged += 1,
@@ -71,6 +75,7 @@ pub async fn write_prepared(
     }
     report.unmatched_services = unmatched;
     report.geocoding = geocoding;
+    report.confidence = confidence;
     report.not_in_file = existing.keys().filter(|id| !seen.contains(*id)).count();
     report.errors.sort_by_key(|p| p.row);
     let needed: HashSet<&str> = to_write.iter().map(|s| s.authority.as_str()).collect();
@@ -166,4 +171,10 @@ fn owner_code(gazetteer: &Gazetteer, sheet: &RowSheet) -> String {
         Some(c) if c.kind == CommuneKind::Arrondissement => c.parent.clone().unwrap_or_else(|| commune.clone()),
         _ => commune.clone(),
     }
+}
+
+/// A confidence as the report counts it: the geocoder's few levels (1, 0.95 ... 0.6), written
+/// as such.
+fn confidence_key(c: f32) -> String {
+    format!("{:.2}", c).trim_end_matches('0').trim_end_matches('.').to_owned()
 }

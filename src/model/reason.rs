@@ -105,6 +105,10 @@ pub enum Reason {
         written: String,
         commune: String,
     },
+    NameNear {
+        written: String,
+        commune: String,
+    },
     UnexpectedPostalCode {
         postal_code: String,
         commune: String,
@@ -211,6 +215,7 @@ impl fmt::Display for Reason {
             }
             FormerCommune { former, now } => write!(f, "{former} is a former commune: the place belongs to {now}"),
             NamePart { written, commune } => write!(f, "{written:?} is taken for {commune}, whose name contains it"),
+            NameNear { written, commune } => write!(f, "{written:?} is taken for {commune}, whose name is close"),
             UnexpectedPostalCode { postal_code, commune } => {
                 write!(f, "postal code {postal_code} is not that of {commune}: the name decided")
             }
@@ -292,6 +297,7 @@ mod tests {
             FarFromCommune { commune: s(), distance_km: 1.0 },
             FormerCommune { former: s(), now: s() },
             NamePart { written: s(), commune: s() },
+            NameNear { written: s(), commune: s() },
             UnexpectedPostalCode { postal_code: s(), commune: s() },
             FieldCount { fields: 2, columns: 1, separator: "comma" },
             FieldsMissing { fields: 1, columns: 2 },
@@ -348,6 +354,7 @@ mod tests {
                 | FarFromCommune { .. }
                 | FormerCommune { .. }
                 | NamePart { .. }
+                | NameNear { .. }
                 | UnexpectedPostalCode { .. }
                 | FieldCount { .. }
                 | FieldsMissing { .. }
