@@ -38,6 +38,7 @@ async fn serve(url: &str, gazetteer: Arc<Gazetteer>, sample: bool) -> Server {
         tile_cache_bytes: atlaas::tiles::CACHE_BYTES,
         tiles_archive: None,
         reads_from_postgis: false,
+        addresses: None,
     };
     let state = start::start_with_gazetteer(&options, gazetteer).await.expect("the service starts");
     let limits = http::Limits { writes: WritePolicy { per_minute: 0, sign_ins: 0, trusted_proxies: vec![] }, ..Default::default() };

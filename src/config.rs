@@ -258,6 +258,10 @@ pub struct ServeArgs {
     /// machine of one's own but lets a shared cache keep an answer made for a forged Host.
     #[arg(long, env = "ATLAAS_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Folder of the Base Adresse Nationale's `adresses-XX.csv.gz` files, for the places
+    /// that imports and contributors send with an address.
+    #[arg(long, env = "ATLAAS_ADDRESSES")]
+    pub addresses: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -299,6 +303,10 @@ pub struct ImportArgs {
     /// Check and geocode everything and report what would change, writing nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Folder of the Base Adresse Nationale's `adresses-XX.csv.gz` files: places with an
+    /// address then lie at their number (or street) instead of their commune's town hall.
+    #[arg(long, env = "ATLAAS_ADDRESSES")]
+    pub addresses: Option<PathBuf>,
     /// Write the valid rows and report the others (by default one bad row stops the import).
     #[arg(long)]
     pub skip_invalid: bool,

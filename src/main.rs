@@ -20,6 +20,7 @@ use atlaas::config::{
 };
 use atlaas::gazetteer::Gazetteer;
 use atlaas::gazetteer::build::{BuildOptions, build};
+use atlaas::geocode::addresses::AddressBase;
 use atlaas::index::filter::query::parse_filter;
 use atlaas::referential::Referential;
 use atlaas::store::{self, WriteBatch};
@@ -86,6 +87,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         tile_cache_bytes: args.tile_cache_mb * 1024 * 1024,
         tiles_archive: args.tiles_archive.clone(),
         reads_from_postgis: args.reads == atlaas::config::Reads::Postgis,
+        addresses: args.addresses.clone(),
     };
     let state = start(&options).await?;
     let writes = http::guard::WritePolicy {
@@ -192,6 +194,7 @@ async fn import(args: ImportArgs) -> Result<()> {
         default_year: atlaas::model::rules::this_year(),
         scope: Default::default(),
         progress: None,
+        addresses: args.addresses.as_deref().map(AddressBase::open).transpose()?.map(Arc::new),
     };
     let outcome = atlaas::import::import(store.as_ref(), &gazetteer, &referential, &bytes, &options).await?;
     let report = &outcome.report;

@@ -27,6 +27,7 @@ fn options(file_name: &str) -> ImportOptions {
         default_year: 2024,
         scope: Scope::default(),
         progress: None,
+        addresses: None,
     }
 }
 

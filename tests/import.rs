@@ -42,6 +42,7 @@ fn options(file_name: &str) -> ImportOptions {
         default_year: 2026,
         scope: Default::default(),
         progress: None,
+        addresses: None,
     }
 }
 

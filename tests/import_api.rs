@@ -56,6 +56,7 @@ async fn a_moderators_file_gets_the_command_lines_report_and_is_public(backend: 
         default_year: time::OffsetDateTime::now_utc().year() as u16,
         scope: Scope::default(),
         progress: None,
+        addresses: None,
     };
     let core =
         atlaas::import::import(app.state.store.as_ref(), &app.state.gazetteer, &app.state.referential, &bytes, &options).await.unwrap();

@@ -164,3 +164,42 @@ async fn an_import_killed_at_any_moment_leaves_the_store_before_or_after() {
     assert!(redo.status.success(), "{}", text(&redo.stderr));
     assert_eq!(state(&victim).await.1, after.1);
 }
+
+/// `--addresses`: a file's addresses land at their numbers of the Base Adresse Nationale
+/// (here an extract the test writes in its format), the others at their town hall, flagged.
+#[test]
+fn addresses_land_at_their_numbers_with_the_address_base() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("atlaas.db");
+    let ban = dir.path().join("ban");
+    std::fs::create_dir(&ban).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(ban.join("adresses-62.csv.gz")).unwrap(), flate2::Compression::fast());
+    writeln!(gz, "id;numero;rep;nom_voie;code_postal;code_insee;nom_commune;lon;lat").unwrap();
+    writeln!(gz, "a;4;;Place d'Armes;62100;62193;Calais;1.851234;50.961234").unwrap();
+    writeln!(gz, "b;7;;Rue de la Mer;62730;62548;Marck;1.951111;50.951111").unwrap();
+    gz.finish().unwrap();
+    let csv = dir.path().join("lieux.csv");
+    std::fs::write(
+        &csv,
+        "titre;services;adresse;code_postal;commune\n\
+         Maison France services;2.b.2.3;4 place d'Armes;62100;Calais\n\
+         Fablab;2.b.2.3;7 r. de la Mer;62730;Marck\n\
+         Médiathèque;2.b.2.3;1 rue Inconnue;62730;Marck\n",
+    )
+    .unwrap();
+    let out = run(&db, &["import", csv.to_str().unwrap(), "--addresses", ban.to_str().unwrap(), "--report", "json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["geocoding"], serde_json::json!({"address": 2, "postal_code_name": 1}));
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!((warnings[0]["row"].as_u64(), warnings[0]["code"].as_str()), (Some(4), Some("address_not_found")));
+    assert_eq!(warnings[0]["column"], "adresse");
+    // Without the base, the same file lands at the town halls.
+    let plain = run(&db, &["import", csv.to_str().unwrap(), "--dry-run", "--report", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&plain.stdout).unwrap();
+    assert_eq!(report["geocoding"], serde_json::json!({"postal_code_name": 3}));
+    let missing = run(&db, &["import", csv.to_str().unwrap(), "--addresses", "/nonexistent/ban"]);
+    assert!(!missing.status.success() && text(&missing.stderr).contains("/nonexistent/ban"), "{}", text(&missing.stderr));
+}

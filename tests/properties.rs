@@ -30,6 +30,7 @@ fn options(format: Format) -> ImportOptions {
         default_year: 2026,
         scope: Default::default(),
         progress: None,
+        addresses: None,
     }
 }
 

@@ -22,6 +22,7 @@ use anyhow::{Context, Result};
 
 use crate::archive::mbtiles::Archive;
 use crate::gazetteer::Gazetteer;
+use crate::geocode::addresses::AddressBase;
 use crate::index::SpatialIndex;
 use crate::model::{Authority, Initiative, SheetId};
 use crate::referential::Referential;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub tiles: Arc<Tiles>,
     /// The fonts of the map's labels.
     pub fonts: Arc<Fonts>,
+    /// The national address base (`--addresses`), for imports and contributors' places.
+    pub addresses: Option<Arc<AddressBase>>,
     /// What answers listings in id order and nearby queries: the index, or PostGIS
     /// (`--reads postgis`).
     pub reads: Arc<dyn Reads>,

@@ -14,6 +14,7 @@ use super::work::Work;
 use super::{AppState, build_index, replica};
 use crate::archive::mbtiles::Archive;
 use crate::gazetteer::Gazetteer;
+use crate::geocode::addresses::AddressBase;
 use crate::referential::Referential;
 use crate::sample;
 use crate::store::feed::{ChangeLog, PostgresFeed, SqliteFeed};
@@ -46,6 +47,8 @@ pub struct StartOptions {
     pub tiles_archive: Option<PathBuf>,
     /// Answer listings and nearby queries with PostGIS instead of the index.
     pub reads_from_postgis: bool,
+    /// Folder of the national address base's files.
+    pub addresses: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -116,6 +119,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         referential,
         tiles,
         fonts: Arc::new(fonts),
+        addresses: addresses(options)?,
         reads,
         web_dir: Arc::new(options.web_dir.clone()),
         archive,
@@ -129,6 +133,15 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         _ => {}
     }
     Ok(state)
+}
+
+/// The address base of `--addresses`, its files read in the background.
+fn addresses(options: &StartOptions) -> Result<Option<Arc<AddressBase>>> {
+    let Some(dir) = &options.addresses else { return Ok(None) };
+    let base = Arc::new(AddressBase::open(dir)?);
+    let preloaded = base.clone();
+    tokio::task::spawn_blocking(move || preloaded.preload());
+    Ok(Some(base))
 }
 
 /// The change log a server follows.

@@ -227,6 +227,7 @@ impl Rules<'_> {
             postal_code: postal_code.as_deref(),
             commune: commune.as_deref(),
             departement: departement.as_deref(),
+            address: address.as_deref(),
         };
         let found = self.geocoder.geocode(&input).map_err(|e| {
             // Blame the most precise thing the place gave.

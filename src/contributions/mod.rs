@@ -20,6 +20,7 @@ use crate::auth::Caller;
 use crate::auth::token::{IssueError, known_authority};
 use crate::gazetteer::Gazetteer;
 use crate::geocode::Geocoder;
+use crate::geocode::addresses::AddressBase;
 use crate::model::contribution::{HistoryEntry, NewHistoryEntry, Revision, RevisionState, SheetContent};
 use crate::model::reason::Reason;
 use crate::model::{NewInitiative, Role, SheetId, Status};
@@ -68,12 +69,14 @@ pub struct Workflow<'a> {
     pub store: &'a dyn Store,
     pub gazetteer: &'a Gazetteer,
     pub referential: &'a Referential,
+    /// The national address base, when the server has one.
+    pub addresses: Option<&'a AddressBase>,
 }
 
 impl Workflow<'_> {
     fn rules(&self) -> Rules<'_> {
         let default_year = crate::model::rules::this_year();
-        Rules { geocoder: Geocoder::new(self.gazetteer), referential: self.referential, default_year }
+        Rules { geocoder: Geocoder::new(self.gazetteer).with_addresses(self.addresses), referential: self.referential, default_year }
     }
 
     /// A sheet the caller may act on, or why not. Sheets that are not public are not found

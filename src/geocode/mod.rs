@@ -18,6 +18,7 @@ use crate::gazetteer::{Commune, CommuneKind, Gazetteer};
 use crate::index::geodesic_distance;
 use crate::model::reason::Reason;
 use crate::model::{GeocodeMethod, Precision};
+use addresses::AddressBase;
 
 /// Given coordinates farther than this from the named commune's boundary are reported.
 pub const FAR_FROM_COMMUNE_M: f64 = 10_000.0;
@@ -33,6 +34,9 @@ pub struct PlaceInput<'a> {
     pub postal_code: Option<&'a str>,
     pub commune: Option<&'a str>,
     pub departement: Option<&'a str>,
+    /// Number and street (`12 bis rue de la Paix`), looked for in the address base, when
+    /// the geocoder has one, within the commune the other fields name.
+    pub address: Option<&'a str>,
 }
 
 /// Something the geocoder fixed or noticed, for the import report.
@@ -47,6 +51,8 @@ pub enum Note {
     FormerCommune { former: String, now: String },
     /// The name written is a part of the commune's name ("Courcouronnes" of Évry-Courcouronnes).
     NamePart { written: String, commune: String },
+    /// The address base has no such street in the commune: the place stays at its town hall.
+    AddressNotFound { address: String, commune: String },
     /// The name as written is not the commune's, but close to it (one longer than the other,
     /// a letter off).
     NameNear { written: String, commune: String },
@@ -64,6 +70,7 @@ impl Note {
             }
             Note::FormerCommune { former, now } => Reason::FormerCommune { former: former.clone(), now: now.clone() },
             Note::NamePart { written, commune } => Reason::NamePart { written: written.clone(), commune: commune.clone() },
+            Note::AddressNotFound { address, commune } => Reason::AddressNotFound { address: address.clone(), commune: commune.clone() },
             Note::NameNear { written, commune } => Reason::NameNear { written: written.clone(), commune: commune.clone() },
             Note::UnexpectedPostalCode { postal_code, commune } => {
                 Reason::UnexpectedPostalCode { postal_code: postal_code.clone(), commune: commune.clone() }
@@ -102,6 +109,7 @@ fn error(reason: Reason, candidates: Vec<String>) -> GeocodeError {
 pub struct Geocoder<'g> {
     g: &'g Gazetteer,
     names: &'g SearchIndex,
+    addresses: Option<&'g AddressBase>,
 }
 
 /// A code that a spreadsheet stripped of its leading zero (`1001` for `01001`).
@@ -121,7 +129,12 @@ fn without_cedex(name: &str) -> &str {
 
 impl<'g> Geocoder<'g> {
     pub fn new(g: &'g Gazetteer) -> Self {
-        Geocoder { g, names: g.names() }
+        Geocoder { g, names: g.names(), addresses: None }
+    }
+
+    /// Places with an address then lie at their number or street when the base has it.
+    pub fn with_addresses(self, addresses: Option<&'g AddressBase>) -> Self {
+        Geocoder { addresses, ..self }
     }
 
     fn row(&self, i: u32) -> &'g Commune {
@@ -155,7 +168,29 @@ impl<'g> Geocoder<'g> {
             (Some(_), None) | (None, Some(_)) => return Err(error(Reason::OneCoordinate, vec![])),
             (None, None) => {}
         }
-        self.named(input)
+        let found = self.named(input)?;
+        match (self.addresses, input.address.map(str::trim).filter(|a| !a.is_empty())) {
+            (Some(base), Some(address)) => Ok(self.at_address(base, found, address)),
+            _ => Ok(found),
+        }
+    }
+
+    /// A place of a commune moved to its address when the base has it there, else left at
+    /// the commune with a note.
+    fn at_address(&self, base: &AddressBase, mut found: Geocoded, address: &str) -> Geocoded {
+        let Some(commune) = self.g.commune(&found.commune) else { return found };
+        // The BAN files Paris, Lyon and Marseille under their arrondissements, as the
+        // gazetteer does: a place of the city itself is looked for in none of them.
+        match base.locate(&commune.departement, &commune.code, address) {
+            Some(at) => {
+                found.lon = at.lon;
+                found.lat = at.lat;
+                found.method = GeocodeMethod::Address;
+                found.precision = if at.at_number { Precision::Address } else { Precision::Street };
+            }
+            None => found.notes.push(Note::AddressNotFound { address: address.to_owned(), commune: self.label(commune) }),
+        }
+        found
     }
 
     /// The commune the input names, without coordinates.
@@ -325,6 +360,7 @@ fn departement_code(d: &str) -> String {
     if d.len() == 1 && d.bytes().all(|b| b.is_ascii_digit()) { format!("0{d}") } else { d }
 }
 
+pub mod addresses;
 mod fallbacks;
 #[cfg(test)]
 mod tests;

@@ -253,3 +253,37 @@ fn a_long_name_one_letter_off_is_taken_and_flagged() {
     assert_eq!(code(name("Charleville Mezieres")), "08105");
     assert_eq!(code(name("Ste-Foy-lès-Lyon")), "69202");
 }
+
+/// With the address base, a place with an address lies at its number or street in the
+/// commune the other fields name; an address the base lacks leaves it at the town hall,
+/// flagged; coordinates given stay as given.
+#[test]
+fn addresses_place_at_the_number_within_the_named_commune() {
+    let dir = tempfile::tempdir().unwrap();
+    super::addresses::write_test_extract(dir.path());
+    let base = super::addresses::AddressBase::open(dir.path()).unwrap();
+    let g = Geocoder::new(gazetteer()).with_addresses(Some(&base));
+    let at_number = g
+        .geocode(&PlaceInput {
+            postal_code: Some("62100"),
+            commune: Some("Calais"),
+            address: Some("12 rue Royale"),
+            ..PlaceInput::default()
+        })
+        .unwrap();
+    assert_eq!((at_number.commune.as_str(), at_number.method, at_number.precision), ("62193", GeocodeMethod::Address, Precision::Address));
+    assert_eq!(((at_number.lon * 1e4).round(), (at_number.lat * 1e4).round()), (18512.0, 509590.0));
+    let street = g.geocode(&PlaceInput { insee: Some("62193"), address: Some("99 rue Royale"), ..PlaceInput::default() }).unwrap();
+    assert_eq!((street.method, street.precision, street.confidence), (GeocodeMethod::Address, Precision::Street, 1.0));
+    let unknown = g.geocode(&PlaceInput { insee: Some("62193"), address: Some("3 rue de Paris"), ..PlaceInput::default() }).unwrap();
+    assert_eq!((unknown.method, unknown.precision), (GeocodeMethod::InseeCode, Precision::Commune));
+    assert!(matches!(&unknown.notes[..], [Note::AddressNotFound { address, .. }] if address == "3 rue de Paris"), "{unknown:?}");
+    let given =
+        g.geocode(&PlaceInput { lon: Some(1.86), lat: Some(50.95), address: Some("12 rue Royale"), ..PlaceInput::default() }).unwrap();
+    assert_eq!((given.lon, given.method), (1.86, GeocodeMethod::Coordinates));
+    // Without the base, the address changes nothing.
+    let plain = Geocoder::new(gazetteer())
+        .geocode(&PlaceInput { insee: Some("62193"), address: Some("12 rue Royale"), ..PlaceInput::default() })
+        .unwrap();
+    assert_eq!((plain.precision, plain.notes.len()), (Precision::Commune, 0));
+}

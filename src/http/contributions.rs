@@ -71,7 +71,12 @@ async fn sheets_of(
 }
 
 pub fn workflow(state: &AppState) -> Workflow<'_> {
-    Workflow { store: state.store.as_ref(), gazetteer: &state.gazetteer, referential: &state.referential }
+    Workflow {
+        store: state.store.as_ref(),
+        gazetteer: &state.gazetteer,
+        referential: &state.referential,
+        addresses: state.addresses.as_deref(),
+    }
 }
 
 /// `?draft=true` saves a working copy without proposing or publishing it.

@@ -129,6 +129,7 @@ async fn options(state: &AppState, caller: &Caller, headers: &HeaderMap, query: 
         default_year: crate::model::rules::this_year(),
         scope,
         progress: None,
+        addresses: state.addresses.clone(),
     })
 }
 

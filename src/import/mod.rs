@@ -31,6 +31,7 @@ pub use write::write_prepared;
 
 use crate::gazetteer::Gazetteer;
 use crate::geocode::Geocoder;
+use crate::geocode::addresses::AddressBase;
 use crate::model::reason::Reason;
 use crate::model::{Authority, Initiative};
 use crate::referential::Referential;
@@ -85,6 +86,8 @@ pub struct ImportOptions {
     pub scope: Scope,
     /// Where reading and checking the rows stands, for whoever waits on a long file.
     pub progress: Option<Arc<Progress>>,
+    /// The national address base (`--addresses`): places with an address lie at it.
+    pub addresses: Option<Arc<AddressBase>>,
 }
 
 /// Whose sheets an import may write, and how.
@@ -198,7 +201,8 @@ pub fn prepare(gazetteer: &Gazetteer, referential: &Referential, bytes: &[u8], o
     if let Some(p) = &options.progress {
         p.total.store(records.len() as u64, Ordering::Relaxed);
     }
-    let ctx = Context::new(Geocoder::new(gazetteer), referential, format == Format::Mednum, options.default_year, &columns);
+    let geocoder = Geocoder::new(gazetteer).with_addresses(options.addresses.as_deref());
+    let ctx = Context::new(geocoder, referential, format == Format::Mednum, options.default_year, &columns);
     let mut sheets: Vec<Pending> = vec![];
     let mut by_id: HashMap<String, usize> = HashMap::new();
     let mut rejected: HashSet<usize> = HashSet::new();

@@ -312,6 +312,7 @@ fn places(ctx: &Context, cells: &mut Cells, title: &str, warnings: &mut Vec<Prob
             postal_code: postal_code.as_deref(),
             commune: cells.get(Field::Commune),
             departement: cells.get(Field::Departement),
+            address: cells.get(Field::Address),
         };
         match ctx.geocoder.geocode(&input) {
             Ok(found) => {
@@ -344,7 +345,11 @@ fn place(found: Geocoded, label: &Option<String>, address: &Option<String>, post
 }
 
 fn note(cells: &Cells, note: &Note) -> Problem {
-    let field = if matches!(note, Note::SwappedCoordinates) { Field::Latitude } else { Field::Commune };
+    let field = match note {
+        Note::SwappedCoordinates => Field::Latitude,
+        Note::AddressNotFound { .. } => Field::Address,
+        _ => Field::Commune,
+    };
     Problem::new(cells.record.row, cells.record.line, Some(cells.column(field)), note.reason())
 }
 

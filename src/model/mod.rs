@@ -134,6 +134,8 @@ impl Authority {
 #[serde(rename_all = "snake_case")]
 pub enum Precision {
     Address,
+    /// On the street named, not at its number (which the address base lacks).
+    Street,
     Commune,
     Departement,
 }

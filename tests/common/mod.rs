@@ -85,6 +85,7 @@ impl TestApp {
             tile_cache_bytes: atlaas::tiles::CACHE_BYTES,
             tiles_archive: archive,
             reads_from_postgis,
+            addresses: None,
         };
         let state = start::start_with_gazetteer(&options, gazetteer()).await.expect("the service starts");
         // Tests write fast: no write limit unless a test asks for one (`with_limits`).

@@ -48,6 +48,7 @@ const REASONS = {
   former_commune: ({ former, now }) => `${former} est une ancienne commune : le lieu est rattaché à ${now}.`,
   name_part: ({ written, commune }) => `« ${written} » est lu comme ${commune}, dont le nom le contient.`,
   name_near: ({ written, commune }) => `« ${written} » est lu comme ${commune}, au nom proche.`,
+  address_not_found: ({ address, commune }) => `Adresse « ${address} » introuvable à ${commune} dans la Base Adresse Nationale : le lieu est placé à la mairie.`,
   unexpected_postal_code: ({ postal_code, commune }) => `Code postal ${postal_code} inattendu pour ${commune} : le nom l'a emporté.`,
   field_count: ({ fields, columns, separator }) => `La ligne compte ${fields} champs pour ${columns} colonnes : un texte contenant ${separator === 'semicolon' ? 'un point-virgule' : 'une virgule'} n’est-il pas entre guillemets ?`,
   fields_missing: ({ fields, columns }) => `La ligne compte ${fields} champs pour ${columns} colonnes : est-elle coupée ?`,
