@@ -214,10 +214,9 @@ impl<'g> Geocoder<'g> {
     fn postal(&self, postal: &str, name: Option<&str>) -> Result<Geocoded, GeocodeError> {
         let rows = self.names.rows_with_postal_code(postal);
         if rows.is_empty() {
-            let candidates = name.map(|n| self.suggest(n)).unwrap_or_default();
             return match name {
                 Some(n) => self.unknown_postal_code(postal, n),
-                None => Err(error(Reason::UnknownPostalCode { postal_code: postal.to_owned() }, candidates)),
+                None => Err(error(Reason::UnknownPostalCode { postal_code: postal.to_owned() }, vec![])),
             };
         }
         let Some(name) = name else {

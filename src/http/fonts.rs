@@ -20,9 +20,11 @@ use crate::tiles::glyphs::{GlyphError, Stack, parse_range};
 
 /// Glyphs do not change while a server runs: caches may keep them a day.
 const CACHE_CONTROL: &str = "public, max-age=86400";
-/// Ranges kept compressed: every range of a few font stacks. Past it (stacks made of many
-/// fonts in many orders), ranges are drawn each time from the fonts' own cached ranges.
-const KEPT: usize = 2048;
+/// Ranges kept compressed: every range of a few font stacks (a Latin range and its two
+/// compressed forms weigh about 140 KB; most ranges of a font are empty). Past it (stacks
+/// made of many fonts in many orders), ranges are compressed each time from the fonts' own
+/// kept ranges.
+const KEPT: usize = 512;
 
 /// Compressed answers by stack and range start.
 #[derive(Default)]

@@ -10,7 +10,7 @@ import { $, api, fieldError, say } from './account.js';
 import { reasonText } from './reasons.js';
 
 const TEXT_FIELDS = ['title', 'summary', 'body', 'year', 'website'];
-const PRECISION = { address: 'à l’adresse', commune: 'à la mairie de la commune', departement: 'au chef-lieu du département' };
+const PRECISION = { address: 'à l’adresse', street: 'dans la rue (numéro inconnu)', commune: 'à la mairie de la commune', departement: 'au chef-lieu du département' };
 const METHOD = {
   coordinates: 'coordonnées données', address: 'adresse', insee_code: 'code INSEE', postal_code_name: 'code postal et nom',
   name_departement: 'nom et département', name: 'nom de la commune',

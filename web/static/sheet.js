@@ -3,7 +3,7 @@
 
 import { arobases, el, formatNumber } from './common.js';
 
-const PRECISION = { address: 'adresse', commune: 'commune', departement: 'département' };
+const PRECISION = { address: 'adresse', street: 'rue', commune: 'commune', departement: 'département' };
 
 function field(label, ...value) {
   return [el('dt', {}, label), el('dd', {}, ...value)];
