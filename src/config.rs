@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
+use crate::basemap::BasemapSource;
 use crate::import::{Encoding, Format};
 use crate::model::Role;
 
@@ -27,6 +28,8 @@ pub enum LogFormat {
     Json,
 }
 
+// One command is parsed once per process: the serve arguments' size costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server.
@@ -262,6 +265,11 @@ pub struct ServeArgs {
     /// that imports and contributors send with an address.
     #[arg(long, env = "ATLAAS_ADDRESSES")]
     pub addresses: Option<PathBuf>,
+    /// A basemap drawn under our layers (streets when zoomed in on a town): a MapLibre
+    /// style's URL (https://…, read at start-up), a style file, or a PMTiles file (.pmtiles)
+    /// that this server then serves. Without it the map draws only our own layers.
+    #[arg(long, env = "ATLAAS_BASEMAP", value_parser = BasemapSource::parse)]
+    pub basemap: Option<BasemapSource>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

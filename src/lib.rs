@@ -6,7 +6,7 @@
 //! sheets), [`store`] (the system of record, SQLite or PostGIS), [`index`] (the in-memory
 //! R-trees and text index that answer reads), [`compare`] (related sheets, peers, mosaic),
 //! [`tiles`] (vector tiles from the index), [`archive`] (tile pyramids in a file) and [`auth`]
-//! (who may write: API tokens); [`app`]
+//! (who may write: API tokens), [`basemap`] (an optional basemap under our layers); [`app`]
 //! holds what a running service shares and keeps the index in step with the store, and
 //! [`http`] is the axum server over it.
 #![forbid(unsafe_code)]
@@ -14,6 +14,7 @@
 pub mod app;
 pub mod archive;
 pub mod auth;
+pub mod basemap;
 pub mod compare;
 pub mod config;
 pub mod contributions;

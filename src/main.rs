@@ -88,6 +88,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         tiles_archive: args.tiles_archive.clone(),
         reads_from_postgis: args.reads == atlaas::config::Reads::Postgis,
         addresses: args.addresses.clone(),
+        basemap: args.basemap.clone(),
     };
     let state = start(&options).await?;
     let writes = http::guard::WritePolicy {

@@ -21,6 +21,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::archive::mbtiles::Archive;
+use crate::basemap::BasemapSlot;
 use crate::gazetteer::Gazetteer;
 use crate::geocode::addresses::AddressBase;
 use crate::index::SpatialIndex;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub tiles: Arc<Tiles>,
     /// The fonts of the map's labels.
     pub fonts: Arc<Fonts>,
+    /// The basemap drawn under our layers (`--basemap`), once read.
+    pub basemap: Arc<BasemapSlot>,
     /// The national address base (`--addresses`), for imports and contributors' places.
     pub addresses: Option<Arc<AddressBase>>,
     /// What answers listings in id order and nearby queries: the index, or PostGIS

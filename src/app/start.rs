@@ -13,6 +13,7 @@ use super::reads::{IndexReads, PostgisReads, Reads};
 use super::work::Work;
 use super::{AppState, build_index, replica};
 use crate::archive::mbtiles::Archive;
+use crate::basemap::{self, BasemapSlot, BasemapSource};
 use crate::gazetteer::Gazetteer;
 use crate::geocode::addresses::AddressBase;
 use crate::referential::Referential;
@@ -49,6 +50,8 @@ pub struct StartOptions {
     pub reads_from_postgis: bool,
     /// Folder of the national address base's files.
     pub addresses: Option<PathBuf>,
+    /// A basemap under our layers.
+    pub basemap: Option<BasemapSource>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -69,6 +72,11 @@ pub async fn start(options: &StartOptions) -> Result<AppState> {
 pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazetteer>) -> Result<AppState> {
     let t0 = Instant::now();
     let referential = Arc::new(Referential::load(&options.referential)?);
+    // Before the index: a wrong basemap path must not wait for it to be built.
+    let basemap = match &options.basemap {
+        Some(source) => basemap::start(source).await?,
+        None => Arc::new(BasemapSlot::default()),
+    };
     let store = store::open(&options.database_url).await.with_context(|| format!("opening the store {}", options.database_url))?;
     store.save_referential(&referential).await.context("saving the referential")?;
     if let Some(s) = options.sample {
@@ -120,6 +128,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         tiles,
         fonts: Arc::new(fonts),
         addresses: addresses(options)?,
+        basemap,
         reads,
         web_dir: Arc::new(options.web_dir.clone()),
         archive,

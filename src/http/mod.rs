@@ -2,6 +2,7 @@
 
 mod assets;
 mod auth;
+mod basemap;
 mod communes;
 mod compare;
 mod contributions;
@@ -79,6 +80,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(compare::router())
         .merge(referential::router())
         .merge(tiles::router())
+        .merge(basemap::router())
         .merge(fonts::router())
         .merge(pages::router())
         .fallback(|| async { Error::not_found("no such endpoint; see the README for the API") })

@@ -21,7 +21,7 @@ use crate::index::filter::query::{Params, take_filter};
 /// The CSP of our pages: our own scripts and data only; MapLibre needs blob: workers and
 /// inline style attributes.
 const CSP_BASE: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
-                        worker-src 'self' blob:; child-src blob:; connect-src 'self'; base-uri 'none'; form-action 'self'";
+                        worker-src 'self' blob:; child-src blob:; base-uri 'none'; form-action 'self'";
 
 /// Default and largest radius of the embed page, in metres.
 const EMBED_RADIUS_M: f64 = 15_000.0;
@@ -82,8 +82,9 @@ async fn maplibre_file(
     file_response(&assets, &maplibre_dir(&state.web_dir), &file, "public, max-age=86400", &headers).await
 }
 
-/// An HTML page; `embeddable` pages may be framed by any site, the others by none.
-fn html(status: StatusCode, body: String, embeddable: bool) -> Response {
+/// An HTML page; `embeddable` pages may be framed by any site, the others by none. Their
+/// scripts fetch from us, and from the hosts of the basemap's style (`connect`), no others.
+fn html(status: StatusCode, body: String, embeddable: bool, connect: &[String]) -> Response {
     let mut res = (status, body).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -91,7 +92,9 @@ fn html(status: StatusCode, body: String, embeddable: bool) -> Response {
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     let frame = if embeddable { "frame-ancestors *" } else { "frame-ancestors 'none'" };
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&format!("{CSP_BASE}; {frame}")).expect("ASCII"));
+    let connect: String = connect.iter().map(|origin| format!(" {origin}")).collect();
+    let csp = format!("{CSP_BASE}; connect-src 'self'{connect}; {frame}");
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&csp).expect("origins are ASCII"));
     if !embeddable {
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
@@ -109,7 +112,12 @@ fn error_page(status: StatusCode, message: &str, embeddable: bool) -> Response {
          <link rel=\"stylesheet\" href=\"/static/atlaas.css\"></head><body class=\"error-page\"><main><h1>Atlaas</h1><p>{}</p></main></body></html>",
         escape_html(message)
     );
-    html(status, body, embeddable)
+    html(status, body, embeddable, &[])
+}
+
+/// The origins the basemap's style fetches from.
+fn basemap_origins(state: &AppState) -> Vec<String> {
+    state.basemap.get().map(|b| b.origins().to_vec()).unwrap_or_default()
 }
 
 /// Reads a page template of the web folder.
@@ -132,7 +140,7 @@ async fn map_page(State(state): State<AppState>) -> Result<Response> {
     if let Some(res) = maplibre_missing(&state) {
         return Ok(res);
     }
-    Ok(html(StatusCode::OK, template(&state, "index.html").await?, false))
+    Ok(html(StatusCode::OK, template(&state, "index.html").await?, false, &basemap_origins(&state)))
 }
 
 /// The contributor's space: signing in, an authority's sheets, the sheet editor (whose map
@@ -141,7 +149,7 @@ async fn contributor_page(State(state): State<AppState>) -> Result<Response> {
     if let Some(res) = maplibre_missing(&state) {
         return Ok(res);
     }
-    Ok(html(StatusCode::OK, template(&state, "contribuer.html").await?, false))
+    Ok(html(StatusCode::OK, template(&state, "contribuer.html").await?, false, &basemap_origins(&state)))
 }
 
 /// The moderators' page: the queue of proposals (whose places maps need MapLibre).
@@ -149,7 +157,7 @@ async fn moderation_page(State(state): State<AppState>) -> Result<Response> {
     if let Some(res) = maplibre_missing(&state) {
         return Ok(res);
     }
-    Ok(html(StatusCode::OK, template(&state, "moderation.html").await?, false))
+    Ok(html(StatusCode::OK, template(&state, "moderation.html").await?, false, &basemap_origins(&state)))
 }
 
 /// The checked parameters of an embed URL.
@@ -196,7 +204,7 @@ async fn embed_page(State(state): State<AppState>, RawQuery(query): RawQuery, Ba
         .replace("{{oembed_url}}", &escape_html(&oembed_url))
         .replace("{{commune}}", &escape_html(&embed.commune))
         .replace("{{default_radius_m}}", &format!("{EMBED_RADIUS_M}"));
-    Ok(html(StatusCode::OK, page, true))
+    Ok(html(StatusCode::OK, page, true, &basemap_origins(&state)))
 }
 
 fn encode_component(s: &str) -> String {

@@ -1,12 +1,16 @@
 //! The map's MapLibre style (version 8): our tiles only, land drawn from the régions, lines
 //! for régions, départements and communes, clusters sized by count, places coloured by theme.
 //!
+//! With a basemap (`--basemap`), its layers come between our ground and our lines, and its
+//! sources and sprite join ours.
+//!
 //! Labels are drawn with the server's own font (`glyphs` points to `/fonts/...`), as every
 //! MapLibre renderer requires of a style with text; a server without fonts gets a style
 //! without its three label layers rather than one the renderers refuse.
 
 use serde_json::{Value, json};
 
+use crate::basemap::Basemap;
 use crate::referential::Referential;
 
 /// Colours of the themes, in the referential's order (Okabe–Ito: told apart with the common
@@ -34,8 +38,18 @@ pub struct Labels<'a> {
     pub font: &'a str,
 }
 
-pub fn document(referential: &Referential, tilejson_url: &str, labels: Option<Labels>) -> Value {
+/// A basemap to draw under our layers, and the URL we are reached at (for its tiles if we
+/// serve them).
+pub struct Under<'a> {
+    pub basemap: &'a Basemap,
+    pub base_url: &'a str,
+}
+
+pub fn document(referential: &Referential, tilejson_url: &str, labels: Option<Labels>, under: Option<Under>) -> Value {
     let mut style = layers(referential, tilejson_url);
+    if let Some(under) = under {
+        add_basemap(&mut style, &under);
+    }
     match labels {
         Some(labels) => {
             style["glyphs"] = json!(labels.glyphs_url);
@@ -48,6 +62,18 @@ pub fn document(referential: &Referential, tilejson_url: &str, labels: Option<La
         None => style["layers"].as_array_mut().expect("the style has layers").retain(|l| l["type"] != "symbol"),
     }
     style
+}
+
+/// Adds the basemap's sources, its sprite, and its layers just above our land.
+fn add_basemap(style: &mut Value, under: &Under) {
+    let sources = style["sources"].as_object_mut().expect("the style has sources");
+    sources.extend(under.basemap.sources(under.base_url));
+    if let Some(sprite) = under.basemap.sprite() {
+        style["sprite"] = sprite.clone();
+    }
+    let layers = style["layers"].as_array_mut().expect("the style has layers");
+    let above_land = layers.iter().position(|l| l["id"] == "land").map_or(0, |i| i + 1);
+    layers.splice(above_land..above_land, under.basemap.layers().iter().cloned());
 }
 
 fn layers(referential: &Referential, tilejson_url: &str) -> Value {

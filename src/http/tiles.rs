@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::encoding::{self, Coding};
 use super::error::{Error, Result};
 use super::extract::BaseUrl;
-use super::style::Labels;
+use super::style::{Labels, Under};
 use crate::app::AppState;
 use crate::archive::mbtiles::Archive;
 use crate::index::filter::query::{Params, take_filter};
@@ -161,7 +161,9 @@ pub fn tilejson_document(state: &AppState, tiles_url: &str) -> Value {
 async fn style(State(state): State<AppState>, RawQuery(query): RawQuery, BaseUrl(base): BaseUrl) -> Result<Json<Value>> {
     let suffix = filters_suffix(&state, query.as_deref())?;
     let labels = state.fonts.label_font().map(|font| Labels { glyphs_url: format!("{base}/fonts/{{fontstack}}/{{range}}.pbf"), font });
-    Ok(Json(super::style::document(&state.referential, &format!("{base}/tiles.json{suffix}"), labels)))
+    let basemap = state.basemap.get();
+    let under = basemap.as_deref().map(|basemap| Under { basemap, base_url: &base });
+    Ok(Json(super::style::document(&state.referential, &format!("{base}/tiles.json{suffix}"), labels, under)))
 }
 
 #[cfg(test)]

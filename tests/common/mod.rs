@@ -86,6 +86,7 @@ impl TestApp {
             tiles_archive: archive,
             reads_from_postgis,
             addresses: None,
+            basemap: None,
         };
         let state = start::start_with_gazetteer(&options, gazetteer()).await.expect("the service starts");
         // Tests write fast: no write limit unless a test asks for one (`with_limits`).

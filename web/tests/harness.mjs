@@ -11,13 +11,13 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const BIN = process.env.ATLAAS_BIN || join(ROOT, 'target', 'debug', 'atlaas');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
-/** Starts `atlaas serve` and resolves with its base URL once it listens. */
-export async function startServer({ sampleCount = 800 } = {}) {
+/** Starts `atlaas serve` (with `extraArgs` after ours) and resolves with its base URL once it listens. */
+export async function startServer({ sampleCount = 800, extraArgs = [] } = {}) {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build it first (cargo build)`);
   const dir = mkdtempSync(join(tmpdir(), 'atlaas-web-'));
   const databaseUrl = `sqlite://${join(dir, 'atlaas.db')}`;
   const child = spawn(BIN, ['serve', '--bind', '127.0.0.1:0', '--database-url', databaseUrl,
-    '--sample-count', String(sampleCount), '--sample-seed', '7'], { env: { ...process.env, NO_COLOR: '1', RUST_LOG: 'info' } });
+    '--sample-count', String(sampleCount), '--sample-seed', '7', ...extraArgs], { env: { ...process.env, NO_COLOR: '1', RUST_LOG: 'info' } });
   let log = '';
   const base = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`the server did not start in 60 s:\n${log}`)), 60_000);
