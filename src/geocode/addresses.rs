@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::{Context, Result, bail};
 
@@ -134,7 +134,9 @@ type Departement = HashMap<Box<str>, HashMap<Box<str>, Street>>;
 #[derive(Debug)]
 pub struct AddressBase {
     dir: PathBuf,
-    read: Mutex<HashMap<String, Arc<Departement>>>,
+    /// One cell per département asked for: the lock is held only to find the cell, so that a
+    /// lookup in a département already read never waits for another one being read.
+    read: Mutex<HashMap<String, Arc<OnceLock<Arc<Departement>>>>>,
 }
 
 impl AddressBase {
@@ -173,21 +175,20 @@ impl AddressBase {
     }
 
     fn departement(&self, code: &str) -> Option<Arc<Departement>> {
-        let mut read = self.read.lock().expect("never poisoned");
-        if let Some(d) = read.get(code) {
-            return Some(d.clone());
-        }
-        let path = self.dir.join(format!("adresses-{code}.csv.gz"));
-        let loaded = match read_departement(&path) {
-            Ok(d) => Arc::new(d),
-            Err(e) => {
-                // Said once: the département is then known to have no addresses.
-                tracing::warn!(path = %path.display(), error = format!("{e:#}"), "no addresses for this département");
-                Arc::new(Departement::new())
+        let cell = self.read.lock().expect("never poisoned").entry(code.to_owned()).or_default().clone();
+        // Lookups in this département wait for its file; the others go on.
+        let streets = cell.get_or_init(|| {
+            let path = self.dir.join(format!("adresses-{code}.csv.gz"));
+            match read_departement(&path) {
+                Ok(d) => Arc::new(d),
+                Err(e) => {
+                    // Said once: the département is then known to have no addresses.
+                    tracing::warn!(path = %path.display(), error = format!("{e:#}"), "no addresses for this département");
+                    Arc::new(Departement::new())
+                }
             }
-        };
-        read.insert(code.to_owned(), loaded.clone());
-        Some(loaded)
+        });
+        Some(streets.clone())
     }
 }
 

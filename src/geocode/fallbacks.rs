@@ -51,12 +51,13 @@ impl<'g> Geocoder<'g> {
             let note = Note::NameNear { written: name.to_owned(), commune: self.label(self.row(*one)) };
             return settled(*one, 0.7, Some(note));
         }
-        if let [one] = self.names_with_part(key, rows).as_slice() {
+        // A walk over every commune: done once for the two rules that need it.
+        let formers = self.formers_of(rows);
+        if let [one] = self.names_with_part(key, rows, &formers).as_slice() {
             let note = Note::NamePart { written: name.to_owned(), commune: self.label(self.row(*one)) };
             return settled(*one, 0.7, Some(note));
         }
-        let formers = self.formers_of(rows);
-        if let [one] = self.one_typo_from(key, rows.iter().copied().chain(formers)).as_slice() {
+        if let [one] = self.one_typo_from(key, rows.iter().chain(&formers).copied()).as_slice() {
             let note = Note::NameNear { written: name.to_owned(), commune: self.label(self.row(*one)) };
             return settled(*one, 0.7, Some(note));
         }
@@ -92,15 +93,15 @@ impl<'g> Geocoder<'g> {
             && c.parent.as_deref().and_then(|p| self.g.index_of(p)).is_some_and(|p| rows.contains(&p))
     }
 
-    /// Communes of `rows` and their former communes whose name has `key` as a whole part
-    /// (words in a row: "courcouronnes" in "evry courcouronnes"), current ones first.
-    fn names_with_part(&self, key: &str, rows: &[u32]) -> Vec<u32> {
+    /// Communes of `rows` and their former communes (`formers`) whose name has `key` as a
+    /// whole part (words in a row: "courcouronnes" in "evry courcouronnes"), current ones first.
+    fn names_with_part(&self, key: &str, rows: &[u32], formers: &[u32]) -> Vec<u32> {
         let words: Vec<&str> = key.split(' ').collect();
         let has_part = |i: u32| {
             let name: Vec<&str> = self.names.folded_name(i).split(' ').collect();
             name.len() > words.len() && name.windows(words.len()).any(|w| w == words.as_slice())
         };
-        let found: Vec<u32> = rows.iter().copied().chain(self.formers_of(rows)).filter(|&i| has_part(i)).collect();
+        let found: Vec<u32> = rows.iter().chain(formers).copied().filter(|&i| has_part(i)).collect();
         self.one_answer_per_commune(found)
     }
 
