@@ -4,23 +4,26 @@
 //! another site can make a browser send the cookie, never read the token). `GET /api/me`
 //! tells a caller what its credentials stand for.
 
+use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
-use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
+use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::auth::{AuthError, Caller, Credential, account, secret, token};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The cookie holding a session's secret.
 pub const SESSION_COOKIE: &str = "atlaas_session";
 /// The header carrying a session's CSRF token with each write.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/me", get(me))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(me))
 }
 
 /// The session cookie's value, if the request carries one.
@@ -99,6 +102,12 @@ pub(super) async fn open_session(state: &AppState, headers: &HeaderMap) -> Resul
 }
 
 /// What the presented credentials stand for.
+#[utoipa::path(get, path = "/api/me", operation_id = "whoAmI", summary = "What the credentials stand for", tag = "accounts",
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "What the credentials stand for: `role`, `authority`, and the token's `id` and `prefix` or the account's `id` and `email`", body = serde_json::Value, content_type = "application/json"),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+    ))]
 async fn me(State(state): State<AppState>, Authenticated(caller): Authenticated) -> Result<Json<Value>> {
     let authority = match &caller.authority {
         Some(code) => state.store.authority(code).await?.map(|a| json!({ "code": a.code, "kind": a.kind, "name": a.name })),

@@ -4,24 +4,27 @@
 
 use std::io::Read;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router, routing::get};
 use serde_json::Value;
 
 use super::encoding::{self, Coding};
 use super::error::{Error, Result};
 use super::extract::BaseUrl;
+use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::basemap::{Basemap, BasemapSlot};
 use crate::hash::fnv1a;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// A basemap file changes only when the server restarts with another.
 const MAX_AGE_S: u32 = 86_400;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/basemap.json", get(tilejson)).route("/basemap/{z}/{x}/{y}", get(tile))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(tilejson)).routes(routes!(tile))
 }
 
 fn archive_basemap(slot: &BasemapSlot) -> Result<std::sync::Arc<Basemap>> {
@@ -30,6 +33,11 @@ fn archive_basemap(slot: &BasemapSlot) -> Result<std::sync::Arc<Basemap>> {
         .ok_or_else(|| Error::not_found("this server has no basemap file (atlaas serve --basemap FILE.pmtiles)"))
 }
 
+#[utoipa::path(get, path = "/basemap.json", operation_id = "basemapTilejson", summary = "TileJSON of the basemap file", tag = "map",
+    responses(
+        (status = 200, description = "TileJSON 3.0.0 of the basemap file", body = serde_json::Value, content_type = "application/json"),
+        (status = 404, description = "The server has no basemap file", body = ErrorBody),
+    ))]
 async fn tilejson(State(state): State<AppState>, BaseUrl(base): BaseUrl) -> Result<Json<Value>> {
     let basemap = archive_basemap(&state.basemap)?;
     let archive = basemap.archive().expect("checked");
@@ -37,6 +45,19 @@ async fn tilejson(State(state): State<AppState>, BaseUrl(base): BaseUrl) -> Resu
     Ok(Json(archive.tilejson(&format!("{base}/basemap/{{z}}/{{x}}/{{y}}.{ext}"))))
 }
 
+#[utoipa::path(get, path = "/basemap/{z}/{x}/{y}", operation_id = "basemapTile", summary = "A tile of the basemap file", tag = "map",
+    params(
+        ("z" = u32, Path, description = "Zoom"),
+        ("x" = u32, Path, description = "Column"),
+        ("y" = String, Path, description = "Row, followed by the tiles' extension: `5.mvt`, `5.png`, `5.jpg`, `5.webp`, `5.avif`"),
+    ),
+    responses(
+        (status = 200, description = "A tile of the basemap file, as stored (gzip when accepted)", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 204, description = "The file holds no tile there"),
+        (status = 304, description = "The client holds this tile"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 404, description = "No basemap file, another extension, or a zoom the file lacks", body = ErrorBody),
+    ))]
 async fn tile(State(state): State<AppState>, Path((z, x, file)): Path<(String, String, String)>, headers: HeaderMap) -> Result<Response> {
     let basemap = archive_basemap(&state.basemap)?;
     let archive = basemap.archive().expect("checked");

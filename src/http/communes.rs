@@ -1,19 +1,22 @@
 //! `GET /api/communes?q=` (suggestions), `GET /api/communes/{insee}` (one commune, with its
 //! boundary on request) and `GET /api/reverse` (the commune at a point).
 
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
 use super::features::CommuneRef;
+use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::gazetteer::{Commune, Gazetteer};
 use crate::index::filter::query::{Params, check_position};
 use crate::model::round_degrees;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/communes", get(search)).route("/api/communes/{insee}", get(one)).route("/api/reverse", get(reverse))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(search)).routes(routes!(one)).routes(routes!(reverse))
 }
 
 /// Longest query accepted by the suggestions (no commune name is longer than 50 characters).
@@ -41,6 +44,15 @@ pub(super) fn check_insee(insee: &str) -> Result<()> {
     Ok(())
 }
 
+#[utoipa::path(get, path = "/api/communes", operation_id = "searchCommunes", summary = "Communes for a name, postal code or INSEE code", tag = "places",
+    params(
+        ("q" = String, Query, description = "A name in any spelling, a postal code or its first digits, an INSEE code, or a postal code with a name (`62730 Marck`)"),
+        ("limit" = Option<u32>, Query, description = "1 to 50, default 10"),
+    ),
+    responses(
+        (status = 200, description = "Communes best first: code, name, kind, département, parent, population, postal codes, centre", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+    ))]
 async fn search(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>> {
     let mut p = Params::parse(query.as_deref())?;
     let q = p.take("q").ok_or_else(|| Error::bad_request("q is required: a commune name, postal code or INSEE code"))?;
@@ -54,6 +66,16 @@ async fn search(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
     Ok(Json(json!({ "query": q, "communes": results })))
 }
 
+#[utoipa::path(get, path = "/api/communes/{insee}", operation_id = "getCommune", summary = "One commune", tag = "places",
+    params(
+        ("insee" = String, Path, description = "INSEE code"),
+        ("geometry" = Option<bool>, Query, description = "Add the simplified boundary"),
+    ),
+    responses(
+        (status = 200, description = "The commune: code, name, kind, département, région, EPCI, parent, population, postal codes, centre, bbox", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 404, description = "No commune with that code", body = ErrorBody),
+    ))]
 async fn one(State(state): State<AppState>, Path(insee): Path<String>, RawQuery(query): RawQuery) -> Result<Json<Value>> {
     let mut p = Params::parse(query.as_deref())?;
     let with_geometry = p.take_bool("geometry")?;
@@ -76,6 +98,16 @@ async fn one(State(state): State<AppState>, Path(insee): Path<String>, RawQuery(
     Ok(Json(body))
 }
 
+#[utoipa::path(get, path = "/api/reverse", operation_id = "reverseGeocode", summary = "The commune at a point", tag = "places",
+    params(
+        ("lon" = f64, Query, description = "Longitude, WGS 84"),
+        ("lat" = f64, Query, description = "Latitude, WGS 84"),
+    ),
+    responses(
+        (status = 200, description = "The commune containing the point, and the arrondissement in Paris, Lyon and Marseille", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 404, description = "At sea or abroad", body = ErrorBody),
+    ))]
 async fn reverse(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>> {
     let mut p = Params::parse(query.as_deref())?;
     let (lon, lat) = (p.take_f64("lon")?, p.take_f64("lat")?);

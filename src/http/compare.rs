@@ -2,13 +2,14 @@
 //! `GET /api/authorities/{code}/mosaic`: the comparisons of [`crate::compare`], answered from
 //! the in-memory index whichever backend serves listings.
 
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
-use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
 use super::features::{SheetCollection, metres, related_features};
+use super::openapi::schemas::ErrorBody;
 use super::params::sheet_id;
 use crate::app::AppState;
 use crate::compare::classes::PopulationClass;
@@ -18,17 +19,26 @@ use crate::compare::related::related;
 use crate::index::filter::query::{Params, take_filter};
 use crate::index::{NO_THEME, SpatialIndex};
 use crate::model::{SheetId, round_degrees};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/initiatives/{id}/related", get(related_sheets))
-        .route("/api/communes/{insee}/peers", get(peer_towns))
-        .route("/api/authorities/{code}/mosaic", get(authority_mosaic))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(related_sheets)).routes(routes!(peer_towns)).routes(routes!(authority_mosaic))
 }
 
 /// Sheets listed per theme of a peer; `count` gives them all.
 const SHEETS_PER_THEME: usize = 10;
 
+#[utoipa::path(get, path = "/api/initiatives/{id}/related", operation_id = "relatedInitiatives", summary = "Related sheets (actions connexes)", tag = "compare",
+    params(
+        ("id" = i64, Path, description = "The sheet's id"),
+        ("limit" = Option<u32>, Query, description = "1 to 100, default 10"),
+    ),
+    responses(
+        (status = 200, description = "The label's actions connexes, best first, with `distance_m`, `score` (0 to 1) and French `reasons`", body = super::features::SheetCollection, content_type = "application/geo+json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 404, description = "No published sheet with that id", body = ErrorBody),
+    ))]
 async fn related_sheets(State(state): State<AppState>, Path(id): Path<String>, RawQuery(query): RawQuery) -> Result<Response> {
     let id = sheet_id(&id)?;
     let mut p = Params::parse(query.as_deref())?;
@@ -72,6 +82,19 @@ fn subject(state: &AppState, index: &SpatialIndex, code: &str) -> Option<Subject
     Some(Subject { code: a.code, name: a.name, kind: a.kind, population: a.population, point })
 }
 
+#[utoipa::path(get, path = "/api/communes/{insee}/peers", operation_id = "peerCommunes", summary = "Comparable communes nearby", tag = "compare",
+    params(
+        ("insee" = String, Path, description = "INSEE code"),
+        ("radius_m" = Option<f64>, Query, description = "Only communes within this many metres"),
+        ("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
+        super::openapi::params::Filters,
+        super::openapi::params::CommuneFilter,
+    ),
+    responses(
+        (status = 200, description = "Communes of the same population class, nearest first, with their @ and their sheets by theme", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 404, description = "No commune with that code", body = ErrorBody),
+    ))]
 async fn peer_towns(State(state): State<AppState>, Path(insee): Path<String>, RawQuery(query): RawQuery) -> Result<Json<Value>> {
     let mut p = Params::parse(query.as_deref())?;
     let radius_m = p.take_radius()?;
@@ -135,6 +158,16 @@ fn sheet_ref(index: &SpatialIndex, id: SheetId) -> Option<Value> {
     index.sheet(id).map(|s| json!({ "id": id, "title": s.title, "year": s.year }))
 }
 
+#[utoipa::path(get, path = "/api/authorities/{code}/mosaic", operation_id = "authorityMosaic", summary = "The mosaic of an authority", tag = "compare",
+    params(
+        ("code" = String, Path, description = "A commune (INSEE code), an EPCI (SIREN), `dep-XX` or `reg-XX`"),
+        ("year" = Option<u16>, Query, description = "The year of the comparison"),
+    ),
+    responses(
+        (status = 200, description = "Every referential entry with its sheets, whether it is covered and the share of peers covering it; the suggestions (axes de progression)", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 404, description = "No such authority", body = ErrorBody),
+    ))]
 async fn authority_mosaic(State(state): State<AppState>, Path(code): Path<String>, RawQuery(query): RawQuery) -> Result<Json<Value>> {
     let mut p = Params::parse(query.as_deref())?;
     let year = p

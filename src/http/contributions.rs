@@ -4,17 +4,17 @@
 //! …/history`. Every write needs a token and names the version it was made from (`If-Match`),
 //! except a creation; the rules of who may are in [`crate::contributions::policy`].
 
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::auth::{Authenticated, MaybeAuthenticated};
 use super::error::Result;
 use super::extract::{IfMatch, JsonBody, with_etag};
 use super::features::place_json;
+use super::openapi::schemas::ErrorBody;
 use super::params::sheet_id;
 use crate::app::AppState;
 use crate::contributions::input::PlaceReport;
@@ -22,15 +22,17 @@ use crate::contributions::{Outcome, Workflow, working_copy};
 use crate::index::filter::query::Params;
 use crate::model::contribution::SheetContent;
 use crate::store::contributions::Editable;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/initiatives", post(create))
-        .route("/api/initiatives/{id}", patch(edit).delete(archive))
-        .route("/api/initiatives/{id}/submit", post(submit))
-        .route("/api/initiatives/{id}/revision", get(revision))
-        .route("/api/initiatives/{id}/history", get(history))
-        .route("/api/authorities/{code}/initiatives", get(sheets_of))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(edit, archive))
+        .routes(routes!(submit))
+        .routes(routes!(revision))
+        .routes(routes!(history))
+        .routes(routes!(sheets_of))
 }
 
 /// Largest page of an authority's sheets.
@@ -38,6 +40,19 @@ const MAX_SHEETS_PAGE: usize = 1000;
 
 /// Every sheet of an authority with its state, in id order (`after` the last id of the
 /// previous page), for its contributors and moderators.
+#[utoipa::path(get, path = "/api/authorities/{code}/initiatives", operation_id = "authoritySheets", summary = "Every sheet of an authority, whatever its state", tag = "writing",
+    params(
+        ("code" = String, Path, description = "The authority"),
+        ("after" = Option<i64>, Query, description = "The last id of the previous page"),
+        ("limit" = Option<u32>, Query, description = "1 to 1000, default 100"),
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Every sheet of the authority with its state (draft, proposed, rejected with the reason, published, archived), version and last change; `next_after`", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+    ))]
 async fn sheets_of(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -84,6 +99,21 @@ fn take_draft(p: &mut Params) -> Result<bool> {
     Ok(p.take_bool("draft")?)
 }
 
+#[utoipa::path(post, path = "/api/initiatives", operation_id = "createInitiative", summary = "Write a new sheet", tag = "writing",
+    params(
+        ("authority" = Option<String>, Query, description = "The authority the sheet belongs to (moderators; a contributor writes for their own)"),
+        ("draft" = Option<bool>, Query, description = "Keep it as a draft (default: proposed to the moderators)"),
+    ),
+    security(("token" = []), ("session" = [])),
+    request_body(content = serde_json::Value, description = "The sheet: title, summary, body, year, website, services (codes), places (label, address, postal_code, commune or lon/lat)", content_type = "application/json"),
+    responses(
+        (status = 201, description = "The sheet made: state, content, version (ETag) and where each place landed", body = serde_json::Value),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 422, description = "A field is not valid: see `fields`", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type)", body = ErrorBody),
+    ))]
 async fn create(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -102,6 +132,26 @@ async fn create(
     Ok(response)
 }
 
+#[utoipa::path(patch, path = "/api/initiatives/{id}", operation_id = "editInitiative", summary = "Change a sheet (JSON merge patch)", tag = "writing",
+    params(
+        ("id" = i64, Path, description = "The sheet's id"),
+        ("If-Match" = String, Header, description = "The version the change was made from (the sheet's ETag)"),
+        ("draft" = Option<bool>, Query, description = "Keep the change as a draft"),
+    ),
+    security(("token" = []), ("session" = [])),
+    request_body(content = serde_json::Value, description = "A JSON merge patch (RFC 7396) of the sheet's content", content_type = "application/merge-patch+json"),
+    responses(
+        (status = 200, description = "The working copy after the change", body = serde_json::Value),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "No such sheet", body = ErrorBody),
+        (status = 409, description = "The sheet's state does not allow it", body = ErrorBody),
+        (status = 412, description = "The version is not the current one", body = ErrorBody),
+        (status = 422, description = "A field is not valid: see `fields`", body = ErrorBody),
+        (status = 428, description = "If-Match is missing", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type)", body = ErrorBody),
+    ))]
 async fn edit(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -118,6 +168,23 @@ async fn edit(
     answer(&state, outcome).await
 }
 
+#[utoipa::path(delete, path = "/api/initiatives/{id}", operation_id = "archiveInitiative", summary = "Archive a sheet", tag = "writing",
+    params(
+        ("id" = i64, Path, description = "The sheet's id"),
+        ("If-Match" = String, Header, description = "The version the change was made from (the sheet's ETag)"),
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The sheet, archived", body = serde_json::Value),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "No such sheet", body = ErrorBody),
+        (status = 409, description = "The sheet's state does not allow it", body = ErrorBody),
+        (status = 412, description = "The version is not the current one", body = ErrorBody),
+        (status = 422, description = "A field is not valid: see `fields`", body = ErrorBody),
+        (status = 428, description = "If-Match is missing", body = ErrorBody),
+    ))]
 async fn archive(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -128,6 +195,23 @@ async fn archive(
     answer(&state, outcome).await
 }
 
+#[utoipa::path(post, path = "/api/initiatives/{id}/submit", operation_id = "submitInitiative", summary = "Propose a draft to the moderators", tag = "writing",
+    params(
+        ("id" = i64, Path, description = "The sheet's id"),
+        ("If-Match" = String, Header, description = "The version the change was made from (the sheet's ETag)"),
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The sheet, proposed to the moderators", body = serde_json::Value),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "No such sheet", body = ErrorBody),
+        (status = 409, description = "The sheet's state does not allow it", body = ErrorBody),
+        (status = 412, description = "The version is not the current one", body = ErrorBody),
+        (status = 422, description = "A field is not valid: see `fields`", body = ErrorBody),
+        (status = 428, description = "If-Match is missing", body = ErrorBody),
+    ))]
 async fn submit(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -138,11 +222,32 @@ async fn submit(
     answer(&state, outcome).await
 }
 
+#[utoipa::path(get, path = "/api/initiatives/{id}/revision", operation_id = "initiativeRevision", summary = "The working copy of a sheet", tag = "writing",
+    params(
+        ("id" = i64, Path, description = "The sheet's id"),
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The working copy and its state", body = serde_json::Value),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "No such sheet", body = ErrorBody),
+    ))]
 async fn revision(State(state): State<AppState>, Authenticated(caller): Authenticated, Path(id): Path<String>) -> Result<Response> {
     let sheet = workflow(&state).working(&caller, sheet_id(&id)?).await?;
     Ok(view(&state, &sheet, &[]))
 }
 
+#[utoipa::path(get, path = "/api/initiatives/{id}/history", operation_id = "initiativeHistory", summary = "The history of a sheet", tag = "writing",
+    params(
+        ("id" = i64, Path, description = "The sheet's id"),
+    ),
+    responses(
+        (status = 200, description = "The changes to its published versions; the whole log for its authority and moderators", body = serde_json::Value),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 404, description = "No such sheet, or none the caller may see", body = ErrorBody),
+    ))]
 async fn history(
     State(state): State<AppState>,
     MaybeAuthenticated(caller): MaybeAuthenticated,

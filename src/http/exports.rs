@@ -14,21 +14,24 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Router, routing::get};
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::error::{Error, Result};
+use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::import::export::flatgeobuf::FlatGeobuf;
 use crate::import::export::{Format, Rows};
 use crate::index::filter::query::{Params, take_filter};
 use crate::index::{Filter, SpatialIndex};
 use crate::model::{Initiative, SheetId};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Sheets read from the store at a time.
 const PAGE: usize = 500;
@@ -47,11 +50,11 @@ impl Turns {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/initiatives.csv", get(|s: State<AppState>, t: Extension<Turns>, q: RawQuery| export(s, t, q, Format::Csv)))
-        .route("/api/initiatives.geojson", get(|s: State<AppState>, t: Extension<Turns>, q: RawQuery| export(s, t, q, Format::Geojson)))
-        .route("/api/initiatives.fgb", get(flatgeobuf))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(csv))
+        .routes(routes!(geojson))
+        .routes(routes!(flatgeobuf))
         .layer(Extension(Turns(Arc::new(Semaphore::new(AT_ONCE)))))
 }
 
@@ -80,6 +83,37 @@ fn download(body: Body, kind: &'static str, disposition: &'static str) -> Respon
     res
 }
 
+/// Every published sheet that passes the filters, one row per place, in the import format
+/// (semicolons, UTF-8 with BOM, decimal commas), streamed.
+#[utoipa::path(get, path = "/api/initiatives.csv", operation_id = "exportCsv", summary = "Export as CSV", tag = "sheets",
+    params(
+        super::openapi::params::Filters,
+        super::openapi::params::CommuneFilter,
+    ),
+    responses(
+        (status = 200, description = "A CSV file", body = String, content_type = "text/csv"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 503, description = "Too many exports at once", body = ErrorBody),
+    ))]
+async fn csv(state: State<AppState>, turns: Extension<Turns>, query: RawQuery) -> Result<Response> {
+    export(state, turns, query, Format::Csv).await
+}
+
+/// The same as GeoJSON: one feature per place, the properties of the import format.
+#[utoipa::path(get, path = "/api/initiatives.geojson", operation_id = "exportGeojson", summary = "Export as GeoJSON", tag = "sheets",
+    params(
+        super::openapi::params::Filters,
+        super::openapi::params::CommuneFilter,
+    ),
+    responses(
+        (status = 200, description = "A GeoJSON FeatureCollection", body = serde_json::Value, content_type = "application/geo+json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 503, description = "Too many exports at once", body = ErrorBody),
+    ))]
+async fn geojson(state: State<AppState>, turns: Extension<Turns>, query: RawQuery) -> Result<Response> {
+    export(state, turns, query, Format::Geojson).await
+}
+
 async fn export(
     State(state): State<AppState>,
     Extension(turns): Extension<Turns>,
@@ -96,6 +130,16 @@ async fn export(
     })
 }
 
+#[utoipa::path(get, path = "/api/initiatives.fgb", operation_id = "exportFlatgeobuf", summary = "Export as FlatGeobuf", tag = "sheets",
+    params(
+        super::openapi::params::Filters,
+        super::openapi::params::CommuneFilter,
+    ),
+    responses(
+        (status = 200, description = "A FlatGeobuf file (one point per place, with a spatial index), for GIS", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 503, description = "Too many exports at once", body = ErrorBody),
+    ))]
 async fn flatgeobuf(State(state): State<AppState>, Extension(turns): Extension<Turns>, RawQuery(query): RawQuery) -> Result<Response> {
     let filter = selection(&state, query.as_deref())?;
     let turn = turns.take()?;

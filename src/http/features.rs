@@ -4,6 +4,7 @@
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::compare::related::Related;
 use crate::gazetteer::Commune;
@@ -16,7 +17,7 @@ pub fn metres(d: f64) -> f64 {
 }
 
 /// The short form of a commune that other objects embed.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CommuneRef<'a> {
     pub code: &'a str,
     pub name: &'a str,
@@ -39,8 +40,10 @@ pub fn place_json(gazetteer: &crate::gazetteer::Gazetteer, p: &crate::model::Pla
     })
 }
 
-#[derive(Serialize)]
+/// A GeoJSON Point: longitude, latitude (WGS 84), to six decimals.
+#[derive(Serialize, ToSchema)]
 pub struct PointGeometry {
+    #[schema(example = "Point")]
     r#type: &'static str,
     coordinates: [f64; 2],
 }
@@ -51,17 +54,21 @@ impl PointGeometry {
     }
 }
 
-#[derive(Serialize)]
+/// The authority a sheet belongs to, with its latest @ (0 when it has none).
+#[derive(Serialize, ToSchema)]
 struct AuthorityRef<'a> {
     code: &'a str,
     name: &'a str,
+    /// `commune`, `epci`, `departement` or `region`.
+    #[schema(value_type = String)]
     kind: AuthorityKind,
     arobases: u8,
     arobases_year: Option<u16>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct SheetProperties<'a> {
+    #[schema(value_type = i64)]
     id: SheetId,
     title: &'a str,
     year: u16,
@@ -81,9 +88,11 @@ struct SheetProperties<'a> {
 }
 
 /// A sheet as a listing shows it, located at one of its places.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SheetFeature<'a> {
+    #[schema(example = "Feature")]
     r#type: &'static str,
+    #[schema(value_type = i64)]
     id: SheetId,
     geometry: PointGeometry,
     properties: SheetProperties<'a>,
@@ -147,19 +156,22 @@ pub fn related_features(index: &SpatialIndex, found: Vec<Related>) -> Vec<SheetF
 }
 
 /// A listing: the features and what the client needs to go on.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SheetCollection<'a> {
+    #[schema(example = "FeatureCollection")]
     r#type: &'static str,
     /// Where distances are measured from, for nearby queries.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<[f64; 2]>,
     /// The sheet the features are related to, for related sheets.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
     pub related_to: Option<SheetId>,
     pub features: Vec<SheetFeature<'a>>,
     pub count: usize,
     /// Opaque cursor of the next page; `null` on the last one (absent where there is no paging).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub next_cursor: Option<Option<String>>,
     /// True while every sheet served is generated sample data.
     pub sample_data: bool,

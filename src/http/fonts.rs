@@ -10,13 +10,16 @@ use std::sync::{Arc, Mutex};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::{Extension, Json, Router, routing::get};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
 use super::encoding::Compressed;
 use super::error::{Error, Result};
+use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::tiles::glyphs::{GlyphError, Stack, parse_range};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Glyphs do not change while a server runs: caches may keep them a day.
 const CACHE_CONTROL: &str = "public, max-age=86400";
@@ -30,17 +33,29 @@ const KEPT: usize = 512;
 #[derive(Default)]
 struct Kept(Mutex<HashMap<(Stack, u32), Arc<Compressed>>>);
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/fonts", get(catalogue))
-        .route("/fonts/{fontstack}/{range}", get(glyphs))
-        .layer(Extension(Arc::new(Kept::default())))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(catalogue)).routes(routes!(glyphs)).layer(Extension(Arc::new(Kept::default())))
 }
 
+#[utoipa::path(get, path = "/fonts", operation_id = "listFonts", summary = "The fonts of the labels", tag = "map",
+    responses(
+        (status = 200, description = "The fonts served for labels: name (as text-font writes it), family, style, glyph count", body = serde_json::Value, content_type = "application/json"),
+    ))]
 async fn catalogue(State(state): State<AppState>) -> Json<Value> {
     Json(json!({"fonts": state.fonts.catalogue()}))
 }
 
+#[utoipa::path(get, path = "/fonts/{fontstack}/{range}", operation_id = "glyphs", summary = "SDF glyphs of a font stack", tag = "map",
+    params(
+        ("fontstack" = String, Path, description = "Font names, comma-separated"),
+        ("range" = String, Path, description = "`{start}-{end}.pbf`, 256 code points: `0-255.pbf`"),
+    ),
+    responses(
+        (status = 200, description = "SDF glyphs (protocol buffers), compressed when accepted", body = Vec<u8>, content_type = "application/x-protobuf"),
+        (status = 304, description = "The client holds them"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 404, description = "No font of the stack is served", body = ErrorBody),
+    ))]
 async fn glyphs(
     State(state): State<AppState>,
     Extension(kept): Extension<Arc<Kept>>,

@@ -3,30 +3,51 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router, routing::get};
 use serde_json::json;
 
 use crate::app::AppState;
 use crate::app::health::{DownReason, FeedState};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// How long `/health` waits for the database before saying it is unreachable.
 const PING_TIMEOUT: Duration = Duration::from_secs(1);
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health)).route("/health/ready", get(health)).route("/health/live", get(live))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(health)).routes(routes!(ready)).routes(routes!(live))
 }
 
 /// Liveness, for an orchestrator that restarts a stuck process: a server whose database is
 /// down is still alive (it serves from memory), so this never looks past the process.
+#[utoipa::path(get, path = "/health/live", operation_id = "live", summary = "Liveness", tag = "operations",
+    responses(
+        (status = 200, description = "The process answers: `{\"status\": \"live\"}`", body = serde_json::Value, content_type = "application/json"),
+    ))]
 async fn live() -> Json<serde_json::Value> {
     Json(json!({ "status": "live" }))
 }
 
+/// Readiness, for a load balancer: the same as `/health`.
+#[utoipa::path(get, path = "/health/ready", operation_id = "ready", summary = "Readiness", tag = "operations",
+    responses(
+        (status = 200, description = "Ready, as `/health`", body = serde_json::Value),
+        (status = 503, description = "Not ready, as `/health`", body = serde_json::Value),
+    ))]
+async fn ready(state: State<AppState>) -> Response {
+    health(state).await
+}
+
 /// Readiness: the index is built (a server answers only once it is), the store answers and
 /// the change feed is followed; 503 with a reason otherwise.
+#[utoipa::path(get, path = "/health", operation_id = "health", summary = "Health and readiness", tag = "operations",
+    responses(
+        (status = 200, description = "Ready: `status` ok, the backend, sheets, places, whether they are sample data, the change feed", body = serde_json::Value, content_type = "application/json"),
+        (status = 503, description = "The store is unreachable or the change feed lost: `status`, `reason`, `message`", body = serde_json::Value),
+    ))]
 async fn health(State(state): State<AppState>) -> Response {
     let (sheets, places, sample) = {
         let index = state.index();

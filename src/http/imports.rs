@@ -6,16 +6,16 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::auth::Authenticated;
 use super::error::{Error, Result};
+use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::app::imports::{start, visible_job};
 use crate::auth::Caller;
@@ -23,14 +23,19 @@ use crate::import::{Encoding, Format, ImportOptions, Scope};
 use crate::index::filter::query::Params;
 use crate::model::Role;
 use crate::model::job::{ImportJob, JobState};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Largest file accepted over HTTP (a larger one is split, or imported on the server).
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 /// How long the request waits for the import before answering 202.
 const WAIT: Duration = Duration::from_secs(2);
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/import", post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))).route("/api/imports/{id}", get(show))
+pub fn router() -> OpenApiRouter<AppState> {
+    let (schemas, paths, import) = routes!(import);
+    // A file may be larger than any other body.
+    let import = import.layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES));
+    OpenApiRouter::new().routes((schemas, paths, import)).routes(routes!(show))
 }
 
 /// The file, read whole (at most [`MAX_IMPORT_BYTES`], even when sent in chunks).
@@ -51,6 +56,28 @@ impl<S: Send + Sync> FromRequest<S> for FileBody {
     }
 }
 
+#[utoipa::path(post, path = "/api/import", operation_id = "importFile", summary = "Import a file of sheets", tag = "imports",
+    params(
+        ("dry_run" = Option<bool>, Query, description = "Check and geocode everything, write nothing"),
+        ("skip_invalid" = Option<bool>, Query, description = "Write the valid rows and report the others"),
+        ("format" = Option<String>, Query, description = "csv, json, geojson or mednum (detected when not given)"),
+        ("encoding" = Option<String>, Query, description = "utf-8 or windows-1252 for a CSV (detected when not given)"),
+        ("source" = Option<String>, Query, description = "Where the sheets come from (the file name by default)"),
+        ("file_name" = Option<String>, Query, description = "The file's name, for the report"),
+        ("Prefer" = Option<String>, Header, description = "`respond-async` not to wait for the end"),
+    ),
+    security(("token" = []), ("session" = [])),
+    request_body(content = Vec<u8>, description = "The file (CSV, JSON, GeoJSON)", content_type = "text/csv"),
+    responses(
+        (status = 200, description = "The job and its report", body = serde_json::Value, content_type = "application/json"),
+        (status = 202, description = "Still running: the job, to follow at /api/imports/{id}", body = serde_json::Value),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 413, description = "A file over 20 MB", body = ErrorBody),
+        (status = 415, description = "Not a file format this server reads", body = ErrorBody),
+        (status = 422, description = "Refused: the report says why, row by row", body = ErrorBody),
+    ))]
 async fn import(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -74,6 +101,16 @@ async fn import(
     Ok((status, [(header::LOCATION, location)], Json(job_json(&job))).into_response())
 }
 
+#[utoipa::path(get, path = "/api/imports/{id}", operation_id = "getImport", summary = "An import job", tag = "imports",
+    params(
+        ("id" = String, Path, description = "The job"),
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The job: state (running, done, refused, failed), progress and report", body = serde_json::Value, content_type = "application/json"),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 404, description = "No job the caller may see", body = ErrorBody),
+    ))]
 async fn show(State(state): State<AppState>, Authenticated(caller): Authenticated, Path(id): Path<String>) -> Result<Json<Value>> {
     let job = visible_job(&state, &caller, &id).await?.ok_or_else(|| Error::not_found(format!("no import {id}")))?;
     Ok(Json(job_json(&job)))

@@ -3,23 +3,39 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
 use super::extract::with_etag;
 use super::features::{PointGeometry, SheetCollection, SheetFeature, place_json};
+use super::openapi::schemas::ErrorBody;
 use super::params::{Cursor, MAX_LIMIT, sheet_id, take_cursor};
 use crate::app::AppState;
 use crate::index::filter::query::{Params, check_position, take_filter};
 use crate::model::{Initiative, Status, round_degrees};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/initiatives", get(list)).route("/api/initiatives/{id}", get(one)).route("/api/nearby", get(nearby))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list)).routes(routes!(one)).routes(routes!(nearby))
 }
 
+#[utoipa::path(get, path = "/api/initiatives", operation_id = "listInitiatives", summary = "Published sheets, filtered and paged", tag = "sheets",
+    params(
+        super::openapi::params::Filters,
+        super::openapi::params::CommuneFilter,
+        ("limit" = Option<u32>, Query, description = "1 to 1000, default 100"),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),
+        ("order" = Option<String>, Query, description = "`id` (default without `q`) or `relevance` (default with `q`)"),
+    ),
+    responses(
+        (status = 200, description = "Published sheets, one feature per sheet at its first place that passes the filters; `next_cursor` gives the next page", body = super::features::SheetCollection, content_type = "application/geo+json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 503, description = "Every computing thread is busy (busy), or the database is unreachable (unavailable)", body = ErrorBody),
+    ))]
 async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response> {
     let mut p = Params::parse(query.as_deref())?;
     let filter = Arc::new(take_filter(&mut p, &state.gazetteer, &state.referential, true)?);
@@ -70,6 +86,15 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
     Ok(collection.into_response())
 }
 
+#[utoipa::path(get, path = "/api/initiatives/{id}", operation_id = "getInitiative", summary = "One published sheet, whole", tag = "sheets",
+    params(
+        ("id" = i64, Path, description = "The sheet's id"),
+    ),
+    responses(
+        (status = 200, description = "The whole sheet: summary, body, services with labels, places, the authority's label history, `version` (also the `ETag`)", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 404, description = "No published sheet with that id", body = ErrorBody),
+    ))]
 async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
     let id = sheet_id(&id)?;
     let missing = || Error::not_found(format!("no published initiative {id}"));
@@ -124,6 +149,21 @@ pub(super) fn full_feature(state: &AppState, sheet: &Initiative, authority: Opti
     })
 }
 
+#[utoipa::path(get, path = "/api/nearby", operation_id = "nearbyInitiatives", summary = "Sheets closest to a point or commune", tag = "sheets",
+    params(
+        ("lon" = Option<f64>, Query, description = "Longitude of the origin (with lat)"),
+        ("lat" = Option<f64>, Query, description = "Latitude of the origin"),
+        ("commune" = Option<String>, Query, description = "Or the INSEE code of the origin commune"),
+        ("radius_m" = Option<f64>, Query, description = "Only sheets within this many metres"),
+        ("limit" = Option<u32>, Query, description = "1 to 1000, default 20"),
+        super::openapi::params::Filters,
+    ),
+    responses(
+        (status = 200, description = "Sheets closest first, each at its closest place with `distance_m` (geodesic metres)", body = super::features::SheetCollection, content_type = "application/geo+json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 404, description = "No commune with that code", body = ErrorBody),
+        (status = 503, description = "Every computing thread is busy (busy), or the database is unreachable (unavailable)", body = ErrorBody),
+    ))]
 async fn nearby(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response> {
     let mut p = Params::parse(query.as_deref())?;
     let (lon, lat, commune) = (p.take_f64("lon")?, p.take_f64("lat")?, p.take("commune"));

@@ -90,6 +90,10 @@ pub async fn record(State(metrics): State<Arc<Metrics>>, req: Request, next: Nex
     res
 }
 
+#[utoipa::path(get, path = "/metrics", operation_id = "metrics", summary = "Prometheus metrics", tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus metrics (OpenMetrics text): requests and latency by route and status, tile cache, index, change feed, store pool, imports", body = String, content_type = "application/openmetrics-text"),
+    ))]
 pub async fn scrape(State(metrics): State<Arc<Metrics>>) -> Response {
     let mut body = String::new();
     if let Err(e) = prometheus_client::encoding::text::encode(&mut body, &metrics.registry) {

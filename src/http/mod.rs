@@ -19,6 +19,7 @@ mod initiatives;
 mod metrics;
 mod moderation;
 mod ogc;
+pub mod openapi;
 mod pages;
 mod params;
 mod preview;
@@ -35,11 +36,12 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 pub use error::Error;
@@ -65,7 +67,8 @@ impl Default for Limits {
 
 pub fn router(state: AppState, limits: Limits) -> Router {
     let metrics = metrics::Metrics::new(Some(&state));
-    let routes = Router::new()
+    // Every route is registered with its OpenAPI description (see `openapi`).
+    let (routes, api) = OpenApiRouter::with_openapi(openapi::base())
         .merge(health::router())
         .merge(auth::router())
         .merge(session::router())
@@ -83,10 +86,14 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(basemap::router())
         .merge(fonts::router())
         .merge(pages::router())
-        .fallback(|| async { Error::not_found("no such endpoint; see the README for the API") })
-        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("this endpoint does not accept that method".into()) })
+        .merge(openapi::router())
         .with_state(state)
-        .merge(Router::new().route("/metrics", get(metrics::scrape)).with_state(metrics.clone()));
+        .merge(OpenApiRouter::new().routes(routes!(metrics::scrape)).with_state(metrics.clone()))
+        .split_for_parts();
+    let routes = routes
+        .layer(Extension(openapi::Document::new(&api)))
+        .fallback(|| async { Error::not_found("no such endpoint; see /api/docs for the API") })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed("this endpoint does not accept that method".into()) });
     with_layers(routes, &limits, metrics)
 }
 

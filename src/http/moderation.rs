@@ -3,10 +3,9 @@
 //! /api/initiatives/{id}/publish` and `POST /api/initiatives/{id}/reject` (with a reason the
 //! authority reads). Moderators and admins only.
 
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -14,23 +13,37 @@ use super::auth::Authenticated;
 use super::contributions::{answer, content_json, workflow};
 use super::error::{Error, Result};
 use super::extract::{IfMatch, JsonBody};
+use super::openapi::schemas::ErrorBody;
 use super::params::sheet_id;
 use crate::app::AppState;
 use crate::index::filter::query::Params;
 use crate::model::Status;
 use crate::model::contribution::SheetContent;
 use crate::store::contributions::ProposalQuery;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Largest page of the moderation queue.
 const MAX_QUEUE: usize = 200;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/moderation", get(queue))
-        .route("/api/initiatives/{id}/publish", post(publish))
-        .route("/api/initiatives/{id}/reject", post(reject))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(queue)).routes(routes!(publish)).routes(routes!(reject))
 }
 
+#[utoipa::path(get, path = "/api/moderation", operation_id = "moderationQueue", summary = "Proposals awaiting a moderator", tag = "writing",
+    params(
+        ("authority" = Option<String>, Query, description = "Only this authority's proposals"),
+        ("departement" = Option<String>, Query, description = "Only proposals of this département"),
+        ("waiting_days" = Option<u32>, Query, description = "Only proposals waiting at least this many days"),
+        ("limit" = Option<u32>, Query, description = "Page size"),
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "Proposals awaiting a moderator, longest waiting first", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+    ))]
 async fn queue(State(state): State<AppState>, Authenticated(caller): Authenticated, RawQuery(query): RawQuery) -> Result<Json<Value>> {
     let mut p = Params::parse(query.as_deref())?;
     let authority = p.take("authority");
@@ -74,6 +87,23 @@ async fn queue(State(state): State<AppState>, Authenticated(caller): Authenticat
     Ok(Json(json!({ "proposals": items })))
 }
 
+#[utoipa::path(post, path = "/api/initiatives/{id}/publish", operation_id = "publishInitiative", summary = "Publish a proposal (moderators)", tag = "writing",
+    params(
+        ("id" = i64, Path, description = "The sheet's id"),
+        ("If-Match" = String, Header, description = "The version the change was made from (the sheet's ETag)"),
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The sheet, published", body = serde_json::Value),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "No such sheet", body = ErrorBody),
+        (status = 409, description = "The sheet's state does not allow it", body = ErrorBody),
+        (status = 412, description = "The version is not the current one", body = ErrorBody),
+        (status = 422, description = "A field is not valid: see `fields`", body = ErrorBody),
+        (status = 428, description = "If-Match is missing", body = ErrorBody),
+    ))]
 async fn publish(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
@@ -90,6 +120,25 @@ struct Rejection {
     reason: String,
 }
 
+#[utoipa::path(post, path = "/api/initiatives/{id}/reject", operation_id = "rejectInitiative", summary = "Reject a proposal with a reason (moderators)", tag = "writing",
+    params(
+        ("id" = i64, Path, description = "The sheet's id"),
+        ("If-Match" = String, Header, description = "The version the change was made from (the sheet's ETag)"),
+    ),
+    security(("token" = []), ("session" = [])),
+    request_body(content = serde_json::Value, description = "`{\"reason\": \"…\"}`: why, for the authority", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The sheet, rejected with the reason", body = serde_json::Value),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "No such sheet", body = ErrorBody),
+        (status = 409, description = "The sheet's state does not allow it", body = ErrorBody),
+        (status = 412, description = "The version is not the current one", body = ErrorBody),
+        (status = 422, description = "A field is not valid: see `fields`", body = ErrorBody),
+        (status = 428, description = "If-Match is missing", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type)", body = ErrorBody),
+    ))]
 async fn reject(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -9,14 +9,17 @@ use std::sync::Arc;
 use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json, Router, routing::get};
+use axum::{Extension, Json};
 use serde_json::{Value, json};
 
 use super::assets::Assets;
 use super::error::{Error, Result};
 use super::extract::BaseUrl;
+use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::index::filter::query::{Params, take_filter};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The CSP of our pages: our own scripts and data only; MapLibre needs blob: workers and
 /// inline style attributes.
@@ -27,16 +30,17 @@ const CSP_BASE: &str = "default-src 'self'; script-src 'self'; style-src 'self' 
 const EMBED_RADIUS_M: f64 = 15_000.0;
 const EMBED_MAX_RADIUS_M: f64 = 200_000.0;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(map_page))
-        .route("/embed", get(embed_page))
-        .route("/contribuer", get(contributor_page))
-        .route("/moderation", get(moderation_page))
-        .route("/widget.js", get(widget))
-        .route("/oembed", get(oembed))
-        .route("/static/{file}", get(static_file))
-        .route("/vendor/maplibre-gl/{file}", get(maplibre_file))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(map_page))
+        .routes(routes!(embed_page))
+        .routes(routes!(contributor_page))
+        .routes(routes!(moderation_page))
+        .routes(routes!(widget))
+        .routes(routes!(oembed))
+        .routes(routes!(static_file))
+        .routes(routes!(maplibre_file))
+        .routes(routes!(swagger_file))
         .layer(Extension(Arc::new(Assets::default())))
 }
 
@@ -60,6 +64,15 @@ async fn file_response(assets: &Arc<Assets>, dir: &Path, name: &str, cache_contr
     assets.respond(dir.join(name), kind, cache_control, headers).await
 }
 
+#[utoipa::path(get, path = "/static/{file}", operation_id = "staticFile", summary = "A file of the pages", tag = "pages",
+    params(
+        ("file" = String, Path, description = "A file of web/static"),
+    ),
+    responses(
+        (status = 200, description = "The file, compressed when accepted, with an ETag", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 304, description = "The client holds it"),
+        (status = 404, description = "No such file", body = ErrorBody),
+    ))]
 async fn static_file(
     State(state): State<AppState>,
     Extension(assets): Extension<Arc<Assets>>,
@@ -73,6 +86,15 @@ fn maplibre_dir(web_dir: &Path) -> std::path::PathBuf {
     web_dir.join("node_modules/maplibre-gl/dist")
 }
 
+#[utoipa::path(get, path = "/vendor/maplibre-gl/{file}", operation_id = "maplibreFile", summary = "A file of MapLibre GL JS", tag = "pages",
+    params(
+        ("file" = String, Path, description = "A file of MapLibre GL JS's dist folder"),
+    ),
+    responses(
+        (status = 200, description = "The file, compressed when accepted, with an ETag", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 304, description = "The client holds it"),
+        (status = 404, description = "No such file", body = ErrorBody),
+    ))]
 async fn maplibre_file(
     State(state): State<AppState>,
     Extension(assets): Extension<Arc<Assets>>,
@@ -80,6 +102,25 @@ async fn maplibre_file(
     headers: HeaderMap,
 ) -> Result<Response> {
     file_response(&assets, &maplibre_dir(&state.web_dir), &file, "public, max-age=86400", &headers).await
+}
+
+/// The files of Swagger UI, which draws the API's documentation page (`/api/docs`).
+#[utoipa::path(get, path = "/vendor/swagger-ui/{file}", operation_id = "swaggerUiFile", summary = "A file of Swagger UI", tag = "pages",
+    params(
+        ("file" = String, Path, description = "A file of swagger-ui-dist"),
+    ),
+    responses(
+        (status = 200, description = "The file, compressed when accepted, with an ETag", body = Vec<u8>, content_type = "application/octet-stream"),
+        (status = 304, description = "The client holds it"),
+        (status = 404, description = "No such file", body = ErrorBody),
+    ))]
+async fn swagger_file(
+    State(state): State<AppState>,
+    Extension(assets): Extension<Arc<Assets>>,
+    UrlPath(file): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    file_response(&assets, &state.web_dir.join("node_modules/swagger-ui-dist"), &file, "public, max-age=86400", &headers).await
 }
 
 /// An HTML page; `embeddable` pages may be framed by any site, the others by none. Their
@@ -136,6 +177,11 @@ fn maplibre_missing(state: &AppState) -> Option<Response> {
     Some(error_page(StatusCode::SERVICE_UNAVAILABLE, message, false))
 }
 
+#[utoipa::path(get, path = "/", operation_id = "mapPage", summary = "The national map (page)", tag = "pages",
+    responses(
+        (status = 200, description = "The national map (French)", body = String, content_type = "text/html"),
+        (status = 503, description = "MapLibre is not installed (npm ci --prefix web): a French page says so", body = String, content_type = "text/html"),
+    ))]
 async fn map_page(State(state): State<AppState>) -> Result<Response> {
     if let Some(res) = maplibre_missing(&state) {
         return Ok(res);
@@ -145,6 +191,14 @@ async fn map_page(State(state): State<AppState>) -> Result<Response> {
 
 /// The contributor's space: signing in, an authority's sheets, the sheet editor (whose map
 /// needs MapLibre).
+#[utoipa::path(get, path = "/contribuer", operation_id = "contributorPage", summary = "The contributor's space (page)", tag = "pages",
+    params(
+        ("fiche" = Option<i64>, Query, description = "Open the editor on this sheet (read by the page)"),
+    ),
+    responses(
+        (status = 200, description = "The contributor's space (French)", body = String, content_type = "text/html"),
+        (status = 503, description = "MapLibre is not installed (npm ci --prefix web): a French page says so", body = String, content_type = "text/html"),
+    ))]
 async fn contributor_page(State(state): State<AppState>) -> Result<Response> {
     if let Some(res) = maplibre_missing(&state) {
         return Ok(res);
@@ -153,6 +207,11 @@ async fn contributor_page(State(state): State<AppState>) -> Result<Response> {
 }
 
 /// The moderators' page: the queue of proposals (whose places maps need MapLibre).
+#[utoipa::path(get, path = "/moderation", operation_id = "moderationPage", summary = "The moderators' page", tag = "pages",
+    responses(
+        (status = 200, description = "The moderators' page (French)", body = String, content_type = "text/html"),
+        (status = 503, description = "MapLibre is not installed (npm ci --prefix web): a French page says so", body = String, content_type = "text/html"),
+    ))]
 async fn moderation_page(State(state): State<AppState>) -> Result<Response> {
     if let Some(res) = maplibre_missing(&state) {
         return Ok(res);
@@ -188,6 +247,18 @@ fn check_embed(state: &AppState, query: Option<&str>) -> Result<Embed> {
     Ok(Embed { commune: commune.code.clone(), name: commune.name.clone() })
 }
 
+#[utoipa::path(get, path = "/embed", operation_id = "embedPage", summary = "The widget page", tag = "pages",
+    params(
+        ("commune" = String, Query, description = "INSEE code of the town"),
+        ("radius_m" = Option<f64>, Query, description = "Sheets within this many metres too (default 15 km, at most 200 km)"),
+        ("view" = Option<String>, Query, description = "`map` (default) or `list`"),
+        super::openapi::params::Filters,
+    ),
+    responses(
+        (status = 200, description = "The widget page, for an iframe (French)", body = String, content_type = "text/html"),
+        (status = 400, description = "A French page saying what is wrong with the link", body = String, content_type = "text/html"),
+        (status = 503, description = "MapLibre is not installed (npm ci --prefix web): a French page says so", body = String, content_type = "text/html"),
+    ))]
 async fn embed_page(State(state): State<AppState>, RawQuery(query): RawQuery, BaseUrl(base): BaseUrl) -> Result<Response> {
     if let Some(res) = maplibre_missing(&state) {
         return Ok(res);
@@ -211,11 +282,29 @@ fn encode_component(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).map(|e| e[1..].to_owned()).unwrap_or_default()
 }
 
+#[utoipa::path(get, path = "/widget.js", operation_id = "widgetScript", summary = "The embed script", tag = "pages",
+    responses(
+        (status = 200, description = "The embed script", body = String, content_type = "text/javascript"),
+        (status = 304, description = "The client holds it"),
+    ))]
 async fn widget(State(state): State<AppState>, Extension(assets): Extension<Arc<Assets>>, headers: HeaderMap) -> Result<Response> {
     file_response(&assets, &state.web_dir, "widget.js", "public, max-age=3600", &headers).await
 }
 
 /// oEmbed 1.0 (`rich`) for the embed page's URLs on this server.
+#[utoipa::path(get, path = "/oembed", operation_id = "oembed", summary = "oEmbed for a widget URL", tag = "pages",
+    params(
+        ("url" = String, Query, description = "An /embed URL of this server"),
+        ("format" = Option<String>, Query, description = "`json` (the only one offered)"),
+        ("maxwidth" = Option<u32>, Query, description = "Largest width"),
+        ("maxheight" = Option<u32>, Query, description = "Largest height"),
+    ),
+    responses(
+        (status = 200, description = "oEmbed 1.0 `rich`", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 404, description = "Not an /embed URL of this server", body = ErrorBody),
+        (status = 501, description = "format=xml", body = ErrorBody),
+    ))]
 async fn oembed(State(state): State<AppState>, RawQuery(query): RawQuery, BaseUrl(base): BaseUrl) -> Result<Response> {
     let mut p = Params::parse(query.as_deref())?;
     let url = p.take("url").ok_or_else(|| Error::bad_request("url (an /embed URL of this server) is required"))?;

@@ -6,7 +6,6 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::{Router, routing::get};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -15,15 +14,18 @@ use super::contributions::workflow;
 use super::error::{Error, Result};
 use super::features::{SheetCollection, related_features};
 use super::initiatives::full_feature;
+use super::openapi::schemas::ErrorBody;
 use super::params::sheet_id;
 use crate::app::AppState;
 use crate::compare::related::{Unpublished, related_to_unpublished};
 use crate::contributions::working_copy;
 use crate::index::filter::query::Params;
 use crate::model::{AuthorityKind, Status};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/initiatives/{id}/preview", get(preview))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(preview))
 }
 
 #[derive(Serialize)]
@@ -33,6 +35,19 @@ struct Preview<'a> {
     related: SheetCollection<'a>,
 }
 
+#[utoipa::path(get, path = "/api/initiatives/{id}/preview", operation_id = "previewInitiative", summary = "A working copy as the public will see it", tag = "writing",
+    params(
+        ("id" = i64, Path, description = "The sheet's id"),
+        ("limit" = Option<u32>, Query, description = "Related sheets, 1 to 100, default 5"),
+    ),
+    security(("token" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "The working copy as the public will see it (`initiative`) and the actions connexes it will have (`related`)", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 401, description = "No valid token or session", body = ErrorBody),
+        (status = 403, description = "The caller may not do this", body = ErrorBody),
+        (status = 404, description = "No such sheet", body = ErrorBody),
+    ))]
 async fn preview(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,

@@ -1,18 +1,30 @@
 //! `GET /api/referential`: the classification tree, for filter panels and for reading codes.
 
+use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
+use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::index::filter::query::Params;
 use crate::referential::Node;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/referential", get(referential))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(referential))
 }
 
+#[utoipa::path(get, path = "/api/referential", operation_id = "getReferential", summary = "The referential of services", tag = "places",
+    params(
+        ("year" = Option<u16>, Query, description = "The edition (only the server's own is served)"),
+    ),
+    responses(
+        (status = 200, description = "The referential tree (themes, challenges, uses, services) and the label's mentions", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 404, description = "No referential of that edition", body = ErrorBody),
+    ))]
 async fn referential(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>> {
     let mut p = Params::parse(query.as_deref())?;
     let year = p.take("year");

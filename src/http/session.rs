@@ -5,11 +5,10 @@
 //! store, not only in the browser. `POST /api/account/password` sets a password through a
 //! one-time link. Attempts are throttled per account and per client address.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -17,13 +16,16 @@ use super::auth::{SESSION_COOKIE, open_session, refused, session_cookie};
 use super::error::{Error, Result};
 use super::extract::JsonBody;
 use super::guard::Client;
+use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::auth::account::{self, SESSION_LIFETIME, SetPasswordError};
 use crate::auth::{Caller, Credential, secret};
 use crate::model::Account;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/session", post(sign_in).get(current).delete(sign_out)).route("/api/account/password", post(set_password))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(sign_in, current, sign_out)).routes(routes!(set_password))
 }
 
 #[derive(Deserialize)]
@@ -60,6 +62,15 @@ fn cookie(value: Option<&str>, https: bool) -> HeaderValue {
     HeaderValue::from_str(&text).expect("a secret in base64url makes a header value")
 }
 
+#[utoipa::path(post, path = "/api/session", operation_id = "signIn", summary = "Sign in", tag = "accounts",
+    request_body(content = serde_json::Value, description = "`{\"email\", \"password\"}`", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Signed in: the session cookie (Set-Cookie) and the `csrf_token` its writes send back", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 401, description = "Wrong address or password", body = ErrorBody),
+        (status = 429, description = "Too many attempts for this account or address", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type)", body = ErrorBody),
+    ))]
 async fn sign_in(State(state): State<AppState>, client: Client, JsonBody(body): JsonBody) -> Result<Response> {
     let SignIn { email, password } = parse(body, r#"{"email": "…", "password": "…"}"#)?;
     client.may_sign_in(&email)?;
@@ -78,6 +89,10 @@ async fn sign_in(State(state): State<AppState>, client: Client, JsonBody(body): 
 /// The signed-in account and the token its page sends with writes; `null` for both when the
 /// browser holds no open session (a page asks before it knows, and "none" is an answer, not
 /// an error).
+#[utoipa::path(get, path = "/api/session", operation_id = "currentSession", summary = "The current session", tag = "accounts",
+    responses(
+        (status = 200, description = "The signed-in account and its `csrf_token`; `null` without a session", body = serde_json::Value, content_type = "application/json"),
+    ))]
 async fn current(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
     let answer = match open_session(&state, &headers).await? {
         Some((Caller { role, authority, credential: Credential::Session { account, email } }, csrf)) => json!({
@@ -91,6 +106,10 @@ async fn current(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
 
 /// Ends the session in the store (a copy of the cookie is worth nothing afterwards) and asks
 /// the browser to drop it.
+#[utoipa::path(delete, path = "/api/session", operation_id = "signOut", summary = "Sign out", tag = "accounts",
+    responses(
+        (status = 200, description = "Signed out: the session ends and its cookie is cleared", body = serde_json::Value, content_type = "application/json"),
+    ))]
 async fn sign_out(State(state): State<AppState>, client: Client, headers: HeaderMap) -> Result<Response> {
     let ended = match session_cookie(&headers) {
         Some(cookie) => account::sign_out(state.store.as_ref(), cookie).await?,
@@ -99,6 +118,15 @@ async fn sign_out(State(state): State<AppState>, client: Client, headers: Header
     Ok(([(header::SET_COOKIE, cookie(None, client.https))], Json(json!({ "signed_out": ended }))).into_response())
 }
 
+#[utoipa::path(post, path = "/api/account/password", operation_id = "setPassword", summary = "Set a password with a one-time link", tag = "accounts",
+    request_body(content = serde_json::Value, description = "`{\"link\": \"atlk_…\", \"password\"}`", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The password is set: the link is spent and the account's sessions end", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 401, description = "A used, expired or unknown link", body = ErrorBody),
+        (status = 422, description = "A password under 12 characters", body = ErrorBody),
+        (status = 415, description = "The body is not JSON (Content-Type)", body = ErrorBody),
+    ))]
 async fn set_password(State(state): State<AppState>, client: Client, JsonBody(body): JsonBody) -> Result<Response> {
     let NewPassword { link, password } = parse(body, r#"{"link": "atlk_…", "password": "…"}"#)?;
     // Each link is its own key: a 256-bit link cannot be guessed, but every try costs an Argon2id hash.

@@ -3,32 +3,50 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
 use super::encoding::{self, Coding};
 use super::error::{Error, Result};
 use super::extract::BaseUrl;
+use super::openapi::schemas::ErrorBody;
 use super::style::{Labels, Under};
 use crate::app::AppState;
 use crate::archive::mbtiles::Archive;
 use crate::index::filter::query::{Params, take_filter};
 use crate::tiles::{self, CachedTile, TileId, metadata};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// How long clients and HTTP caches may reuse a live tile before revalidating it.
 pub const TILE_MAX_AGE_S: u32 = 60;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/tiles/{z}/{x}/{y}", get(tile)).route("/tiles.json", get(tilejson)).route("/style.json", get(style))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(tile)).routes(routes!(tilejson)).routes(routes!(style))
 }
 
 fn coordinate(name: &str, v: &str) -> Result<u32> {
     v.parse().map_err(|_| Error::bad_request(format!("tile {name} must be a whole number ≥ 0, not {v:?}")))
 }
 
+#[utoipa::path(get, path = "/tiles/{z}/{x}/{y}", operation_id = "tile", summary = "A vector tile", tag = "map",
+    params(
+        ("z" = u32, Path, description = "Zoom, 0 to 22"),
+        ("x" = u32, Path, description = "Column"),
+        ("y" = String, Path, description = "Row, followed by `.mvt`: `5.mvt`"),
+        super::openapi::params::Filters,
+        super::openapi::params::CommuneFilter,
+    ),
+    responses(
+        (status = 200, description = "A Mapbox Vector Tile 2.1 (layers initiatives, authorities, boundaries); gzip when accepted, ETag, 304", body = Vec<u8>, content_type = "application/vnd.mapbox-vector-tile"),
+        (status = 204, description = "A tile of a served archive that holds nothing"),
+        (status = 304, description = "The client holds this tile (If-None-Match)"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+        (status = 404, description = "Not a .mvt path, or a zoom the served archive lacks", body = ErrorBody),
+    ))]
 async fn tile(
     State(state): State<AppState>,
     Path((z, x, file)): Path<(String, String, String)>,
@@ -126,6 +144,15 @@ fn filters_suffix(state: &AppState, query: Option<&str>) -> Result<String> {
     Ok(if key.is_empty() { key } else { format!("?{key}") })
 }
 
+#[utoipa::path(get, path = "/tiles.json", operation_id = "tilejson", summary = "TileJSON of the vector tiles", tag = "map",
+    params(
+        super::openapi::params::Filters,
+        super::openapi::params::CommuneFilter,
+    ),
+    responses(
+        (status = 200, description = "TileJSON 3.0.0: the tile URL with the filters, vector_layers, bounds, attribution", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+    ))]
 async fn tilejson(State(state): State<AppState>, RawQuery(query): RawQuery, BaseUrl(base): BaseUrl) -> Result<Json<Value>> {
     let suffix = filters_suffix(&state, query.as_deref())?;
     Ok(Json(tilejson_document(&state, &format!("{base}/tiles/{{z}}/{{x}}/{{y}}.mvt{suffix}"))))
@@ -158,6 +185,15 @@ pub fn tilejson_document(state: &AppState, tiles_url: &str) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/style.json", operation_id = "mapStyle", summary = "The MapLibre style", tag = "map",
+    params(
+        super::openapi::params::Filters,
+        super::openapi::params::CommuneFilter,
+    ),
+    responses(
+        (status = 200, description = "The map's MapLibre style (version 8), with a basemap under our layers when the server has one", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
+    ))]
 async fn style(State(state): State<AppState>, RawQuery(query): RawQuery, BaseUrl(base): BaseUrl) -> Result<Json<Value>> {
     let suffix = filters_suffix(&state, query.as_deref())?;
     let labels = state.fonts.label_font().map(|font| Labels { glyphs_url: format!("{base}/fonts/{{fontstack}}/{{range}}.pbf"), font });

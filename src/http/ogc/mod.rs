@@ -13,24 +13,25 @@ mod authorities;
 mod communes;
 mod html;
 mod initiatives;
+mod items;
 mod links;
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Router, routing::get};
 use serde_json::{Value, json};
 
 use super::error::{Error, Result};
 use super::extract::BaseUrl;
 use crate::app::AppState;
 use crate::index::filter::query::Params;
+use items::{next_offset, take_offset};
 use links::{Links, link};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// Items a page has when the client does not say, and at most (a larger `limit` is lowered to
-/// this, as the standard asks, rather than refused).
-const DEFAULT_LIMIT: usize = 100;
+/// Items a page has at most (a larger `limit` is lowered to this, as the standard asks).
 pub const MAX_LIMIT: usize = 1000;
 
 /// The requirement classes this API meets.
@@ -45,15 +46,18 @@ const CONFORMANCE: [&str; 5] = [
 /// The only coordinate reference system: WGS 84 longitude, latitude.
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/ogc", get(landing))
-        .route("/ogc/conformance", get(conformance))
-        .route("/ogc/collections", get(collections))
-        .route("/ogc/collections/{collection}", get(collection))
-        .route("/ogc/collections/{collection}/queryables", get(queryables))
-        .route("/ogc/collections/{collection}/items", get(items))
-        .route("/ogc/collections/{collection}/items/{id}", get(item))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(landing))
+        .routes(routes!(conformance))
+        .routes(routes!(collections))
+        .routes(routes!(collection))
+        .routes(routes!(queryables))
+        .routes(routes!(items::items))
+        .routes(routes!(items::initiative_items))
+        .routes(routes!(items::authority_items))
+        .routes(routes!(items::commune_items))
+        .routes(routes!(items::item))
 }
 
 /// What a client asked for: `f=json|html`, else HTML when its `Accept` names it (a browser),
@@ -203,6 +207,14 @@ impl OgcRequest {
     }
 }
 
+#[utoipa::path(get, path = "/ogc", operation_id = "ogcLanding", summary = "OGC API landing page", tag = "ogc",
+    params(
+        ("f" = Option<String>, Query, description = "`json` or `html` (default: from the Accept header)"),
+    ),
+    responses(
+        (status = 200, description = "The landing page: links to the conformance, the collections and this API's OpenAPI document (HTML with f=html)", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = super::openapi::schemas::ErrorBody),
+    ))]
 async fn landing(State(state): State<AppState>, mut req: OgcRequest) -> Result<Response> {
     req.finish()?;
     let links = req.links();
@@ -214,6 +226,9 @@ async fn landing(State(state): State<AppState>, mut req: OgcRequest) -> Result<R
         "links": [
             this,
             other,
+            // The OpenAPI document is 3.1, so the conformance class oas30 (for 3.0) is not claimed.
+            link(links.url("/openapi.json"), "service-desc", "application/vnd.oai.openapi+json;version=3.1", "définition de l'API (OpenAPI 3.1)"),
+            link(links.url("/api/docs"), "service-doc", "text/html", "documentation de l'API"),
             link(links.url("/ogc/conformance"), "conformance", "application/json", "classes de conformité"),
             link(links.url("/ogc/collections"), "data", "application/json", "collections"),
         ],
@@ -222,6 +237,14 @@ async fn landing(State(state): State<AppState>, mut req: OgcRequest) -> Result<R
     Ok(req.answer("application/json", body, |b| html::landing(b, sheets)))
 }
 
+#[utoipa::path(get, path = "/ogc/conformance", operation_id = "ogcConformance", summary = "OGC conformance classes", tag = "ogc",
+    params(
+        ("f" = Option<String>, Query, description = "`json` or `html` (default: from the Accept header)"),
+    ),
+    responses(
+        (status = 200, description = "The requirement classes met (HTML with f=html)", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = super::openapi::schemas::ErrorBody),
+    ))]
 async fn conformance(mut req: OgcRequest) -> Result<Response> {
     req.finish()?;
     let [this, other] = req.this_and_other("/ogc/conformance", "classes de conformité");
@@ -253,6 +276,14 @@ async fn describe(state: &AppState, links: &Links<'_>, c: Collection) -> Result<
     }))
 }
 
+#[utoipa::path(get, path = "/ogc/collections", operation_id = "ogcCollections", summary = "OGC collections", tag = "ogc",
+    params(
+        ("f" = Option<String>, Query, description = "`json` or `html` (default: from the Accept header)"),
+    ),
+    responses(
+        (status = 200, description = "The collections: initiatives, authorities, communes, with their extents (HTML with f=html)", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = super::openapi::schemas::ErrorBody),
+    ))]
 async fn collections(State(state): State<AppState>, mut req: OgcRequest) -> Result<Response> {
     req.finish()?;
     let links = req.links();
@@ -264,6 +295,16 @@ async fn collections(State(state): State<AppState>, mut req: OgcRequest) -> Resu
     Ok(req.answer("application/json", body, |b| html::collections(b, &req.base)))
 }
 
+#[utoipa::path(get, path = "/ogc/collections/{collection}", operation_id = "ogcCollection", summary = "One OGC collection", tag = "ogc",
+    params(
+        ("collection" = String, Path, description = "`initiatives`, `authorities` or `communes`"),
+        ("f" = Option<String>, Query, description = "`json` or `html` (default: from the Accept header)"),
+    ),
+    responses(
+        (status = 200, description = "One collection (HTML with f=html)", body = serde_json::Value, content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = super::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such collection", body = super::openapi::schemas::ErrorBody),
+    ))]
 async fn collection(State(state): State<AppState>, Path(id): Path<String>, mut req: OgcRequest) -> Result<Response> {
     let c = Collection::parse(&id)?;
     req.finish()?;
@@ -271,6 +312,16 @@ async fn collection(State(state): State<AppState>, Path(id): Path<String>, mut r
     Ok(req.answer("application/json", body, html::collection))
 }
 
+#[utoipa::path(get, path = "/ogc/collections/{collection}/queryables", operation_id = "ogcQueryables", summary = "The queryables of a collection", tag = "ogc",
+    params(
+        ("collection" = String, Path, description = "`initiatives`, `authorities` or `communes`"),
+        ("f" = Option<String>, Query, description = "`json` or `html` (default: from the Accept header)"),
+    ),
+    responses(
+        (status = 200, description = "The properties that filter items (JSON Schema) (HTML with f=html)", body = serde_json::Value, content_type = "application/schema+json"),
+        (status = 400, description = "A parameter is unknown or malformed", body = super::openapi::schemas::ErrorBody),
+        (status = 404, description = "No such collection", body = super::openapi::schemas::ErrorBody),
+    ))]
 async fn queryables(State(state): State<AppState>, Path(id): Path<String>, mut req: OgcRequest) -> Result<Response> {
     let c = Collection::parse(&id)?;
     req.finish()?;
@@ -285,77 +336,4 @@ async fn queryables(State(state): State<AppState>, Path(id): Path<String>, mut r
         "additionalProperties": false,
     });
     Ok(req.answer("application/schema+json", body, |b| html::queryables(b, c.title())))
-}
-
-async fn items(State(state): State<AppState>, Path(id): Path<String>, mut req: OgcRequest) -> Result<Response> {
-    let c = Collection::parse(&id)?;
-    let p = &mut req.params;
-    let limit = take_limit(p)?;
-    let years = p.take("datetime").map(|v| links::parse_datetime(&v)).transpose()?;
-    let page = match c {
-        Collection::Initiatives => initiatives::items(&state, p, years, limit).await?,
-        Collection::Authorities => authorities::items(&state, p, years, limit)?,
-        Collection::Communes => communes::items(&state, p, years, limit)?,
-    };
-    req.finish()?;
-    let links = req.links();
-    let path = format!("/ogc/collections/{}/items", c.id());
-    let mut page_links = req.this_and_other(&path, "cette page").to_vec();
-    if let Some((key, value)) = &page.next {
-        page_links.push(links.next(&path, req.query.as_deref(), req.encoding, key, value));
-    }
-    page_links.push(link(links.url(&format!("/ogc/collections/{}", c.id())), "collection", "application/json", c.title()));
-    let body = json!({
-        "type": "FeatureCollection",
-        "numberMatched": page.matched,
-        "numberReturned": page.features.len(),
-        "timeStamp": links::now(),
-        "features": page.features,
-        "links": page_links,
-    });
-    Ok(req.answer("application/geo+json", body, |b| html::items(b, c.title(), &links.url(&path))))
-}
-
-async fn item(State(state): State<AppState>, Path((collection, id)): Path<(String, String)>, mut req: OgcRequest) -> Result<Response> {
-    let c = Collection::parse(&collection)?;
-    req.finish()?;
-    let mut feature = match c {
-        Collection::Initiatives => initiatives::item(&state, &id)?,
-        Collection::Authorities => authorities::item(&state, &id)?,
-        Collection::Communes => communes::item(&state, &id)?,
-    };
-    let links = req.links();
-    let items = links.url(&format!("/ogc/collections/{}/items", c.id()));
-    // Only a known id gets here, and known ids (numbers, INSEE codes, SIREN, dep-62) are URL-safe.
-    let mut feature_links = req.this_and_other(&format!("/ogc/collections/{}/items/{id}", c.id()), "cette entité").to_vec();
-    feature_links.push(link(links.url(&format!("/ogc/collections/{}", c.id())), "collection", "application/json", c.title()));
-    if c == Collection::Initiatives {
-        feature_links.push(link(links.url(&format!("/api/initiatives/{id}")), "describedby", "application/geo+json", "la fiche entière"));
-    }
-    feature["links"] = Value::Array(feature_links);
-    Ok(req.answer("application/geo+json", feature, |b| html::item(b, c.title(), &items)))
-}
-
-/// `limit`: a whole number from 1; above [`MAX_LIMIT`], the maximum.
-fn take_limit(p: &mut Params) -> Result<usize> {
-    let Some(v) = p.take("limit") else { return Ok(DEFAULT_LIMIT) };
-    let digits = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
-    match v.trim_start_matches('0') {
-        // More digits than any number: the maximum too.
-        n if digits && !n.is_empty() => Ok(n.parse::<usize>().unwrap_or(MAX_LIMIT).min(MAX_LIMIT)),
-        _ => Err(Error::bad_request(format!("limit must be a whole number from 1 (at most {MAX_LIMIT} are sent), not {v:?}"))),
-    }
-}
-
-/// `offset`: how many items of the selection to skip (the next link of a collection paged by
-/// offset gives it).
-fn take_offset(p: &mut Params) -> Result<usize> {
-    let Some(v) = p.take("offset") else { return Ok(0) };
-    v.parse().map_err(|_| Error::bad_request(format!("offset must be a whole number from 0, not {v:?}")))
-}
-
-/// The next page of a collection paged by offset, when there is one.
-fn next_offset(offset: usize, limit: usize, matched: usize) -> Option<(&'static str, String)> {
-    let next = offset.saturating_add(limit);
-    (next < matched).then(|| ("offset", next.to_string()))
 }
