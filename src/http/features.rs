@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::compare::related::Related;
 use crate::gazetteer::Commune;
 use crate::index::{IndexedSheet, SpatialIndex};
-use crate::model::{AuthorityKind, SheetId, round_degrees};
+use crate::model::{AuthorityKind, GeocodeMethod, Precision, SheetId, round_degrees};
 
 /// Rounds a distance to the centimetre, as every answer gives `distance_m`.
 pub fn metres(d: f64) -> f64 {
@@ -31,13 +31,37 @@ impl<'a> From<&'a Commune> for CommuneRef<'a> {
 
 /// A place of a sheet as every answer shows it: its texts, its commune's name, its position
 /// and how it was found.
+#[derive(Serialize, ToSchema)]
+pub struct PlaceView<'a> {
+    label: Option<&'a str>,
+    address: Option<&'a str>,
+    postal_code: Option<&'a str>,
+    commune: Option<CommuneRef<'a>>,
+    /// Longitude, latitude (WGS 84).
+    coordinates: [f64; 2],
+    /// `address`, `street` or `commune`.
+    #[schema(value_type = String)]
+    precision: Precision,
+    /// How it was located: `coordinates`, `address`, `insee_code`, `postal_code_name`…
+    #[schema(value_type = String)]
+    method: GeocodeMethod,
+}
+
+pub fn place_view<'a>(gazetteer: &'a crate::gazetteer::Gazetteer, p: &'a crate::model::Place) -> PlaceView<'a> {
+    PlaceView {
+        label: p.label.as_deref(),
+        address: p.address.as_deref(),
+        postal_code: p.postal_code.as_deref(),
+        commune: gazetteer.commune(&p.commune).map(CommuneRef::from),
+        coordinates: [round_degrees(p.lon), round_degrees(p.lat)],
+        precision: p.precision,
+        method: p.method,
+    }
+}
+
+/// [`place_view`] as a JSON value, for answers that add to it.
 pub fn place_json(gazetteer: &crate::gazetteer::Gazetteer, p: &crate::model::Place) -> serde_json::Value {
-    serde_json::json!({
-        "label": p.label, "address": p.address, "postal_code": p.postal_code,
-        "commune": gazetteer.commune(&p.commune).map(CommuneRef::from),
-        "coordinates": [round_degrees(p.lon), round_degrees(p.lat)],
-        "precision": p.precision, "method": p.method,
-    })
+    serde_json::to_value(place_view(gazetteer, p)).expect("a place serializes")
 }
 
 /// A GeoJSON Point: longitude, latitude (WGS 84), to six decimals.

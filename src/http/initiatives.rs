@@ -6,16 +6,19 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::error::{Error, Result};
 use super::extract::with_etag;
-use super::features::{PointGeometry, SheetCollection, SheetFeature, place_json};
+use super::features::{PlaceView, PointGeometry, SheetCollection, SheetFeature, place_view};
 use super::openapi::schemas::ErrorBody;
 use super::params::{Cursor, MAX_LIMIT, sheet_id, take_cursor};
 use crate::app::AppState;
 use crate::index::filter::query::{Params, check_position, take_filter};
-use crate::model::{Initiative, Status, round_degrees};
+use crate::model::{Authority, AuthorityKind, Initiative, LabelAward, SheetId, Status, round_degrees};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -91,7 +94,7 @@ async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resul
         ("id" = i64, Path, description = "The sheet's id"),
     ),
     responses(
-        (status = 200, description = "The whole sheet: summary, body, services with labels, places, the authority's label history, `version` (also the `ETag`)", body = serde_json::Value, content_type = "application/json"),
+        (status = 200, description = "The whole sheet: summary, body, services with labels, places, the authority's label history, `version` (also the `ETag`)", body = FullSheet),
         (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
         (status = 404, description = "No published sheet with that id", body = ErrorBody),
     ))]
@@ -110,43 +113,122 @@ async fn one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Re
     Ok(response)
 }
 
-pub(super) fn full_feature(state: &AppState, sheet: &Initiative, authority: Option<crate::model::Authority>) -> Value {
+/// A sheet whole, as `GET /api/initiatives/{id}` and the preview give it.
+#[derive(Serialize, ToSchema)]
+pub(super) struct FullSheet<'a> {
+    #[schema(example = "Feature")]
+    r#type: &'static str,
+    #[schema(value_type = i64)]
+    id: SheetId,
+    /// Its main place.
+    geometry: PointGeometry,
+    properties: FullProperties<'a>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct FullProperties<'a> {
+    #[schema(value_type = i64)]
+    id: SheetId,
+    title: &'a str,
+    summary: &'a str,
+    body: &'a str,
+    /// The label's edition the sheet belongs to.
+    year: u16,
+    website: Option<&'a str>,
+    /// The main one first.
+    services: Vec<ServiceLabel<'a>>,
+    /// The main one first.
+    places: Vec<PlaceView<'a>>,
+    authority: Option<AuthorityAwards>,
+    /// `published` here; `draft`, `proposed`, `rejected` or `archived` in a preview.
+    #[schema(value_type = String)]
+    status: Status,
+    /// Generated sample data, not a real sheet.
+    sample: bool,
+    /// Where the sheet comes from (a file name, an API client) and its id there.
+    source: &'a str,
+    external_id: &'a str,
+    /// What the source said that has no field here, as given.
+    source_data: &'a BTreeMap<String, String>,
+    /// RFC 3339, UTC.
+    created_at: &'a str,
+    updated_at: &'a str,
+    updated_by: &'a str,
+    /// What a write sends back in `If-Match` (also the `ETag`).
+    version: i64,
+}
+
+/// A service of the referential with its label and the branches above it.
+#[derive(Serialize, ToSchema)]
+struct ServiceLabel<'a> {
+    code: &'a str,
+    /// `null` for a code the referential no longer has.
+    label: Option<&'a str>,
+    #[serde(rename = "use", skip_serializing_if = "Option::is_none")]
+    use_: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    challenge: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    theme: Option<&'a str>,
+}
+
+/// The authority of a sheet and its label history.
+#[derive(Serialize, ToSchema)]
+struct AuthorityAwards {
+    code: String,
+    /// `commune`, `epci`, `departement` or `region`.
+    #[schema(value_type = String)]
+    kind: AuthorityKind,
+    name: String,
+    population: u32,
+    /// Every year it was labelled: `year`, `arobases` (1 to 5), `mentions`.
+    #[schema(value_type = Vec<Object>)]
+    awards: Vec<LabelAward>,
+}
+
+pub(super) fn full_feature<'a>(state: &'a AppState, sheet: &'a Initiative, authority: Option<Authority>) -> FullSheet<'a> {
     let s = &sheet.sheet;
-    let g = &state.gazetteer;
     let r = &state.referential;
-    let services: Vec<Value> = s
-        .services
-        .iter()
-        .map(|code| match r.service_index(code) {
-            Some(i) => {
-                let [t, c, u] = r.ancestry(i);
-                json!({ "code": code, "label": r.service(i).label, "use": u.code, "challenge": c.code, "theme": t.code })
-            }
-            None => json!({ "code": code, "label": null }),
-        })
-        .collect();
-    let places: Vec<Value> = s.places.iter().map(|p| place_json(g, p)).collect();
-    let main = &s.places[0];
-    json!({
-        "type": "Feature",
-        "id": sheet.id,
-        "geometry": PointGeometry::new(main.lon, main.lat),
-        "properties": {
-            "id": sheet.id,
-            "title": s.title, "summary": s.summary, "body": s.body,
-            "year": s.year, "website": s.website,
-            "services": services,
-            "places": places,
-            "authority": authority.map(|a| json!({
-                "code": a.code, "kind": a.kind, "name": a.name, "population": a.population,
-                "awards": a.awards,
-            })),
-            "status": s.status, "sample": s.sample,
-            "source": s.source, "external_id": s.external_id, "source_data": s.source_data,
-            "created_at": sheet.created_at, "updated_at": sheet.updated_at, "updated_by": s.updated_by,
-            "version": sheet.version,
+    let service = |code: &'a String| match r.service_index(code) {
+        Some(i) => {
+            let [t, c, u] = r.ancestry(i);
+            let label = Some(r.service(i).label.as_str());
+            ServiceLabel { code, label, use_: Some(&u.code), challenge: Some(&c.code), theme: Some(&t.code) }
         }
-    })
+        None => ServiceLabel { code, label: None, use_: None, challenge: None, theme: None },
+    };
+    let main = &s.places[0];
+    FullSheet {
+        r#type: "Feature",
+        id: sheet.id,
+        geometry: PointGeometry::new(main.lon, main.lat),
+        properties: FullProperties {
+            id: sheet.id,
+            title: &s.title,
+            summary: &s.summary,
+            body: &s.body,
+            year: s.year,
+            website: s.website.as_deref(),
+            services: s.services.iter().map(service).collect(),
+            places: s.places.iter().map(|p| place_view(&state.gazetteer, p)).collect(),
+            authority: authority.map(|a| AuthorityAwards {
+                code: a.code,
+                kind: a.kind,
+                name: a.name,
+                population: a.population,
+                awards: a.awards,
+            }),
+            status: s.status,
+            sample: s.sample,
+            source: &s.source,
+            external_id: &s.external_id,
+            source_data: &s.source_data,
+            created_at: &sheet.created_at,
+            updated_at: &sheet.updated_at,
+            updated_by: &s.updated_by,
+            version: sheet.version,
+        },
+    }
 }
 
 #[utoipa::path(get, path = "/api/nearby", operation_id = "nearbyInitiatives", summary = "Sheets closest to a point or commune", tag = "sheets",

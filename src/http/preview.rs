@@ -7,13 +7,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde_json::Value;
 
 use super::auth::Authenticated;
 use super::contributions::workflow;
 use super::error::{Error, Result};
 use super::features::{SheetCollection, related_features};
-use super::initiatives::full_feature;
+use super::initiatives::{FullSheet, full_feature};
 use super::openapi::schemas::ErrorBody;
 use super::params::sheet_id;
 use crate::app::AppState;
@@ -28,10 +27,10 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(preview))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Preview<'a> {
     /// The sheet as `GET /api/initiatives/{id}` will answer it.
-    initiative: Value,
+    initiative: FullSheet<'a>,
     related: SheetCollection<'a>,
 }
 
@@ -42,7 +41,7 @@ struct Preview<'a> {
     ),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The working copy as the public will see it (`initiative`) and the actions connexes it will have (`related`)", body = serde_json::Value, content_type = "application/json"),
+        (status = 200, description = "The working copy as the public will see it (`initiative`) and the actions connexes it will have (`related`)", body = Preview),
         (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
         (status = 401, description = "No valid token or session", body = ErrorBody),
         (status = 403, description = "The caller may not do this", body = ErrorBody),

@@ -1,9 +1,11 @@
 // The API's OpenAPI document and its page: /openapi.json is a valid OpenAPI 3.1 document
-// (checked against the specification's own JSON Schema), and /api/docs draws every operation
-// with Swagger UI served by us, without an error and without another host.
+// (checked against the specification's own JSON Schema), real answers match the schemas it
+// gives them, and /api/docs draws every operation with Swagger UI served by us, without an
+// error and without another host.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { launchBrowser, newPage, startServer } from './harness.mjs';
 
@@ -53,4 +55,47 @@ test('the documentation page draws every operation, from our server only', async
   assert.deepEqual(foreign, []);
   assert.deepEqual(page.errors, []);
   await page.close();
+});
+
+/** JSON pointer escaping of one path segment. */
+const pointer = (s) => s.replaceAll('~', '~0').replaceAll('/', '~1');
+
+test('real answers match the schemas the document gives them', async () => {
+  const doc = await document();
+  const sheet = (await (await fetch(`${server.base}/api/initiatives?limit=1`)).json()).features[0].id;
+  // An operation, and a request that answers it with 200.
+  const calls = [
+    ['/api/initiatives', '/api/initiatives?limit=5&theme=1'],
+    ['/api/initiatives', '/api/initiatives?q=numerique&limit=3'],
+    ['/api/nearby', '/api/nearby?commune=62041&limit=5'],
+    ['/api/initiatives/{id}', `/api/initiatives/${sheet}`],
+    ['/api/initiatives/{id}/related', `/api/initiatives/${sheet}/related`],
+    ['/api/communes', '/api/communes?q=arras'],
+    ['/api/communes/{insee}', '/api/communes/75056?geometry=true'],
+    ['/api/communes/{insee}', '/api/communes/14712'],
+    ['/api/reverse', '/api/reverse?lon=4.84&lat=45.76'],
+    ['/health', '/health'],
+    ['/health/live', '/health/live'],
+  ];
+  // The document as one schema, so that its `#/components/...` references resolve.
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  ajv.addSchema({ ...doc, $id: 'urn:atlaas:openapi' });
+  const typed = new Set();
+  for (const [path, url] of calls) {
+    const res = await fetch(`${server.base}${url}`);
+    assert.equal(res.status, 200, url);
+    const [type] = res.headers.get('content-type').split(';');
+    const content = doc.paths[path].get.responses['200'].content;
+    assert.ok(content[type], `${url}: ${type} is not a documented type of ${path} (${Object.keys(content)})`);
+    const at = `urn:atlaas:openapi#/paths/${pointer(path)}/get/responses/200/content/${pointer(type)}/schema`;
+    const validate = ajv.getSchema(at);
+    const body = await res.json();
+    assert.ok(validate(body), `${url}: ${ajv.errorsText(validate.errors)}`);
+    if (Object.keys(content[type].schema).length > 0) typed.add(path);
+  }
+  // The schemas can fail: an empty object is not a listing.
+  const listing = ajv.getSchema(`urn:atlaas:openapi#/paths/${pointer('/api/initiatives')}/get/responses/200/content/${pointer('application/geo+json')}/schema`);
+  assert.equal(listing({}), false);
+  // Every answer listed here has a schema of its own, not just "any JSON".
+  assert.deepEqual([...typed].sort(), [...new Set(calls.map(([p]) => p))].sort());
 });
