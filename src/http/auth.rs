@@ -9,13 +9,13 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::{Error, Result};
 use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::auth::{AuthError, Caller, Credential, account, secret, token};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// The cookie holding a session's secret.
 pub const SESSION_COOKIE: &str = "atlaas_session";

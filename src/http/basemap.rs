@@ -9,6 +9,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::encoding::{self, Coding};
 use super::error::{Error, Result};
@@ -17,8 +19,6 @@ use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::basemap::{Basemap, BasemapSlot};
 use crate::hash::fnv1a;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// A basemap file changes only when the server restarts with another.
 const MAX_AGE_S: u32 = 86_400;

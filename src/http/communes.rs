@@ -6,6 +6,8 @@ use axum::extract::{Path, RawQuery, State};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::{Error, Result};
 use super::features::CommuneRef;
@@ -14,8 +16,6 @@ use crate::app::AppState;
 use crate::gazetteer::{Commune, CommuneKind, Gazetteer, PointSource};
 use crate::index::filter::query::{Params, check_position};
 use crate::model::round_degrees;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(search)).routes(routes!(one)).routes(routes!(reverse))

@@ -9,6 +9,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::{Authenticated, MaybeAuthenticated};
 use super::error::Result;
@@ -22,8 +24,6 @@ use crate::contributions::{Outcome, Workflow, working_copy};
 use crate::index::filter::query::Params;
 use crate::model::contribution::SheetContent;
 use crate::store::contributions::Editable;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -21,6 +21,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::{Error, Result};
 use super::openapi::schemas::ErrorBody;
@@ -30,8 +32,6 @@ use crate::import::export::{Format, Rows};
 use crate::index::filter::query::{Params, take_filter};
 use crate::index::{Filter, SpatialIndex};
 use crate::model::{Initiative, SheetId};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// Sheets read from the store at a time.
 const PAGE: usize = 500;

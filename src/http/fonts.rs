@@ -11,15 +11,16 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Extension, Json};
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::encoding::Compressed;
 use super::error::{Error, Result};
 use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::tiles::glyphs::{GlyphError, Stack, parse_range};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// Glyphs do not change while a server runs: caches may keep them a day.
 const CACHE_CONTROL: &str = "public, max-age=86400";
@@ -39,10 +40,32 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 #[utoipa::path(get, path = "/fonts", operation_id = "listFonts", summary = "The fonts of the labels", tag = "map",
     responses(
-        (status = 200, description = "The fonts served for labels: name (as text-font writes it), family, style, glyph count", body = serde_json::Value, content_type = "application/json"),
+        (status = 200, description = "The fonts served for labels: name (as text-font writes it), family, style, glyph count", body = Catalogue),
     ))]
-async fn catalogue(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({"fonts": state.fonts.catalogue()}))
+async fn catalogue(State(state): State<AppState>) -> Json<Catalogue> {
+    let fonts = state
+        .fonts
+        .catalogue()
+        .into_iter()
+        .map(|f| FontEntry { name: f.name, family: f.family, style: f.style, glyphs: f.glyphs })
+        .collect();
+    Json(Catalogue { fonts })
+}
+
+/// The fonts this server draws labels with.
+#[derive(Serialize, ToSchema)]
+struct Catalogue {
+    fonts: Vec<FontEntry>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct FontEntry {
+    /// As a style's `text-font` names it: `DejaVu Sans Book`.
+    name: String,
+    family: String,
+    style: String,
+    /// How many characters it draws.
+    glyphs: usize,
 }
 
 #[utoipa::path(get, path = "/fonts/{fontstack}/{range}", operation_id = "glyphs", summary = "SDF glyphs of a font stack", tag = "map",

@@ -9,11 +9,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::app::health::{DownReason, FeedState};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// How long `/health` waits for the database before saying it is unreachable.
 const PING_TIMEOUT: Duration = Duration::from_secs(1);

@@ -12,6 +12,8 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Path, RawQuery, Request, Stat
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::Authenticated;
 use super::error::{Error, Result};
@@ -23,8 +25,6 @@ use crate::import::{Encoding, Format, ImportOptions, Scope};
 use crate::index::filter::query::Params;
 use crate::model::Role;
 use crate::model::job::{ImportJob, JobState};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// Largest file accepted over HTTP (a larger one is split, or imported on the server).
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;

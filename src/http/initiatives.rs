@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::{Error, Result};
 use super::extract::with_etag;
@@ -19,8 +21,6 @@ use super::params::{Cursor, MAX_LIMIT, sheet_id, take_cursor};
 use crate::app::AppState;
 use crate::index::filter::query::{Params, check_position, take_filter};
 use crate::model::{Authority, AuthorityKind, Initiative, LabelAward, SheetId, Status, round_degrees};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list)).routes(routes!(one)).routes(routes!(nearby))

@@ -8,6 +8,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::Authenticated;
 use super::contributions::{answer, content_json, workflow};
@@ -20,8 +22,6 @@ use crate::index::filter::query::Params;
 use crate::model::Status;
 use crate::model::contribution::SheetContent;
 use crate::store::contributions::ProposalQuery;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// Largest page of the moderation queue.
 const MAX_QUEUE: usize = 200;

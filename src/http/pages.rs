@@ -11,6 +11,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::assets::Assets;
 use super::error::{Error, Result};
@@ -18,8 +20,6 @@ use super::extract::BaseUrl;
 use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::index::filter::query::{Params, take_filter};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// The CSP of our pages: our own scripts and data only; MapLibre needs blob: workers and
 /// inline style attributes.

@@ -7,6 +7,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::Authenticated;
 use super::contributions::workflow;
@@ -20,8 +22,6 @@ use crate::compare::related::{Unpublished, related_to_unpublished};
 use crate::contributions::working_copy;
 use crate::index::filter::query::Params;
 use crate::model::{AuthorityKind, Status};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(preview))

@@ -11,6 +11,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::{SESSION_COOKIE, open_session, refused, session_cookie};
 use super::error::{Error, Result};
@@ -21,8 +23,6 @@ use crate::app::AppState;
 use crate::auth::account::{self, SESSION_LIFETIME, SetPasswordError};
 use crate::auth::{Caller, Credential, secret};
 use crate::model::Account;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(sign_in, current, sign_out)).routes(routes!(set_password))

@@ -8,6 +8,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::encoding::{self, Coding};
 use super::error::{Error, Result};
@@ -18,8 +20,6 @@ use crate::app::AppState;
 use crate::archive::mbtiles::Archive;
 use crate::index::filter::query::{Params, take_filter};
 use crate::tiles::{self, CachedTile, TileId, metadata};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// How long clients and HTTP caches may reuse a live tile before revalidating it.
 pub const TILE_MAX_AGE_S: u32 = 60;

@@ -74,6 +74,10 @@ test('real answers match the schemas the document gives them', async () => {
     ['/api/communes/{insee}', '/api/communes/75056?geometry=true'],
     ['/api/communes/{insee}', '/api/communes/14712'],
     ['/api/reverse', '/api/reverse?lon=4.84&lat=45.76'],
+    ['/api/communes/{insee}/peers', '/api/communes/62041/peers?limit=5'],
+    ['/api/authorities/{code}/mosaic', '/api/authorities/62041/mosaic'],
+    ['/api/referential', '/api/referential'],
+    ['/fonts', '/fonts'],
     ['/health', '/health'],
     ['/health/live', '/health/live'],
   ];

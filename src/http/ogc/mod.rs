@@ -21,6 +21,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::error::{Error, Result};
 use super::extract::BaseUrl;
@@ -28,8 +30,6 @@ use crate::app::AppState;
 use crate::index::filter::query::Params;
 use items::{next_offset, take_offset};
 use links::{Links, link};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// Items a page has at most (a larger `limit` is lowered to this, as the standard asks).
 pub const MAX_LIMIT: usize = 1000;
