@@ -8,7 +8,8 @@ use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -16,6 +17,7 @@ use super::error::{Error, Result};
 use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::auth::{AuthError, Caller, Credential, account, secret, token};
+use crate::model::{AuthorityKind, Role};
 
 /// The cookie holding a session's secret.
 pub const SESSION_COOKIE: &str = "atlaas_session";
@@ -105,18 +107,55 @@ pub(super) async fn open_session(state: &AppState, headers: &HeaderMap) -> Resul
 #[utoipa::path(get, path = "/api/me", operation_id = "whoAmI", summary = "What the credentials stand for", tag = "accounts",
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "What the credentials stand for: `role`, `authority`, and the token's `id` and `prefix` or the account's `id` and `email`", body = serde_json::Value, content_type = "application/json"),
+        (status = 200, description = "What the credentials stand for", body = Me),
         (status = 401, description = "No valid token or session", body = ErrorBody),
     ))]
-async fn me(State(state): State<AppState>, Authenticated(caller): Authenticated) -> Result<Json<Value>> {
+async fn me(State(state): State<AppState>, Authenticated(caller): Authenticated) -> Result<Json<Me>> {
     let authority = match &caller.authority {
-        Some(code) => state.store.authority(code).await?.map(|a| json!({ "code": a.code, "kind": a.kind, "name": a.name })),
+        Some(code) => state.store.authority(code).await?.map(|a| AuthorityView { code: a.code, kind: a.kind, name: a.name }),
         None => None,
     };
-    let mut answer = json!({ "role": caller.role, "authority": authority });
-    match &caller.credential {
-        Credential::Token { id, prefix } => answer["token"] = json!({ "id": id, "prefix": prefix }),
-        Credential::Session { account, email } => answer["account"] = json!({ "id": account, "email": email }),
-    }
-    Ok(Json(answer))
+    let (token, account) = match caller.credential {
+        Credential::Token { id, prefix } => (Some(TokenView { id, prefix }), None),
+        Credential::Session { account, email } => (None, Some(AccountRef { id: account, email })),
+    };
+    Ok(Json(Me { role: caller.role, authority, token, account }))
+}
+
+/// Who is asking: a token's or an account's, with the role and authority it stands for.
+#[derive(Serialize, ToSchema)]
+struct Me {
+    /// `contributor`, `moderator` or `admin`.
+    #[schema(value_type = String)]
+    role: Role,
+    /// The authority a contributor writes for.
+    authority: Option<AuthorityView>,
+    /// With a token: which one (never its secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<TokenView>,
+    /// With a session: whose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<AccountRef>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct AuthorityView {
+    code: String,
+    /// `commune`, `epci`, `departement` or `region`.
+    #[schema(value_type = String)]
+    kind: AuthorityKind,
+    name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct TokenView {
+    id: i64,
+    /// The token's first characters, to tell it apart (`atl_3f9c…`).
+    prefix: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct AccountRef {
+    id: i64,
+    email: String,
 }

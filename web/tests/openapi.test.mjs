@@ -63,6 +63,7 @@ const pointer = (s) => s.replaceAll('~', '~0').replaceAll('/', '~1');
 test('real answers match the schemas the document gives them', async () => {
   const doc = await document();
   const sheet = (await (await fetch(`${server.base}/api/initiatives?limit=1`)).json()).features[0].id;
+  const token = server.atlaas('token', 'create', '--role', 'contributor', '--authority', '62548', '--label', 'openapi');
   // An operation, and a request that answers it with 200.
   const calls = [
     ['/api/initiatives', '/api/initiatives?limit=5&theme=1'],
@@ -78,6 +79,8 @@ test('real answers match the schemas the document gives them', async () => {
     ['/api/authorities/{code}/mosaic', '/api/authorities/62041/mosaic'],
     ['/api/referential', '/api/referential'],
     ['/fonts', '/fonts'],
+    ['/api/me', '/api/me'],
+    ['/api/session', '/api/session'],
     ['/health', '/health'],
     ['/health/live', '/health/live'],
   ];
@@ -86,7 +89,7 @@ test('real answers match the schemas the document gives them', async () => {
   ajv.addSchema({ ...doc, $id: 'urn:atlaas:openapi' });
   const typed = new Set();
   for (const [path, url] of calls) {
-    const res = await fetch(`${server.base}${url}`);
+    const res = await fetch(`${server.base}${url}`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.status, 200, url);
     const [type] = res.headers.get('content-type').split(';');
     const content = doc.paths[path].get.responses['200'].content;

@@ -75,3 +75,73 @@ pub struct FieldProblem {
     /// Communes the client may have meant, `"Name (INSEE code)"`.
     candidates: Option<Vec<String>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::response::IntoResponse;
+    use utoipa::PartialSchema;
+
+    use super::ErrorCode;
+    use crate::http::Error;
+
+    /// One of each error; a new variant does not compile in `covered` until it is added here.
+    fn every_error() -> Vec<Error> {
+        let all = vec![
+            Error::BadRequest(String::new()),
+            Error::Unauthorized(String::new()),
+            Error::Forbidden(String::new()),
+            Error::NotFound(String::new()),
+            Error::Conflict(String::new()),
+            Error::Unprocessable(String::new()),
+            Error::InvalidFields(vec![]),
+            Error::PreconditionFailed(String::new()),
+            Error::PreconditionRequired(String::new()),
+            Error::UnsupportedMediaType(String::new()),
+            Error::PayloadTooLarge { limit: 1 },
+            Error::MethodNotAllowed(String::new()),
+            Error::Unavailable(String::new()),
+            Error::Busy,
+            Error::TooManyRequests { retry_after: 1 },
+            Error::Timeout { seconds: 1 },
+            Error::Internal(anyhow::anyhow!("a bug")),
+        ];
+        for e in &all {
+            covered(e);
+        }
+        all
+    }
+
+    fn covered(e: &Error) {
+        match e {
+            Error::BadRequest(_)
+            | Error::Unauthorized(_)
+            | Error::Forbidden(_)
+            | Error::NotFound(_)
+            | Error::Conflict(_)
+            | Error::Unprocessable(_)
+            | Error::InvalidFields(_)
+            | Error::PreconditionFailed(_)
+            | Error::PreconditionRequired(_)
+            | Error::UnsupportedMediaType(_)
+            | Error::PayloadTooLarge { .. }
+            | Error::MethodNotAllowed(_)
+            | Error::Unavailable(_)
+            | Error::Busy
+            | Error::TooManyRequests { .. }
+            | Error::Timeout { .. }
+            | Error::Internal(_) => {}
+        }
+    }
+
+    #[tokio::test]
+    async fn every_error_code_the_server_answers_is_in_the_document() {
+        let schema = serde_json::to_string(&ErrorCode::schema()).unwrap();
+        for e in every_error() {
+            let body = axum::body::to_bytes(e.into_response().into_body(), 4096).await.unwrap();
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let code = body["error"].as_str().unwrap();
+            assert!(schema.contains(&format!("\"{code}\"")), "{code} is not among the documented codes: {schema}");
+        }
+        assert!(schema.contains("\"not_implemented\""), "oEmbed's 501");
+    }
+}
