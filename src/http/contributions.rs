@@ -142,14 +142,7 @@ async fn create(
     request_body(content = serde_json::Value, description = "A JSON merge patch (RFC 7396) of the sheet's content", content_type = "application/merge-patch+json"),
     responses(
         (status = 200, description = "The working copy after the change", body = serde_json::Value),
-        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
-        (status = 401, description = "No valid token or session", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 404, description = "No such sheet", body = ErrorBody),
-        (status = 409, description = "The sheet's state does not allow it", body = ErrorBody),
-        (status = 412, description = "The version is not the current one", body = ErrorBody),
-        (status = 422, description = "A field is not valid: see `fields`", body = ErrorBody),
-        (status = 428, description = "If-Match is missing", body = ErrorBody),
+        super::openapi::schemas::WriteErrors,
         (status = 415, description = "The body is not JSON (Content-Type)", body = ErrorBody),
     ))]
 async fn edit(
@@ -176,14 +169,7 @@ async fn edit(
     security(("token" = []), ("session" = [])),
     responses(
         (status = 200, description = "The sheet, archived", body = serde_json::Value),
-        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
-        (status = 401, description = "No valid token or session", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 404, description = "No such sheet", body = ErrorBody),
-        (status = 409, description = "The sheet's state does not allow it", body = ErrorBody),
-        (status = 412, description = "The version is not the current one", body = ErrorBody),
-        (status = 422, description = "A field is not valid: see `fields`", body = ErrorBody),
-        (status = 428, description = "If-Match is missing", body = ErrorBody),
+        super::openapi::schemas::WriteErrors,
     ))]
 async fn archive(
     State(state): State<AppState>,
@@ -203,14 +189,7 @@ async fn archive(
     security(("token" = []), ("session" = [])),
     responses(
         (status = 200, description = "The sheet, proposed to the moderators", body = serde_json::Value),
-        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
-        (status = 401, description = "No valid token or session", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 404, description = "No such sheet", body = ErrorBody),
-        (status = 409, description = "The sheet's state does not allow it", body = ErrorBody),
-        (status = 412, description = "The version is not the current one", body = ErrorBody),
-        (status = 422, description = "A field is not valid: see `fields`", body = ErrorBody),
-        (status = 428, description = "If-Match is missing", body = ErrorBody),
+        super::openapi::schemas::WriteErrors,
     ))]
 async fn submit(
     State(state): State<AppState>,

@@ -95,14 +95,7 @@ async fn queue(State(state): State<AppState>, Authenticated(caller): Authenticat
     security(("token" = []), ("session" = [])),
     responses(
         (status = 200, description = "The sheet, published", body = serde_json::Value),
-        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
-        (status = 401, description = "No valid token or session", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 404, description = "No such sheet", body = ErrorBody),
-        (status = 409, description = "The sheet's state does not allow it", body = ErrorBody),
-        (status = 412, description = "The version is not the current one", body = ErrorBody),
-        (status = 422, description = "A field is not valid: see `fields`", body = ErrorBody),
-        (status = 428, description = "If-Match is missing", body = ErrorBody),
+        super::openapi::schemas::WriteErrors,
     ))]
 async fn publish(
     State(state): State<AppState>,
@@ -129,14 +122,7 @@ struct Rejection {
     request_body(content = serde_json::Value, description = "`{\"reason\": \"…\"}`: why, for the authority", content_type = "application/json"),
     responses(
         (status = 200, description = "The sheet, rejected with the reason", body = serde_json::Value),
-        (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
-        (status = 401, description = "No valid token or session", body = ErrorBody),
-        (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 404, description = "No such sheet", body = ErrorBody),
-        (status = 409, description = "The sheet's state does not allow it", body = ErrorBody),
-        (status = 412, description = "The version is not the current one", body = ErrorBody),
-        (status = 422, description = "A field is not valid: see `fields`", body = ErrorBody),
-        (status = 428, description = "If-Match is missing", body = ErrorBody),
+        super::openapi::schemas::WriteErrors,
         (status = 415, description = "The body is not JSON (Content-Type)", body = ErrorBody),
     ))]
 async fn reject(

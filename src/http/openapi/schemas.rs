@@ -3,7 +3,7 @@
 //! checks real answers against them.
 
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 /// The body of every error answer.
 #[derive(ToSchema)]
@@ -58,6 +58,37 @@ pub enum ErrorCode {
     Unavailable,
     /// 503, with `Retry-After`: every computing thread is busy
     Busy,
+}
+
+/// The errors every change to an existing sheet may answer (edit, archive, submit, publish,
+/// reject), documented once.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum WriteErrors {
+    /// A parameter is unknown or malformed
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// No valid token or session
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// The caller may not do this
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// No such sheet
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    /// The sheet's state does not allow it
+    #[response(status = 409)]
+    Conflict(ErrorBody),
+    /// The version is not the current one
+    #[response(status = 412)]
+    PreconditionFailed(ErrorBody),
+    /// A field is not valid: see `fields`
+    #[response(status = 422)]
+    Unprocessable(ErrorBody),
+    /// If-Match is missing
+    #[response(status = 428)]
+    PreconditionRequired(ErrorBody),
 }
 
 /// Why one field of a sheet was refused.
