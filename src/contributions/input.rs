@@ -107,7 +107,7 @@ impl Rules<'_> {
         }
     }
 
-    /// `current` with a JSON merge patch (RFC 7386) applied: fields the patch names are
+    /// `current` with a JSON merge patch (RFC 7396) applied: fields the patch names are
     /// replaced (`null` clears an optional one), the others kept as they are; places are
     /// geocoded only when the patch gives them.
     pub fn merge(&self, current: &SheetContent, patch: &Value) -> Result<Checked, Vec<FieldError>> {

@@ -21,6 +21,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -106,7 +107,7 @@ async fn csv(state: State<AppState>, turns: Extension<Turns>, query: RawQuery) -
         super::openapi::params::CommuneFilter,
     ),
     responses(
-        (status = 200, description = "A GeoJSON FeatureCollection", body = serde_json::Value, content_type = "application/geo+json"),
+        (status = 200, description = "A GeoJSON FeatureCollection, streamed", body = ExportCollection, content_type = "application/geo+json"),
         (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
         (status = 503, description = "Too many exports at once", body = ErrorBody),
     ))]
@@ -242,4 +243,50 @@ async fn read_page(
 fn failed(e: impl std::fmt::Display) -> std::io::Error {
     tracing::error!("an export stopped halfway: {e}");
     std::io::Error::other("the export could not be finished")
+}
+
+/// The GeoJSON export: one feature per place of each sheet.
+#[derive(ToSchema)]
+#[allow(dead_code)] // Describes what `Rows` writes.
+struct ExportCollection {
+    #[schema(example = "FeatureCollection")]
+    r#type: String,
+    features: Vec<ExportFeature>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ExportFeature {
+    #[schema(example = "Feature")]
+    r#type: String,
+    geometry: super::features::PointGeometry,
+    properties: ExportColumns,
+}
+
+/// The columns of the import format, each as text; empty ones are left out.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+struct ExportColumns {
+    /// The sheet's id, shared by its places.
+    id: String,
+    titre: String,
+    #[schema(rename = "résumé")]
+    resume: Option<String>,
+    description: Option<String>,
+    /// The code of the authority.
+    #[schema(rename = "collectivité")]
+    collectivite: String,
+    /// Service codes, comma-separated; the first is the main one.
+    services: String,
+    #[schema(rename = "année")]
+    annee: String,
+    site_web: Option<String>,
+    /// `publiée`.
+    statut: String,
+    lieu: Option<String>,
+    adresse: Option<String>,
+    code_postal: Option<String>,
+    code_insee: String,
+    /// The commune's name.
+    commune: Option<String>,
 }

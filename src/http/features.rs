@@ -59,11 +59,6 @@ pub fn place_view<'a>(gazetteer: &'a crate::gazetteer::Gazetteer, p: &'a crate::
     }
 }
 
-/// [`place_view`] as a JSON value, for answers that add to it.
-pub fn place_json(gazetteer: &crate::gazetteer::Gazetteer, p: &crate::model::Place) -> serde_json::Value {
-    serde_json::to_value(place_view(gazetteer, p)).expect("a place serializes")
-}
-
 /// A GeoJSON Point: longitude, latitude (WGS 84), to six decimals.
 #[derive(Serialize, ToSchema)]
 pub struct PointGeometry {

@@ -11,7 +11,9 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -69,14 +71,14 @@ impl<S: Send + Sync> FromRequest<S> for FileBody {
     security(("token" = []), ("session" = [])),
     request_body(content = Vec<u8>, description = "The file (CSV, JSON, GeoJSON)", content_type = "text/csv"),
     responses(
-        (status = 200, description = "The job and its report", body = serde_json::Value, content_type = "application/json"),
-        (status = 202, description = "Still running: the job, to follow at /api/imports/{id}", body = serde_json::Value),
+        (status = 200, description = "Done: the job and its report", body = Job, content_type = "application/json"),
+        (status = 202, description = "Still running: the job, to follow at /api/imports/{id}", body = Job),
         (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
         (status = 401, description = "No valid token or session", body = ErrorBody),
         (status = 403, description = "The caller may not do this", body = ErrorBody),
-        (status = 413, description = "A file over 20 MB", body = ErrorBody),
-        (status = 415, description = "Not a file format this server reads", body = ErrorBody),
-        (status = 422, description = "Refused: the report says why, row by row", body = ErrorBody),
+        (status = 413, description = "A file over 64 MB", body = ErrorBody),
+        (status = 422, description = "Refused, nothing written: the job's report says why row by row, or its `error` why the file was not read", body = Job),
+        (status = 503, description = "Failed, nothing written: the job's `error` says why", body = Job),
     ))]
 async fn import(
     State(state): State<AppState>,
@@ -98,7 +100,7 @@ async fn import(
         JobState::Refused => StatusCode::UNPROCESSABLE_ENTITY,
         JobState::Failed => StatusCode::SERVICE_UNAVAILABLE,
     };
-    Ok((status, [(header::LOCATION, location)], Json(job_json(&job))).into_response())
+    Ok((status, [(header::LOCATION, location)], Json(Job::from(&job))).into_response())
 }
 
 #[utoipa::path(get, path = "/api/imports/{id}", operation_id = "getImport", summary = "An import job", tag = "imports",
@@ -107,13 +109,13 @@ async fn import(
     ),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The job: state (running, done, refused, failed), progress and report", body = serde_json::Value, content_type = "application/json"),
+        (status = 200, description = "The job: state, progress and report", body = Job, content_type = "application/json"),
         (status = 401, description = "No valid token or session", body = ErrorBody),
         (status = 404, description = "No job the caller may see", body = ErrorBody),
     ))]
-async fn show(State(state): State<AppState>, Authenticated(caller): Authenticated, Path(id): Path<String>) -> Result<Json<Value>> {
+async fn show(State(state): State<AppState>, Authenticated(caller): Authenticated, Path(id): Path<String>) -> Result<Response> {
     let job = visible_job(&state, &caller, &id).await?.ok_or_else(|| Error::not_found(format!("no import {id}")))?;
-    Ok(Json(job_json(&job)))
+    Ok(Json(Job::from(&job)).into_response())
 }
 
 /// Whether the client asked not to wait (`Prefer: respond-async`).
@@ -180,17 +182,59 @@ fn default_file_name(media: &str) -> &'static str {
     }
 }
 
-fn job_json(job: &ImportJob) -> Value {
-    json!({
-        "id": job.id,
-        "state": job.state,
-        "file": job.file,
-        "dry_run": job.dry_run,
-        "progress": { "rows_total": job.rows_total, "rows_checked": job.rows_checked },
-        "report": job.report,
-        "error": job.error,
-        "created_at": job.created_at,
-        "updated_at": job.updated_at,
-        "links": { "self": format!("/api/imports/{}", job.id) },
-    })
+/// An import job as the API shows it.
+#[derive(Serialize, ToSchema)]
+struct Job<'a> {
+    /// 32 hex digits.
+    id: &'a str,
+    /// `running`, `done`, `refused` (nothing written: see `report` or `error`) or `failed`
+    /// (the service could not finish; nothing written).
+    #[schema(value_type = String)]
+    state: JobState,
+    /// The file's name.
+    file: &'a str,
+    dry_run: bool,
+    progress: Progress,
+    /// Once finished: the report `atlaas import --report json` prints (rows read, written,
+    /// skipped, errors row by row, geocoding by method and confidence).
+    #[schema(value_type = Option<Object>)]
+    report: Option<&'a Value>,
+    /// Why the file was refused or the job failed.
+    error: Option<&'a str>,
+    created_at: &'a str,
+    updated_at: &'a str,
+    links: JobLinks,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Progress {
+    /// Rows in the file, once read.
+    rows_total: Option<u64>,
+    /// Rows checked and geocoded so far.
+    rows_checked: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+struct JobLinks {
+    /// Where to follow the job.
+    #[serde(rename = "self")]
+    #[schema(rename = "self")]
+    this: String,
+}
+
+impl<'a> From<&'a ImportJob> for Job<'a> {
+    fn from(job: &'a ImportJob) -> Self {
+        Job {
+            id: &job.id,
+            state: job.state,
+            file: &job.file,
+            dry_run: job.dry_run,
+            progress: Progress { rows_total: job.rows_total, rows_checked: job.rows_checked },
+            report: job.report.as_ref(),
+            error: job.error.as_deref(),
+            created_at: &job.created_at,
+            updated_at: &job.updated_at,
+            links: JobLinks { this: format!("/api/imports/{}", job.id) },
+        }
+    }
 }

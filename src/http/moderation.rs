@@ -5,22 +5,20 @@
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::Authenticated;
-use super::contributions::{answer, content_json, workflow};
+use super::contributions::{Queue, SheetView, answer, workflow};
 use super::error::{Error, Result};
 use super::extract::{IfMatch, JsonBody};
 use super::openapi::schemas::ErrorBody;
 use super::params::sheet_id;
 use crate::app::AppState;
 use crate::index::filter::query::Params;
-use crate::model::Status;
-use crate::model::contribution::SheetContent;
 use crate::store::contributions::ProposalQuery;
 
 /// Largest page of the moderation queue.
@@ -39,12 +37,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     ),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "Proposals awaiting a moderator, longest waiting first", body = serde_json::Value, content_type = "application/json"),
+        (status = 200, description = "Proposals awaiting a moderator, longest waiting first", body = Queue, content_type = "application/json"),
         (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
         (status = 401, description = "No valid token or session", body = ErrorBody),
         (status = 403, description = "The caller may not do this", body = ErrorBody),
     ))]
-async fn queue(State(state): State<AppState>, Authenticated(caller): Authenticated, RawQuery(query): RawQuery) -> Result<Json<Value>> {
+async fn queue(State(state): State<AppState>, Authenticated(caller): Authenticated, RawQuery(query): RawQuery) -> Result<Response> {
     let mut p = Params::parse(query.as_deref())?;
     let authority = p.take("authority");
     let departement = p.take("departement").map(|d| d.trim().to_ascii_uppercase());
@@ -63,28 +61,7 @@ async fn queue(State(state): State<AppState>, Authenticated(caller): Authenticat
     p.finish()?;
     let query = ProposalQuery { authority, departement, waiting_since, limit };
     let proposals = workflow(&state).queue(&caller, &query).await?;
-    let items: Vec<Value> = proposals
-        .iter()
-        .filter_map(|e| {
-            let revision = e.revision.as_ref()?;
-            let row = &e.sheet;
-            let published = (row.sheet.status == Status::Published).then(|| SheetContent::of(&row.sheet));
-            let changed: Vec<String> = revision.content.changes_from(published.as_ref()).into_keys().collect();
-            let authority = state.gazetteer.authority(&row.sheet.authority).map(|a| a.name);
-            Some(json!({
-                "id": row.id,
-                "version": row.version,
-                "authority": { "code": row.sheet.authority, "name": authority },
-                "status": row.sheet.status,
-                "waiting_since": revision.updated_at,
-                "proposed_by": revision.updated_by,
-                "changed_fields": changed,
-                "published": published.as_ref().map(|c| content_json(&state, c)),
-                "proposed": content_json(&state, &revision.content),
-            }))
-        })
-        .collect();
-    Ok(Json(json!({ "proposals": items })))
+    Ok(Json(Queue::new(&state.gazetteer, &proposals)).into_response())
 }
 
 #[utoipa::path(post, path = "/api/initiatives/{id}/publish", operation_id = "publishInitiative", summary = "Publish a proposal (moderators)", tag = "writing",
@@ -94,7 +71,7 @@ async fn queue(State(state): State<AppState>, Authenticated(caller): Authenticat
     ),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The sheet, published", body = serde_json::Value),
+        (status = 200, description = "The sheet, published", body = SheetView),
         super::openapi::schemas::WriteErrors,
     ))]
 async fn publish(
@@ -107,9 +84,11 @@ async fn publish(
     answer(&state, outcome).await
 }
 
-#[derive(Deserialize)]
+/// Why a moderator rejects a proposal, for its authority.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Rejection {
+    /// Shown to the authority with its working copy.
     reason: String,
 }
 
@@ -119,9 +98,9 @@ struct Rejection {
         ("If-Match" = String, Header, description = "The version the change was made from (the sheet's ETag)"),
     ),
     security(("token" = []), ("session" = [])),
-    request_body(content = serde_json::Value, description = "`{\"reason\": \"…\"}`: why, for the authority", content_type = "application/json"),
+    request_body(content = Rejection, content_type = "application/json"),
     responses(
-        (status = 200, description = "The sheet, rejected with the reason", body = serde_json::Value),
+        (status = 200, description = "The sheet, rejected with the reason", body = SheetView),
         super::openapi::schemas::WriteErrors,
         (status = 415, description = "The body is not JSON (Content-Type)", body = ErrorBody),
     ))]

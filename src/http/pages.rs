@@ -10,7 +10,9 @@ use axum::extract::{Path as UrlPath, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -300,7 +302,7 @@ async fn widget(State(state): State<AppState>, Extension(assets): Extension<Arc<
         ("maxheight" = Option<u32>, Query, description = "Largest height"),
     ),
     responses(
-        (status = 200, description = "oEmbed 1.0 `rich`", body = serde_json::Value, content_type = "application/json"),
+        (status = 200, description = "oEmbed 1.0 `rich`", body = OEmbed, content_type = "application/json"),
         (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
         (status = 404, description = "Not an /embed URL of this server", body = ErrorBody),
         (status = 501, description = "format=xml", body = ErrorBody),
@@ -330,18 +332,36 @@ async fn oembed(State(state): State<AppState>, RawQuery(query): RawQuery, BaseUr
         escape_html(&url),
         escape_html(&title)
     );
-    let body: Value = json!({
-        "version": "1.0",
-        "type": "rich",
-        "provider_name": "Atlaas",
-        "provider_url": format!("{base}/"),
-        "title": title,
-        "html": iframe,
-        "width": width,
-        "height": height,
-        "cache_age": 86400,
-    });
+    let body = OEmbed {
+        version: "1.0",
+        r#type: "rich",
+        provider_name: "Atlaas",
+        provider_url: format!("{base}/"),
+        title,
+        html: iframe,
+        width,
+        height,
+        cache_age: 86400,
+    };
     Ok(Json(body).into_response())
+}
+
+/// An oEmbed 1.0 answer of type `rich`: an iframe of the embed page.
+#[derive(Serialize, ToSchema)]
+struct OEmbed {
+    #[schema(example = "1.0")]
+    version: &'static str,
+    #[schema(example = "rich")]
+    r#type: &'static str,
+    provider_name: &'static str,
+    provider_url: String,
+    title: String,
+    /// The `<iframe>` to paste.
+    html: String,
+    width: u32,
+    height: u32,
+    /// Seconds a consumer may keep this answer.
+    cache_age: u32,
 }
 
 #[cfg(test)]

@@ -8,22 +8,26 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Authenticated, MaybeAuthenticated};
 use super::error::Result;
 use super::extract::{IfMatch, JsonBody, with_etag};
-use super::features::place_json;
 use super::openapi::schemas::ErrorBody;
 use super::params::sheet_id;
 use crate::app::AppState;
 use crate::contributions::input::PlaceReport;
-use crate::contributions::{Outcome, Workflow, working_copy};
+use crate::contributions::{Outcome, Workflow};
 use crate::index::filter::query::Params;
-use crate::model::contribution::SheetContent;
 use crate::store::contributions::Editable;
+
+mod answers;
+mod bodies;
+
+use answers::{AuthoritySheets, History};
+pub use answers::{Queue, SheetView};
+use bodies::SheetBody;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -48,7 +52,7 @@ const MAX_SHEETS_PAGE: usize = 1000;
     ),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "Every sheet of the authority with its state (draft, proposed, rejected with the reason, published, archived), version and last change; `next_after`", body = serde_json::Value, content_type = "application/json"),
+        (status = 200, description = "Every sheet of the authority with its state (draft, proposed, rejected with the reason, published, archived), version and last change; `next_after`", body = AuthoritySheets, content_type = "application/json"),
         (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
         (status = 401, description = "No valid token or session", body = ErrorBody),
         (status = 403, description = "The caller may not do this", body = ErrorBody),
@@ -58,31 +62,14 @@ async fn sheets_of(
     Authenticated(caller): Authenticated,
     Path(code): Path<String>,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     let mut p = Params::parse(query.as_deref())?;
     let after = p.take("after").map(|a| sheet_id(&a)).transpose()?;
     let limit = p.take_limit(100, MAX_SHEETS_PAGE)?;
     p.finish()?;
     let sheets = workflow(&state).sheets_of(&caller, &code, after, limit).await?;
     let next_after = (sheets.len() == limit).then(|| sheets.last().map(|s| s.sheet.id)).flatten();
-    let items: Vec<Value> = sheets
-        .iter()
-        .map(|e| {
-            let content = working_copy(e);
-            json!({
-                "id": e.sheet.id,
-                "version": e.sheet.version,
-                "state": e.state(),
-                "status": e.sheet.sheet.status,
-                "title": content.title,
-                "year": content.year,
-                "reason": e.revision.as_ref().and_then(|r| r.reason.clone()),
-                "updated_at": e.revision.as_ref().map_or(&e.sheet.updated_at, |r| &r.updated_at),
-                "updated_by": e.revision.as_ref().map_or(&e.sheet.sheet.updated_by, |r| &r.updated_by),
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "authority": code, "initiatives": items, "next_after": next_after })))
+    Ok(Json(AuthoritySheets::new(&code, &sheets, next_after)).into_response())
 }
 
 pub fn workflow(state: &AppState) -> Workflow<'_> {
@@ -105,9 +92,9 @@ fn take_draft(p: &mut Params) -> Result<bool> {
         ("draft" = Option<bool>, Query, description = "Keep it as a draft (default: proposed to the moderators)"),
     ),
     security(("token" = []), ("session" = [])),
-    request_body(content = serde_json::Value, description = "The sheet: title, summary, body, year, website, services (codes), places (label, address, postal_code, commune or lon/lat)", content_type = "application/json"),
+    request_body(content = SheetBody, content_type = "application/json"),
     responses(
-        (status = 201, description = "The sheet made: state, content, version (ETag) and where each place landed", body = serde_json::Value),
+        (status = 201, description = "The sheet made: state, content, version (ETag) and where each place landed", body = SheetView),
         (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
         (status = 401, description = "No valid token or session", body = ErrorBody),
         (status = 403, description = "The caller may not do this", body = ErrorBody),
@@ -139,9 +126,9 @@ async fn create(
         ("draft" = Option<bool>, Query, description = "Keep the change as a draft"),
     ),
     security(("token" = []), ("session" = [])),
-    request_body(content = serde_json::Value, description = "A JSON merge patch (RFC 7396) of the sheet's content", content_type = "application/merge-patch+json"),
+    request_body(content = Object, description = "A JSON merge patch (RFC 7396) of the sheet's content: any fields of `SheetBody`, `null` clearing an optional one", content_type = "application/merge-patch+json"),
     responses(
-        (status = 200, description = "The working copy after the change", body = serde_json::Value),
+        (status = 200, description = "The working copy after the change", body = SheetView),
         super::openapi::schemas::WriteErrors,
         (status = 415, description = "The body is not JSON (Content-Type)", body = ErrorBody),
     ))]
@@ -168,7 +155,7 @@ async fn edit(
     ),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The sheet, archived", body = serde_json::Value),
+        (status = 200, description = "The sheet, archived", body = SheetView),
         super::openapi::schemas::WriteErrors,
     ))]
 async fn archive(
@@ -188,7 +175,7 @@ async fn archive(
     ),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The sheet, proposed to the moderators", body = serde_json::Value),
+        (status = 200, description = "The sheet, proposed to the moderators", body = SheetView),
         super::openapi::schemas::WriteErrors,
     ))]
 async fn submit(
@@ -207,7 +194,7 @@ async fn submit(
     ),
     security(("token" = []), ("session" = [])),
     responses(
-        (status = 200, description = "The working copy and its state", body = serde_json::Value),
+        (status = 200, description = "The working copy and its state", body = SheetView),
         (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
         (status = 401, description = "No valid token or session", body = ErrorBody),
         (status = 403, description = "The caller may not do this", body = ErrorBody),
@@ -223,7 +210,7 @@ async fn revision(State(state): State<AppState>, Authenticated(caller): Authenti
         ("id" = i64, Path, description = "The sheet's id"),
     ),
     responses(
-        (status = 200, description = "The changes to its published versions; the whole log for its authority and moderators", body = serde_json::Value),
+        (status = 200, description = "The changes to its published versions; the whole log for its authority and moderators", body = History),
         (status = 400, description = "A parameter is unknown or malformed", body = ErrorBody),
         (status = 404, description = "No such sheet, or none the caller may see", body = ErrorBody),
     ))]
@@ -231,25 +218,10 @@ async fn history(
     State(state): State<AppState>,
     MaybeAuthenticated(caller): MaybeAuthenticated,
     Path(id): Path<String>,
-) -> Result<Json<Value>> {
+) -> Result<Response> {
     let id = sheet_id(&id)?;
     let (entries, whole) = workflow(&state).history(caller.as_ref(), id).await?;
-    let entries: Vec<Value> = entries
-        .iter()
-        .map(|e| {
-            let mut v = json!({
-                "version": e.version, "at": e.at, "action": e.action, "public": e.public,
-                "changes": e.changes, "reason": e.reason,
-            });
-            // Who and through what, for those who may see the whole log.
-            if whole {
-                v["actor"] = Value::from(e.actor.as_str());
-                v["channel"] = json!(e.channel);
-            }
-            v
-        })
-        .collect();
-    Ok(Json(json!({ "initiative": id, "entries": entries })))
+    Ok(Json(History::new(id, &entries, whole)).into_response())
 }
 
 /// Brings this server's index in step with what a step wrote, then answers it.
@@ -260,36 +232,9 @@ pub async fn answer(state: &AppState, outcome: Outcome) -> Result<Response> {
     Ok(view(state, &outcome.sheet, &outcome.places))
 }
 
-/// A sheet as its authority and moderators see it: its state, its working copy and its
-/// version (also as the `ETag` to send back in `If-Match`).
+/// A sheet as its authority and moderators see it, its version also as the `ETag`.
 pub fn view(state: &AppState, sheet: &Editable, places: &[PlaceReport]) -> Response {
-    let row = &sheet.sheet;
-    let review = sheet
-        .revision
-        .as_ref()
-        .map(|r| json!({ "state": r.state, "reason": r.reason, "updated_at": r.updated_at, "updated_by": r.updated_by }));
-    let body = json!({
-        "id": row.id,
-        "version": row.version,
-        "authority": row.sheet.authority,
-        "state": sheet.state(),
-        "status": row.sheet.status,
-        "review": review,
-        "trusted": sheet.trusted,
-        "content": content_json(state, &working_copy(sheet)),
-        "places": places,
-        "created_at": row.created_at, "updated_at": row.updated_at, "updated_by": row.sheet.updated_by,
-    });
-    let mut response = Json(body).into_response();
-    with_etag(response.headers_mut(), row.version);
+    let mut response = Json(SheetView::new(&state.gazetteer, sheet, places)).into_response();
+    with_etag(response.headers_mut(), sheet.sheet.version);
     response
-}
-
-/// The editable fields of a sheet, places with their commune's name.
-pub fn content_json(state: &AppState, c: &SheetContent) -> Value {
-    let places: Vec<Value> = c.places.iter().map(|p| place_json(&state.gazetteer, p)).collect();
-    json!({
-        "title": c.title, "summary": c.summary, "body": c.body, "services": c.services,
-        "year": c.year, "website": c.website, "places": places,
-    })
 }
