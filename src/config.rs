@@ -61,6 +61,20 @@ pub enum AuthorityCommand {
     Trust(AuthorityArgs),
     /// Send an authority's writes through moderation again (the default).
     Distrust(AuthorityArgs),
+    /// Load the label's palmarès from a CSV file: one row per authority and edition (code_insee;
+    /// annee; arobases; mentions). The editions a file gives replace the stored ones.
+    Awards(AwardsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AwardsArgs {
+    /// The CSV file (UTF-8 or Windows-1252; `;`, `,` or tab).
+    pub file: std::path::PathBuf,
+    /// Check the file and say what it would write, without writing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 #[derive(Debug, Args)]

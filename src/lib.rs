@@ -24,6 +24,7 @@ pub mod hash;
 pub mod http;
 pub mod import;
 pub mod index;
+pub mod label;
 pub mod model;
 pub mod referential;
 pub mod sample;

@@ -15,8 +15,8 @@ use atlaas::archive::{self, ArchiveFormat, ExportOptions};
 use atlaas::auth::account::{self, AccountRequest};
 use atlaas::auth::token::{self, TokenRequest};
 use atlaas::config::{
-    AccountCommand, AuthorityCommand, Cli, Command, DataArgs, GazetteerCommand, ImportArgs, LogFormat, ReportFormat, SampleArgs, ServeArgs,
-    TilesCommand, TilesExportArgs, TokenCommand,
+    AccountCommand, AuthorityCommand, AwardsArgs, Cli, Command, DataArgs, GazetteerCommand, ImportArgs, LogFormat, ReportFormat,
+    SampleArgs, ServeArgs, TilesCommand, TilesExportArgs, TokenCommand,
 };
 use atlaas::gazetteer::Gazetteer;
 use atlaas::gazetteer::build::{BuildOptions, build};
@@ -358,11 +358,29 @@ fn print_link(email: &str, link: &atlaas::auth::secret::Secret, public_url: &str
     println!("{}/contribuer#{}", public_url.trim_end_matches('/'), link.expose());
 }
 
+/// `atlaas authority awards FILE`: the whole file or nothing.
+async fn awards(args: AwardsArgs) -> Result<()> {
+    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let gazetteer = Gazetteer::load_data_dir(&args.data.data_dir).context("loading the gazetteer")?;
+    let referential = Referential::load(&args.data.referential_path())?;
+    let awards = atlaas::label::awards::read(&bytes, &gazetteer, &referential).map_err(|e| anyhow::anyhow!("nothing written:\n{e}"))?;
+    let authorities = awards.by_authority.len();
+    if args.dry_run {
+        eprintln!("{} awards of {authorities} authorities are valid; nothing written (--dry-run)", awards.rows);
+        return Ok(());
+    }
+    let store = open_store(&args.data).await?;
+    atlaas::label::awards::save(store.as_ref(), &gazetteer, &awards).await?;
+    eprintln!("{} awards of {authorities} authorities written", awards.rows);
+    Ok(())
+}
+
 /// `atlaas authority trust | distrust CODE`.
 async fn authority(command: AuthorityCommand) -> Result<()> {
     let (args, trusted) = match command {
         AuthorityCommand::Trust(args) => (args, true),
         AuthorityCommand::Distrust(args) => (args, false),
+        AuthorityCommand::Awards(args) => return awards(args).await,
     };
     let store = open_store(&args.data).await?;
     let gazetteer = Gazetteer::load_data_dir(&args.data.data_dir).context("loading the gazetteer")?;

@@ -98,29 +98,69 @@ async fn every_documented_operation_is_served_and_every_reference_resolves() {
     }
 }
 
-/// Routes are registered only through `utoipa_axum::routes!`, which takes each path and
-/// method from the handler's documentation: no other way of adding a route may appear.
-#[tokio::test]
-async fn every_route_is_registered_through_its_documentation() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http");
-    let mut annotated = 0;
-    let mut stray = vec![];
-    let mut stack = vec![root];
+/// The source files of the HTTP layer, with their text.
+fn http_sources() -> Vec<(std::path::PathBuf, String)> {
+    let mut files = vec![];
+    let mut stack = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http")];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
+            } else {
+                let text = std::fs::read_to_string(&path).unwrap();
+                files.push((path, text));
+            }
+        }
+    }
+    files
+}
+
+/// The document names a schema after its Rust type: two types of one name would share one
+/// schema, and one of them would be described wrongly without any error. Names are unique.
+#[test]
+fn schema_types_have_distinct_names() {
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    let mut clashes = vec![];
+    let mut found = 0;
+    for (path, text) in http_sources() {
+        let mut pending = false;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                pending = true;
                 continue;
             }
-            let text = std::fs::read_to_string(&path).unwrap();
-            // Tests build their own small routers; they are not the service's.
-            let code = text.split("#[cfg(test)]").next().unwrap();
-            annotated += code.matches("#[utoipa::path(").count();
-            for (n, line) in code.lines().enumerate() {
-                if [".route(", ".route_service(", ".nest(", ".nest_service("].iter().any(|call| line.contains(call)) {
-                    stray.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
-                }
+            let declared = line.trim_start_matches("pub(crate) ").trim_start_matches("pub ");
+            let Some(rest) = declared.strip_prefix("struct ").or_else(|| declared.strip_prefix("enum ")) else { continue };
+            if !std::mem::take(&mut pending) {
+                continue;
+            }
+            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            found += 1;
+            let at = format!("{}:{}", path.display(), n + 1);
+            if let Some(first) = seen.insert(name.clone(), at.clone()) {
+                clashes.push(format!("{name}: {first} and {at}"));
+            }
+        }
+    }
+    assert!(found > 50, "the scan sees the schema types ({found})");
+    assert!(clashes.is_empty(), "schema types sharing a name: {clashes:#?}");
+}
+
+/// Routes are registered only through `utoipa_axum::routes!`, which takes each path and
+/// method from the handler's documentation: no other way of adding a route may appear.
+#[tokio::test]
+async fn every_route_is_registered_through_its_documentation() {
+    let mut annotated = 0;
+    let mut stray = vec![];
+    for (path, text) in http_sources() {
+        // Tests build their own small routers; they are not the service's.
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        annotated += code.matches("#[utoipa::path(").count();
+        for (n, line) in code.lines().enumerate() {
+            if [".route(", ".route_service(", ".nest(", ".nest_service("].iter().any(|call| line.contains(call)) {
+                stray.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
             }
         }
     }

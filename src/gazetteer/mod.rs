@@ -228,6 +228,20 @@ impl Gazetteer {
         self.regions.get(code)
     }
 
+    /// Every département, in code order.
+    pub fn departements(&self) -> Vec<&Departement> {
+        let mut all: Vec<&Departement> = self.departements.values().collect();
+        all.sort_by(|a, b| a.code.cmp(&b.code));
+        all
+    }
+
+    /// Every région, in code order.
+    pub fn regions(&self) -> Vec<&Region> {
+        let mut all: Vec<&Region> = self.regions.values().collect();
+        all.sort_by(|a, b| a.code.cmp(&b.code));
+        all
+    }
+
     pub fn epci(&self, code: &str) -> Option<&Epci> {
         self.epcis.get(code)
     }

@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{Error, Result};
-use super::features::CommuneRef;
+use super::features::{CommuneRef, Named};
 use super::openapi::schemas::ErrorBody;
 use crate::app::AppState;
 use crate::gazetteer::{Commune, CommuneKind, Gazetteer, PointSource};
@@ -23,13 +23,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Longest query accepted by the suggestions (no commune name is longer than 50 characters).
 const MAX_QUERY_CHARS: usize = 200;
-
-/// A code and a name: a département, a région.
-#[derive(Serialize, ToSchema)]
-struct Named<'a> {
-    code: &'a str,
-    name: &'a str,
-}
 
 /// A commune as the search, reverse geocoding and the other answers show it.
 #[derive(Serialize, ToSchema)]

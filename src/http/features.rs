@@ -29,6 +29,13 @@ impl<'a> From<&'a Commune> for CommuneRef<'a> {
     }
 }
 
+/// A code and a name: a département, a région, an authority.
+#[derive(Serialize, ToSchema)]
+pub struct Named<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+}
+
 /// A place of a sheet as every answer shows it: its texts, its commune's name, its position
 /// and how it was found.
 #[derive(Serialize, ToSchema)]

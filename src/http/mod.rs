@@ -16,6 +16,7 @@ pub mod guard;
 mod health;
 mod imports;
 mod initiatives;
+mod label;
 mod metrics;
 mod moderation;
 mod ogc;
@@ -81,6 +82,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .merge(moderation::router())
         .merge(communes::router())
         .merge(compare::router())
+        .merge(label::router())
         .merge(referential::router())
         .merge(tiles::router())
         .merge(basemap::router())

@@ -152,6 +152,9 @@ impl SpatialIndex {
             mentions: "".into(),
             population: 0,
             point: None,
+            departement: None,
+            region: None,
+            awards: Box::new([]),
         });
         self.authority_rows.insert(code.into(), row);
         row

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use rstar::{RTree, primitives::GeomWithData};
 
 use crate::gazetteer::Gazetteer;
-use crate::model::{AuthorityKind, SheetId};
+use crate::model::{AuthorityKind, LabelAward, SheetId};
 use crate::referential::Referential;
 pub use build::IndexBuilder;
 pub use distance::{SPHERE_MARGIN, geodesic_distance, great_circle_distance};
@@ -91,6 +91,18 @@ pub struct IndexedAuthority {
     pub population: u32,
     /// `[lon, lat]` of the commune it is, or of its seat.
     pub point: Option<[f64; 2]>,
+    /// Département and région of the commune it is, or of its seat.
+    pub departement: Option<Box<str>>,
+    pub region: Option<Box<str>>,
+    /// Its label history, oldest first, for the palmarès of any edition.
+    pub awards: Box<[LabelAward]>,
+}
+
+impl IndexedAuthority {
+    /// Its award of an edition, if it was labelled that year.
+    pub fn award_of(&self, year: u16) -> Option<&LabelAward> {
+        self.awards.iter().find(|a| a.year == year)
+    }
 }
 
 /// Cloned whole by every write ([`crate::app::live::LiveIndex`]): readers keep the version they

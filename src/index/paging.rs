@@ -3,7 +3,7 @@
 
 use rstar::AABB;
 
-use super::{Filter, SpatialIndex};
+use super::{Filter, IndexedSheet, SpatialIndex};
 use crate::model::SheetId;
 
 /// One page of a listing.
@@ -64,6 +64,11 @@ impl SpatialIndex {
             return self.sheets.len();
         }
         self.matching_from(filter, SheetId::MIN).count()
+    }
+
+    /// Every matching sheet, in id order.
+    pub fn matching<'a>(&'a self, filter: &'a Filter) -> impl Iterator<Item = (SheetId, &'a IndexedSheet)> + 'a {
+        self.matching_from(filter, SheetId::MIN).map(|id| (id, &self.sheets[&id]))
     }
 
     /// Matching sheets in id order from the id `start`.

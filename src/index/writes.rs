@@ -21,6 +21,9 @@ impl SpatialIndex {
                 mentions: latest.map(|l| l.mentions.join(",")).unwrap_or_default().into(),
                 population: a.population,
                 point: a.commune.as_deref().and_then(|c| self.gazetteer.commune(c)).map(|c| c.point),
+                departement: a.departement.as_deref().map(Into::into),
+                region: a.region.as_deref().map(Into::into),
+                awards: sorted_by_year(&a.awards),
             };
         }
     }
@@ -88,4 +91,14 @@ impl SpatialIndex {
             self.by_service.add(s as usize, id);
         }
     }
+}
+
+/// Awards oldest first, one per year (the last given wins), whatever order the store gave.
+fn sorted_by_year(awards: &[crate::model::LabelAward]) -> Box<[crate::model::LabelAward]> {
+    let mut sorted = awards.to_vec();
+    sorted.sort_by_key(|a| a.year);
+    sorted.reverse();
+    sorted.dedup_by_key(|a| a.year);
+    sorted.reverse();
+    sorted.into()
 }

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::compare::classes::PopulationClass;
 use crate::compare::mosaic::Mosaic;
 use crate::compare::peers::{Peer, Subject};
-use crate::http::features::metres;
+use crate::http::features::{Named, metres};
 use crate::index::{IndexedAuthority, NO_THEME, SpatialIndex};
 use crate::model::{AuthorityKind, SheetId, round_degrees};
 
@@ -27,7 +27,7 @@ pub struct Class {
     max: Option<u32>,
 }
 
-fn class(c: Option<&PopulationClass>) -> Option<Class> {
+pub fn class(c: Option<&PopulationClass>) -> Option<Class> {
     c.map(|c| Class { code: c.code, label: c.label, min: c.min, max: (c.max != u32::MAX).then_some(c.max) })
 }
 
@@ -95,7 +95,7 @@ pub struct ThemeGroup<'a> {
     code: Option<&'a str>,
     label: Option<&'a str>,
     count: usize,
-    /// The first ten.
+    /// The first ten (peers), or all (an authority's profile).
     sheets: Vec<SheetRef<'a>>,
 }
 
@@ -113,29 +113,7 @@ pub fn peers<'a>(index: &'a SpatialIndex, subject: &'a Subject, radius_m: Option
 
 fn peer_view<'a>(index: &'a SpatialIndex, peer: &Peer) -> PeerView<'a> {
     let a: &IndexedAuthority = &index.authorities()[peer.row as usize];
-    let themes = &index.referential().file().themes;
-    // Grouped by the theme of each sheet's main service, in the referential's order.
-    let mut groups: Vec<(u8, Vec<SheetId>)> = vec![];
-    for &id in &peer.sheets {
-        let theme = index.sheet(id).map_or(NO_THEME, |s| s.theme);
-        match groups.iter_mut().find(|(t, _)| *t == theme) {
-            Some((_, ids)) => ids.push(id),
-            None => groups.push((theme, vec![id])),
-        }
-    }
-    groups.sort_by_key(|(t, _)| *t);
-    let themes = groups
-        .into_iter()
-        .map(|(t, ids)| {
-            let theme = themes.get(t as usize);
-            ThemeGroup {
-                code: theme.map(|t| t.code.as_str()),
-                label: theme.map(|t| t.label.as_str()),
-                count: ids.len(),
-                sheets: ids.iter().take(SHEETS_PER_THEME).filter_map(|&id| sheet_ref(index, id)).collect(),
-            }
-        })
-        .collect();
+    let themes = theme_groups(index, &peer.sheets, SHEETS_PER_THEME);
     PeerView {
         code: &a.code,
         name: &a.name,
@@ -148,6 +126,33 @@ fn peer_view<'a>(index: &'a SpatialIndex, peer: &Peer) -> PeerView<'a> {
         sheet_count: peer.sheets.len(),
         themes,
     }
+}
+
+/// Sheets grouped by the theme of their main service, in the referential's order, the first
+/// `listed` of each named.
+pub fn theme_groups<'a>(index: &'a SpatialIndex, sheets: &[SheetId], listed: usize) -> Vec<ThemeGroup<'a>> {
+    let themes = &index.referential().file().themes;
+    let mut groups: Vec<(u8, Vec<SheetId>)> = vec![];
+    for &id in sheets {
+        let theme = index.sheet(id).map_or(NO_THEME, |s| s.theme);
+        match groups.iter_mut().find(|(t, _)| *t == theme) {
+            Some((_, ids)) => ids.push(id),
+            None => groups.push((theme, vec![id])),
+        }
+    }
+    groups.sort_by_key(|(t, _)| *t);
+    groups
+        .into_iter()
+        .map(|(t, ids)| {
+            let theme = themes.get(t as usize);
+            ThemeGroup {
+                code: theme.map(|t| t.code.as_str()),
+                label: theme.map(|t| t.label.as_str()),
+                count: ids.len(),
+                sheets: ids.iter().take(listed).filter_map(|&id| sheet_ref(index, id)).collect(),
+            }
+        })
+        .collect()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -217,12 +222,6 @@ pub struct Example<'a> {
     sheet: SheetRef<'a>,
     authority: Named<'a>,
     distance_m: f64,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Named<'a> {
-    code: &'a str,
-    name: &'a str,
 }
 
 pub fn mosaic<'a>(index: &'a SpatialIndex, subject: &'a Subject, year: Option<u16>, m: &'a Mosaic) -> MosaicAnswer<'a> {

@@ -3,7 +3,7 @@
 //! the in-memory index whichever backend serves listings. Their answers are the types of
 //! [`answers`].
 
-mod answers;
+pub(crate) mod answers;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -57,7 +57,7 @@ async fn related_sheets(State(state): State<AppState>, Path(id): Path<String>, R
 
 /// The subject of peers and mosaics: as the index knows it when it takes part in the label,
 /// else from the gazetteer (any commune, EPCI, département or région may compare itself).
-fn subject(state: &AppState, index: &SpatialIndex, code: &str) -> Option<Subject> {
+pub(crate) fn subject(state: &AppState, index: &SpatialIndex, code: &str) -> Option<Subject> {
     if let Some(row) = index.authority_row_of(code) {
         let a = &index.authorities()[row as usize];
         if a.population > 0 && a.point.is_some() {

@@ -18,7 +18,7 @@ pub struct QueryError(pub String);
 
 pub type Result<T, E = QueryError> = std::result::Result<T, E>;
 
-fn bad(detail: impl Into<String>) -> QueryError {
+pub fn bad(detail: impl Into<String>) -> QueryError {
     QueryError(detail.into())
 }
 
@@ -156,7 +156,7 @@ fn parse_years(v: &str) -> Result<std::ops::RangeInclusive<u16>> {
 }
 
 /// `min-max` inhabitants of the owning authority, either side open (`-2000`, `200000-`).
-fn parse_population(v: &str) -> Result<std::ops::RangeInclusive<u32>> {
+pub fn parse_population(v: &str) -> Result<std::ops::RangeInclusive<u32>> {
     let bad = || bad(format!("population must be a range of inhabitants such as 2000-9999, 200000- or -1999, not {v:?}"));
     let (from, to) = v.split_once('-').ok_or_else(bad)?;
     let bound = |s: &str, open: u32| if s.trim().is_empty() { Ok(open) } else { s.trim().parse::<u32>().map_err(|_| bad()) };
@@ -173,7 +173,7 @@ fn parse_population(v: &str) -> Result<std::ops::RangeInclusive<u32>> {
 pub const MAX_CODES: usize = 200;
 
 /// The comma-separated codes of parameter `key`, at most [`MAX_CODES`].
-fn codes<'v>(key: &str, v: &'v str) -> Result<Vec<&'v str>> {
+pub fn codes<'v>(key: &str, v: &'v str) -> Result<Vec<&'v str>> {
     let codes: Vec<&str> = v.split(',').map(str::trim).filter(|c| !c.is_empty()).collect();
     if codes.len() > MAX_CODES {
         return Err(bad(format!("{key} lists {} codes: at most {MAX_CODES}", codes.len())));
@@ -223,23 +223,27 @@ pub fn take_filter(p: &mut Params, g: &Gazetteer, r: &Referential, with_commune:
             .collect::<Result<Vec<u32>>>()?;
         f.communes = Some(rows);
     }
-    if let Some(v) = p.take("departement") {
-        let deps = codes("departement", &v)?
-            .into_iter()
-            .map(|c| {
-                g.departement(&c.to_ascii_uppercase())
-                    .map(|d| d.code.clone())
-                    .ok_or_else(|| bad(format!("departement {c:?} is not a département code")))
-            })
-            .collect::<Result<Vec<String>>>()?;
-        f.departements = Some(deps);
-    }
-    if let Some(v) = p.take("region") {
-        let regions = codes("region", &v)?
-            .into_iter()
-            .map(|c| g.region(c).map(|r| r.code.clone()).ok_or_else(|| bad(format!("region {c:?} is not a région code"))))
-            .collect::<Result<Vec<String>>>()?;
-        f.regions = Some(regions);
-    }
+    f.departements = p.take("departement").map(|v| departement_codes(g, &v)).transpose()?;
+    f.regions = p.take("region").map(|v| region_codes(g, &v)).transpose()?;
     Ok(f)
+}
+
+/// The département codes of `departement=` (`62,2A`), as the gazetteer writes them.
+pub fn departement_codes(g: &Gazetteer, v: &str) -> Result<Vec<String>> {
+    codes("departement", v)?
+        .into_iter()
+        .map(|c| {
+            g.departement(&c.to_ascii_uppercase())
+                .map(|d| d.code.clone())
+                .ok_or_else(|| bad(format!("departement {c:?} is not a département code")))
+        })
+        .collect()
+}
+
+/// The région codes of `region=` (`32,84`).
+pub fn region_codes(g: &Gazetteer, v: &str) -> Result<Vec<String>> {
+    codes("region", v)?
+        .into_iter()
+        .map(|c| g.region(c).map(|r| r.code.clone()).ok_or_else(|| bad(format!("region {c:?} is not a région code"))))
+        .collect()
 }
