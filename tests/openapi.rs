@@ -37,6 +37,7 @@ fn sample(name: &str, path: &str, sheet: i64) -> String {
         "collection" => "initiatives".into(),
         "z" | "x" => "0".into(),
         "y" => "0.mvt".into(),
+        "year" => "2024".into(),
         "fontstack" => "DejaVu Sans Book".into(),
         "range" => "0-255.pbf".into(),
         "file" => "maplibre-gl.js".into(),

@@ -127,7 +127,7 @@ async fn swagger_file(
 
 /// An HTML page; `embeddable` pages may be framed by any site, the others by none. Their
 /// scripts fetch from us, and from the hosts of the basemap's style (`connect`), no others.
-fn html(status: StatusCode, body: String, embeddable: bool, connect: &[String]) -> Response {
+pub(super) fn html(status: StatusCode, body: String, embeddable: bool, connect: &[String]) -> Response {
     let mut res = (status, body).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -149,7 +149,7 @@ pub fn escape_html(s: &str) -> String {
 }
 
 /// A short French page for what cannot be shown.
-fn error_page(status: StatusCode, message: &str, embeddable: bool) -> Response {
+pub(super) fn error_page(status: StatusCode, message: &str, embeddable: bool) -> Response {
     let body = format!(
         "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Atlaas</title>\
          <link rel=\"stylesheet\" href=\"/static/atlaas.css\"></head><body class=\"error-page\"><main><h1>Atlaas</h1><p>{}</p></main></body></html>",
@@ -159,18 +159,18 @@ fn error_page(status: StatusCode, message: &str, embeddable: bool) -> Response {
 }
 
 /// The origins the basemap's style fetches from.
-fn basemap_origins(state: &AppState) -> Vec<String> {
+pub(super) fn basemap_origins(state: &AppState) -> Vec<String> {
     state.basemap.get().map(|b| b.origins().to_vec()).unwrap_or_default()
 }
 
 /// Reads a page template of the web folder.
-async fn template(state: &AppState, name: &str) -> Result<String> {
+pub(super) async fn template(state: &AppState, name: &str) -> Result<String> {
     let path = state.web_dir.join(name);
     tokio::fs::read_to_string(&path).await.map_err(|e| Error::Internal(anyhow::anyhow!("reading {}: {e}", path.display())))
 }
 
 /// Whether MapLibre's files are in place; the pages need them.
-fn maplibre_missing(state: &AppState) -> Option<Response> {
+pub(super) fn maplibre_missing(state: &AppState) -> Option<Response> {
     if maplibre_dir(&state.web_dir).join("maplibre-gl.js").is_file() {
         return None;
     }

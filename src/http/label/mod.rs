@@ -1,8 +1,9 @@
 //! The label's own data: `GET /api/authorities` (the palmarès of an edition), `GET
 //! /api/authorities/{code}` (an authority's profile) and `GET /api/stats` (counts for charts),
-//! answered from the index ([`crate::label`]).
+//! answered from the index ([`crate::label`]), and the pages that show them ([`pages`]).
 
 pub(crate) mod answers;
+mod pages;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -24,7 +25,13 @@ use crate::label::stats::{self, By};
 const PROFILE_PEERS: usize = 10;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(palmares_of)).routes(routes!(profile)).routes(routes!(statistics))
+    OpenApiRouter::new()
+        .routes(routes!(palmares_of))
+        .routes(routes!(profile))
+        .routes(routes!(statistics))
+        .routes(routes!(pages::palmares_latest))
+        .routes(routes!(pages::palmares_of_year))
+        .routes(routes!(pages::authority_page))
 }
 
 #[utoipa::path(get, path = "/api/authorities", operation_id = "palmares", summary = "The palmarès: labelled authorities of an edition", tag = "label",
