@@ -76,9 +76,12 @@ function showPeers(p) {
 }
 
 function showShare(p) {
-  const parts = [el('a', { href: `/palmares` }, 'Le palmarès du label')];
-  if (p.links.embed) parts.unshift(el('a', { href: p.links.embed }, 'La carte de ses initiatives, à intégrer'), ' · ');
-  $('share').replaceChildren(...parts);
+  const links = [el('a', { href: '/palmares' }, 'Le palmarès du label')];
+  if (p.links.embed) links.unshift(el('a', { href: p.links.embed }, 'La carte de ses initiatives, à intégrer'), ' · ');
+  const snippet = `<span data-atlaas-badge="${p.code}"></span>\n<script src="${location.origin}/widget.js"></script>`;
+  $('share').replaceChildren(el('p', {}, ...links),
+    el('p', {}, 'Son badge du label, sur son site : '),
+    el('pre', { class: 'snippet' }, el('code', {}, snippet)));
 }
 
 /** How much of a challenge's services the authority covers: 0 none … 3 half or more. */

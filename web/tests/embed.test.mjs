@@ -87,3 +87,44 @@ test('the embed page advertises oEmbed and the list view needs no map', async ()
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('the label badge shows an authority\'s current @ on another site and links to its page', async () => {
+  // The sample's most labelled authority of the latest edition, and a commune never labelled.
+  const palmares = await getJSON(server.base, '/api/authorities?limit=1');
+  const laureate = palmares.authorities[0];
+  const profile = await getJSON(server.base, `/api/authorities/${laureate.code}`);
+  const latest = profile.awards[profile.awards.length - 1];
+  site?.close();
+  await serveSite(`<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Mairie</title></head><body>
+    <p>Notre label : <span id="b" data-atlaas-badge="${laureate.code}"></span></p>
+    <p>Nos voisins : <span id="none" data-atlaas-badge="62193"></span></p>
+    <script src="${server.base}/widget.js"></script>
+  </body></html>`);
+  const page = await newPage(browser);
+  await page.goto(`${siteBase}/`);
+  const frameElement = await page.waitForSelector('#b iframe');
+  assert.equal(await frameElement.getAttribute('src'), `${server.base}/badge/${laureate.code}`);
+  assert.equal(await frameElement.getAttribute('sandbox'), 'allow-popups allow-popups-to-escape-sandbox', 'no script runs in it');
+  const frame = await frameElement.contentFrame();
+  await frame.waitForSelector('a .level');
+  assert.equal(await frame.getAttribute('.level', 'data-level'), '@'.repeat(latest.arobases));
+  assert.equal(await frame.textContent('.name'), laureate.name);
+  assert.match(await frame.textContent('.level small'), new RegExp(String(latest.year)));
+  assert.equal(await frame.textContent('.mentions'), latest.mentions.map((m) => m.label).join(', '));
+  assert.equal(await frame.getAttribute('a', 'href'), `/collectivites/${laureate.code}`);
+  assert.equal(await frame.getAttribute('a', 'target'), '_blank');
+  const box = await frameElement.boundingBox();
+  assert.ok(box.width <= 280 && box.height <= 112, `a badge, not a page: ${JSON.stringify(box)}`);
+
+  const quiet = await (await page.waitForSelector('#none iframe')).contentFrame();
+  await quiet.waitForSelector('a .level');
+  assert.equal(await quiet.textContent('.level small'), 'pas encore labellisée');
+  // Any site may frame it; it sets no cookie.
+  const res = await fetch(`${server.base}/badge/${laureate.code}`);
+  assert.match(res.headers.get('content-security-policy'), /frame-ancestors \*/);
+  assert.equal(res.headers.get('x-frame-options'), null);
+  assert.equal(res.headers.get('set-cookie'), null);
+  assert.equal((await fetch(`${server.base}/badge/99999`)).status, 404);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -145,6 +145,7 @@ test('an authority page draws its @ since it joined and its mosaic of challenges
   assert.notEqual(await colour('1.b'), await colour('4.c'), 'a covered challenge looks different');
   assert.match(await tile('1.b').getAttribute('aria-label'), /1 service sur \d+, 1 fiche/);
 
+  assert.match(await page.textContent('#share code'), /<span data-atlaas-badge="72003"><\/span>\n<script src="http:\/\/127\.0\.0\.1:\d+\/widget\.js"><\/script>/);
   // Its comparable communes link to their pages.
   await page.click('#peers a:has-text("Marck")');
   await page.waitForURL(/\/collectivites\/62548$/);
@@ -154,5 +155,28 @@ test('an authority page draws its @ since it joined and its mosaic of challenges
   const unknown = await fetch(`${server.base}/collectivites/99999`);
   assert.equal(unknown.status, 404);
   assert.match(await unknown.text(), /Aucune collectivité n’a le code « 99999 »/);
+  await page.close();
+});
+
+test('the statistics page charts sheets by theme and year, authorities by size and région, and ranks services', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.base}/statistiques`);
+  await page.waitForSelector('#most li');
+  assert.equal(await page.textContent('#total'), '5 fiches publiées, de 4 collectivités.');
+  // 2017: five sheets, stacked by theme: four under theme 1, one under theme 4.
+  const parts = await page.$$eval('#by-year rect[data-label="2017"]', (rs) => rs.map((r) => Number(r.dataset.part)));
+  assert.deepEqual(parts, [0, 3], 'themes 1 and 4 have sheets in 2017');
+  // The figures under each chart say the same in a table.
+  const sizes = await page.$$eval('#by-size table tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.replace(/\u00a0/g, ' ')).join('|')));
+  assert.deepEqual(sizes, ['2 000 – 9 999 hab.|0|0|0|1|0', '10 000 – 49 999 hab.|0|1|0|1|1']);
+  const regions = await page.$$eval('#by-region table tbody th', (ths) => ths.map((th) => th.textContent));
+  assert.deepEqual(regions, ['Bourgogne-Franche-Comté', 'Hauts-de-France', 'Pays de la Loire', 'Auvergne-Rhône-Alpes']);
+  assert.equal(await page.getAttribute('#most li:first-child', 'data-code'), '1.a.1.1');
+  assert.match(await page.textContent('#most li:first-child'), /: 3 fiches$/);
+  assert.match(await page.textContent('#least li:first-child'), /: 0 fiche$/, 'services nobody covers come first');
+  // Counting only the sheets of one year.
+  await page.selectOption('#f-year', '2017');
+  await page.waitForFunction(() => document.getElementById('total').textContent.startsWith('5 fiches'));
+  assert.deepEqual(page.errors, []);
   await page.close();
 });

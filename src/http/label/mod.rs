@@ -32,6 +32,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pages::palmares_latest))
         .routes(routes!(pages::palmares_of_year))
         .routes(routes!(pages::authority_page))
+        .routes(routes!(pages::badge))
+        .routes(routes!(pages::statistics_page))
 }
 
 #[utoipa::path(get, path = "/api/authorities", operation_id = "palmares", summary = "The palmarès: labelled authorities of an edition", tag = "label",

@@ -62,3 +62,54 @@ pub(super) async fn authority_page(State(state): State<AppState>, Path(code): Pa
     let page = template(&state, "collectivite.html").await?.replace("{{title}}", &escape_html(&subject.name));
     Ok(html(StatusCode::OK, page, false, &[]))
 }
+
+#[utoipa::path(get, path = "/badge/{code}", operation_id = "labelBadge", summary = "The label badge of an authority, for an iframe", tag = "pages",
+    params(
+        ("code" = String, Path, description = "A commune (INSEE code), an EPCI (SIREN), `dep-XX` or `reg-XX`"),
+    ),
+    responses(
+        (status = 200, description = "A small French page other sites may frame: the authority's current @ and mentions, linking to its page", body = String, content_type = "text/html"),
+        (status = 404, description = "No such authority (French page)", body = String, content_type = "text/html"),
+    ))]
+pub(super) async fn badge(State(state): State<AppState>, Path(code): Path<String>) -> Result<Response> {
+    let index = state.index();
+    let Some(subject) = subject(&state, &index, code.trim()) else {
+        return Ok(error_page(StatusCode::NOT_FOUND, &format!("Aucune collectivité n’a le code « {code} »."), true));
+    };
+    let known = index.authority_row_of(&subject.code).map(|row| &index.authorities()[row as usize]);
+    let latest = known.and_then(|a| a.awards.last());
+    let mentions = latest.map(|award| {
+        let labels = &index.referential().file().mentions;
+        let named: Vec<&str> =
+            award.mentions.iter().map(|m| labels.iter().find(|l| &l.code == m).map_or(m.as_str(), |l| l.label.as_str())).collect();
+        named.join(", ")
+    });
+    let (level, said) = match latest {
+        Some(a) => {
+            ("@".repeat(usize::from(a.arobases)), format!("{} arobase{} en {}", a.arobases, if a.arobases > 1 { "s" } else { "" }, a.year))
+        }
+        None => ("—".to_owned(), "pas encore labellisée".to_owned()),
+    };
+    let page = template(&state, "badge.html")
+        .await?
+        .replace("{{name}}", &escape_html(&subject.name))
+        .replace("{{code}}", &escape_html(&path_segment(&subject.code)))
+        .replace("{{level}}", &escape_html(&level))
+        .replace("{{said}}", &escape_html(&said))
+        .replace("{{when}}", &latest.map_or("pas encore labellisée".to_owned(), |a| a.year.to_string()))
+        .replace("{{mentions}}", &escape_html(&mentions.unwrap_or_default()));
+    Ok(html(StatusCode::OK, page, true, &[]))
+}
+
+/// An authority code as a path segment: codes are letters, digits and `-`, kept as they are.
+fn path_segment(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect()
+}
+
+#[utoipa::path(get, path = "/statistiques", operation_id = "statisticsPage", summary = "The label's national statistics (page)", tag = "pages",
+    responses(
+        (status = 200, description = "Sheets per theme and year, @ by population class and by région, the most and least covered services, as charts with their figures (French)", body = String, content_type = "text/html"),
+    ))]
+pub(super) async fn statistics_page(State(state): State<AppState>) -> Result<Response> {
+    Ok(html(StatusCode::OK, template(&state, "statistiques.html").await?, false, &[]))
+}
