@@ -24,8 +24,10 @@ use crate::model::SheetId;
 use crate::store::StoreError;
 use crate::store::feed::{ChangeLog, PostgresFeed, SqliteFeed};
 
-/// Entries read from the log at a time.
-const PAGE: usize = 5_000;
+/// Entries read from the log at a time. PostgreSQL logs a sheet's places and services too
+/// (about four entries a sheet), and the entries of one sheet may straddle two pages, each of
+/// which reads it: large pages read each sheet of an import about once.
+pub const PAGE: usize = 50_000;
 /// How often the log is read without a notification: the bound on a missed one's delay.
 const POLL: Duration = Duration::from_secs(5);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -104,55 +106,118 @@ async fn follow_until_lost(
 /// A sheet whose stored row cannot be read is left as the index has it, named in the log and
 /// in `unreadable` (until a later change makes it readable): one bad row must not stop the
 /// feed, nor make it rebuild the index again and again.
-pub async fn catch_up(
+///
+/// Pages of the log are read one after the other, but applied to the index together, up to
+/// [`APPLY_EVERY`] sheets at a time: each application copies the index and re-indexes what it
+/// names, and a large import applied page by page would do that many times over.
+pub async fn catch_up(state: &AppState, feed: &dyn ChangeLog, applied: i64, unreadable: &mut BTreeSet<SheetId>) -> Result<i64, StoreError> {
+    catch_up_in_pages(state, feed, applied, unreadable, PAGE).await
+}
+
+/// [`catch_up`], reading the log `page` entries at a time.
+pub async fn catch_up_in_pages(
     state: &AppState,
     feed: &dyn ChangeLog,
     mut applied: i64,
     unreadable: &mut BTreeSet<SheetId>,
+    page: usize,
 ) -> Result<i64, StoreError> {
+    let mut pending = Pending::default();
     loop {
-        let changes = feed.after(applied, PAGE).await?;
-        let Some(last) = changes.last() else { return Ok(applied) };
+        let changes = feed.after(applied, page).await?;
+        let Some(last) = changes.last() else { break };
         let last = last.seq;
-        let sheets: BTreeSet<_> = changes.iter().filter_map(|c| c.initiative).collect();
-        let codes: BTreeSet<_> = changes.iter().filter_map(|c| c.authority.clone()).collect();
-        let mut authorities = Vec::with_capacity(codes.len());
-        for code in &codes {
-            match state.store.authority(code).await {
-                Ok(found) => authorities.extend(found),
-                Err(StoreError::Corrupt(detail)) => {
-                    tracing::error!(authority = %code, %detail, "stored authority unreadable: left as it was")
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let (mut written, mut removed) = (Vec::new(), Vec::new());
-        for id in sheets {
-            match state.store.initiative(id).await {
-                Ok(Some(sheet)) => written.push(sheet),
-                Ok(None) => removed.push(id),
-                Err(StoreError::Corrupt(detail)) => {
-                    tracing::error!(initiative = id, %detail, "stored sheet unreadable: its last good version is kept");
-                    unreadable.insert(id);
-                    continue;
-                }
-                Err(e) => return Err(e),
-            }
-            unreadable.remove(&id);
-        }
-        state.apply_changes(&written, &removed, &authorities).await;
-        tracing::debug!(
-            from = applied,
-            to = last,
-            sheets = written.len() + removed.len(),
-            authorities = authorities.len(),
-            "change feed applied"
-        );
+        let codes: BTreeSet<String> = changes.iter().filter_map(|c| c.authority.clone()).collect();
+        pending.authorities.extend(authorities(state, &codes.into_iter().collect::<Vec<_>>()).await?);
+        let ids: Vec<SheetId> = changes.iter().filter_map(|c| c.initiative).collect::<BTreeSet<_>>().into_iter().collect();
+        read_sheets(state, &ids, &mut pending, unreadable).await?;
+        tracing::debug!(from = applied, to = last, "change feed read");
         applied = last;
-        if changes.len() < PAGE {
-            return Ok(applied);
+        if pending.written.len() + pending.removed.len() >= APPLY_EVERY {
+            pending.apply(state).await;
+        }
+        if changes.len() < page {
+            break;
         }
     }
+    pending.apply(state).await;
+    Ok(applied)
+}
+
+/// Sheets applied to the index at once, at most (and all of a smaller catching up). PostgreSQL
+/// logs a sheet's row, places and services apart, and an import writes all the rows, then all
+/// the places: the same sheet comes back on later pages, and is applied once if it is still
+/// pending. A bound on what is held in memory meanwhile (about 1 KB a sheet).
+const APPLY_EVERY: usize = 100_000;
+
+/// What the log named, read from the store, not applied yet.
+/// A sheet read on two pages (changed again meanwhile) ends as its last reading says.
+#[derive(Default)]
+struct Pending {
+    written: std::collections::BTreeMap<SheetId, crate::model::Initiative>,
+    removed: BTreeSet<SheetId>,
+    authorities: Vec<crate::model::Authority>,
+}
+
+impl Pending {
+    async fn apply(&mut self, state: &AppState) {
+        if self.written.is_empty() && self.removed.is_empty() && self.authorities.is_empty() {
+            return;
+        }
+        let Pending { written, removed, authorities } = std::mem::take(self);
+        let (written, removed): (Vec<_>, Vec<_>) = (written.into_values().collect(), removed.into_iter().collect());
+        state.apply_changes(&written, &removed, &authorities).await;
+        tracing::debug!(sheets = written.len() + removed.len(), authorities = authorities.len(), "change feed applied");
+    }
+}
+
+/// The authorities with these codes, read 500 to a query; when one of them cannot be read, the
+/// others are read one by one and the broken one is left as the index has it.
+async fn authorities(state: &AppState, codes: &[String]) -> Result<Vec<crate::model::Authority>, StoreError> {
+    match state.store.authorities_among(codes).await {
+        Err(StoreError::Corrupt(_)) => {}
+        other => return other,
+    }
+    let mut found = Vec::with_capacity(codes.len());
+    for code in codes {
+        match state.store.authority(code).await {
+            Ok(one) => found.extend(one),
+            Err(StoreError::Corrupt(detail)) => tracing::error!(authority = %code, %detail, "stored authority unreadable: left as it was"),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(found)
+}
+
+/// Reads the sheets with these ids (sorted) into `pending`: one query per 500 sheets, not one
+/// per sheet, so that a 100k-sheet import is 200 reads.
+async fn read_sheets(
+    state: &AppState,
+    ids: &[SheetId],
+    pending: &mut Pending,
+    unreadable: &mut BTreeSet<SheetId>,
+) -> Result<(), StoreError> {
+    let mut found = state.store.initiatives_among(ids).await?.into_iter().peekable();
+    for &id in ids {
+        match found.next_if(|(stored, _)| *stored == id) {
+            Some((_, Ok(sheet))) => {
+                pending.removed.remove(&id);
+                pending.written.insert(id, sheet);
+            }
+            None => {
+                pending.written.remove(&id);
+                pending.removed.insert(id);
+            }
+            Some((_, Err(StoreError::Corrupt(detail)))) => {
+                tracing::error!(initiative = id, %detail, "stored sheet unreadable: its last good version is kept");
+                unreadable.insert(id);
+                continue;
+            }
+            Some((_, Err(e))) => return Err(e),
+        }
+        unreadable.remove(&id);
+    }
+    Ok(())
 }
 
 /// How often a server on SQLite reads the log's head: the bound on how long a write by

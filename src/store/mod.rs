@@ -174,6 +174,10 @@ pub trait Store: Credentials + Accounts + Contributions + Jobs + Send + Sync + '
     /// Every authority with its label history.
     async fn authorities(&self) -> Result<Vec<Authority>, StoreError>;
 
+    /// The stored authorities among these codes, with their awards, in code order; codes not
+    /// stored are left out. One unreadable row fails the whole call ([`StoreError::Corrupt`]).
+    async fn authorities_among(&self, codes: &[String]) -> Result<Vec<Authority>, StoreError>;
+
     async fn authority(&self, code: &str) -> Result<Option<Authority>, StoreError>;
 
     /// Published sheets with their services and places, in id order, `limit` at most after the
@@ -181,6 +185,11 @@ pub trait Store: Credentials + Accounts + Contributions + Jobs + Send + Sync + '
     async fn published_initiatives(&self, after: Option<SheetId>, limit: usize) -> Result<Vec<Initiative>, StoreError>;
 
     async fn initiative(&self, id: SheetId) -> Result<Option<Initiative>, StoreError>;
+
+    /// The stored sheets among `ids`, whatever their status, in id order, each read on its own:
+    /// a row that cannot be read is its own error, beside the others (the change feed keeps
+    /// going past it). Ids not stored are left out.
+    async fn initiatives_among(&self, ids: &[SheetId]) -> Result<Vec<(SheetId, Result<Initiative, StoreError>)>, StoreError>;
 
     /// The published sheets among `ids`, in id order (exports read them page by page).
     async fn published_among(&self, ids: &[SheetId]) -> Result<Vec<Initiative>, StoreError>;

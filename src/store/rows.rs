@@ -56,6 +56,12 @@ pub struct InitiativeRow {
     places: String,
 }
 
+impl InitiativeRow {
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+}
+
 impl TryFrom<InitiativeRow> for Initiative {
     type Error = StoreError;
 

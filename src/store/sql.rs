@@ -11,21 +11,30 @@ pub(crate) const CHUNK: usize = 500;
 macro_rules! sql_store {
     ($store:ident, $db:ty, $name:literal, $initiatives_sql:expr) => {
         impl $store {
-            /// All authorities, or the one with `code`, with their awards.
-            async fn authorities_where(&self, code: Option<&str>) -> Result<Vec<$crate::model::Authority>, $crate::store::StoreError> {
+            /// All authorities, or those with these codes (at most [`CHUNK`]), with their awards.
+            async fn authorities_where(
+                &self,
+                codes: Option<&[String]>,
+            ) -> Result<Vec<$crate::model::Authority>, $crate::store::StoreError> {
+                let among = |q: &mut sqlx::QueryBuilder<'_, $db>, column: &str| {
+                    if let Some(codes) = codes {
+                        q.push(format!(" WHERE {column} IN ("));
+                        let mut list = q.separated(", ");
+                        for code in codes {
+                            list.push_bind(code.clone());
+                        }
+                        q.push(")");
+                    }
+                };
                 let mut q =
                     sqlx::QueryBuilder::<$db>::new("SELECT code, kind, name, commune, departement, region, population FROM authorities");
-                if let Some(code) = code {
-                    q.push(" WHERE code = ").push_bind(code);
-                }
+                among(&mut q, "code");
                 q.push(" ORDER BY code");
                 let rows: Vec<$crate::store::rows::AuthorityRow> = q.build_query_as().fetch_all(&self.pool).await?;
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT authority, CAST(year AS BIGINT) AS year, CAST(arobases AS BIGINT) AS arobases, mentions FROM label_awards",
                 );
-                if let Some(code) = code {
-                    q.push(" WHERE authority = ").push_bind(code);
-                }
+                among(&mut q, "authority");
                 q.push(" ORDER BY authority, year");
                 let awards: Vec<$crate::store::rows::AwardRow> = q.build_query_as().fetch_all(&self.pool).await?;
                 $crate::store::rows::with_awards(rows, awards)
@@ -38,6 +47,15 @@ macro_rules! sql_store {
                 which: $crate::store::sql::Which<'_>,
                 limit: usize,
             ) -> Result<Vec<$crate::model::Initiative>, $crate::store::StoreError> {
+                self.initiative_rows(which, limit).await?.into_iter().map($crate::model::Initiative::try_from).collect()
+            }
+
+            /// The rows of [`Self::initiatives_where`], not read into sheets yet.
+            async fn initiative_rows(
+                &self,
+                which: $crate::store::sql::Which<'_>,
+                limit: usize,
+            ) -> Result<Vec<$crate::store::rows::InitiativeRow>, $crate::store::StoreError> {
                 use $crate::store::sql::Which;
                 let mut q = sqlx::QueryBuilder::<$db>::new($initiatives_sql);
                 match which {
@@ -47,8 +65,9 @@ macro_rules! sql_store {
                     Which::AuthorityAfter(code, after) => {
                         q.push(" WHERE i.authority = ").push_bind(code.to_owned()).push(" AND i.id > ").push_bind(after)
                     }
-                    Which::Published(ids) => {
-                        q.push(" WHERE i.status = 'published' AND i.id IN (");
+                    Which::Published(ids) | Which::Among(ids) => {
+                        let published = if matches!(which, Which::Published(_)) { "i.status = 'published' AND " } else { "" };
+                        q.push(" WHERE ").push(published).push("i.id IN (");
                         let mut list = q.separated(", ");
                         for &id in ids {
                             list.push_bind(id);
@@ -57,8 +76,7 @@ macro_rules! sql_store {
                     }
                 };
                 q.push(" ORDER BY i.id LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
-                let rows: Vec<$crate::store::rows::InitiativeRow> = q.build_query_as().fetch_all(&self.pool).await?;
-                rows.into_iter().map($crate::model::Initiative::try_from).collect()
+                Ok(q.build_query_as().fetch_all(&self.pool).await?)
             }
         }
 
@@ -110,7 +128,7 @@ macro_rules! sql_store {
             }
 
             async fn authority(&self, code: &str) -> Result<Option<$crate::model::Authority>, $crate::store::StoreError> {
-                Ok(self.authorities_where(Some(code)).await?.pop())
+                Ok(self.authorities_where(Some(&[code.to_owned()])).await?.pop())
             }
 
             async fn published_initiatives(
@@ -132,6 +150,29 @@ macro_rules! sql_store {
                 let mut found = Vec::with_capacity(ids.len());
                 for chunk in ids.chunks($crate::store::sql::CHUNK) {
                     found.extend(self.initiatives_where($crate::store::sql::Which::Published(chunk), chunk.len()).await?);
+                }
+                Ok(found)
+            }
+
+            async fn authorities_among(&self, codes: &[String]) -> Result<Vec<$crate::model::Authority>, $crate::store::StoreError> {
+                let mut found = Vec::with_capacity(codes.len());
+                for chunk in codes.chunks($crate::store::sql::CHUNK) {
+                    found.extend(self.authorities_where(Some(chunk)).await?);
+                }
+                Ok(found)
+            }
+
+            async fn initiatives_among(
+                &self,
+                ids: &[$crate::model::SheetId],
+            ) -> Result<
+                Vec<($crate::model::SheetId, Result<$crate::model::Initiative, $crate::store::StoreError>)>,
+                $crate::store::StoreError,
+            > {
+                let mut found = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks($crate::store::sql::CHUNK) {
+                    let rows = self.initiative_rows($crate::store::sql::Which::Among(chunk), chunk.len()).await?;
+                    found.extend(rows.into_iter().map(|row| (row.id(), $crate::model::Initiative::try_from(row))));
                 }
                 Ok(found)
             }
@@ -353,4 +394,6 @@ pub(crate) enum Which<'a> {
     AuthorityAfter(&'a str, crate::model::SheetId),
     /// The published sheets among these ids (at most [`CHUNK`]).
     Published(&'a [crate::model::SheetId]),
+    /// The sheets among these ids, whatever their status (at most [`CHUNK`]).
+    Among(&'a [crate::model::SheetId]),
 }
