@@ -101,12 +101,11 @@ fn row(g: &Gazetteer, r: &Referential, code: &str, year: &str, level: &str, ment
         .filter(|m| !m.is_empty())
         .map(|m| {
             let folded = fold(m);
-            known.iter().find(|k| k.code == m || fold(&k.label) == folded).map(|k| k.code.clone()).ok_or_else(|| {
-                format!(
-                    "the mention {m:?} is not one of the label's ({})",
-                    known.iter().map(|k| k.code.as_str()).collect::<Vec<_>>().join(", ")
-                )
-            })
+            let by_label = || known.iter().find(|k| fold(&k.label) == folded);
+            r.mention(m)
+                .or_else(by_label)
+                .map(|k| k.code.clone())
+                .ok_or_else(|| format!("the mention {m:?} is not one of the label's ({})", r.mention_codes()))
         })
         .collect::<Result<Vec<String>, String>>()?;
     Ok((authority.code, LabelAward { year, arobases, mentions }))

@@ -100,14 +100,12 @@ fn parse_arobases(v: &str) -> Result<RangeInclusive<u8>, QueryError> {
 }
 
 fn mention_codes(r: &Referential, v: &str) -> Result<Vec<String>, QueryError> {
-    let known = &r.file().mentions;
     codes("mention", v)?
         .into_iter()
         .map(|c| {
-            known.iter().find(|m| m.code == c).map(|m| m.code.clone()).ok_or_else(|| {
-                let all: Vec<&str> = known.iter().map(|m| m.code.as_str()).collect();
-                bad(format!("mention {c:?} is not a mention of the label ({})", all.join(", ")))
-            })
+            r.mention(c)
+                .map(|m| m.code.clone())
+                .ok_or_else(|| bad(format!("mention {c:?} is not a mention of the label ({})", r.mention_codes())))
         })
         .collect()
 }

@@ -173,6 +173,16 @@ impl Referential {
         &self.file
     }
 
+    /// The label's mention with this code.
+    pub fn mention(&self, code: &str) -> Option<&Mention> {
+        self.file.mentions.iter().find(|m| m.code == code)
+    }
+
+    /// The codes of the label's mentions, for messages: `education, democratie, …`.
+    pub fn mention_codes(&self) -> String {
+        self.file.mentions.iter().map(|m| m.code.as_str()).collect::<Vec<_>>().join(", ")
+    }
+
     pub fn entries(&self) -> &[Entry] {
         &self.entries
     }

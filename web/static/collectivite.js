@@ -5,19 +5,11 @@
 // how many of its peers act on it, with the axes de progression below.
 
 import { el, formatDistance, formatNumber, getJSON } from './common.js';
-import { arobaseCell } from './label.js';
+import { arobaseCell, svg } from './label.js';
 
 const $ = (id) => document.getElementById(id);
-const SVG = 'http://www.w3.org/2000/svg';
 
 const KINDS = { commune: 'Commune', epci: 'Intercommunalité', departement: 'Département', region: 'Région' };
-
-function svg(tag, attrs = {}, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** Bars of the @ of each edition from the first to the last award; a year without one stays empty. */
 function historyChart(awards) {

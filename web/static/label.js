@@ -1,5 +1,5 @@
-// What the label's pages share: the colours of the @, how an @ level is written, name folding
-// for filters, and the CSV a French spreadsheet opens as it is.
+// What the label's pages share: the colours of the @, how an @ level is written, SVG elements
+// for charts, name folding for filters, and the CSV a French spreadsheet opens as it is.
 
 /** One colour per level, 1 to 5 @, light to dark (each distinct for colour-blind readers too). */
 export const AROBASE_COLOURS = ['#c7e9f1', '#7fc6de', '#3b9ac4', '#1d6aa5', '#0b3a6e'];
@@ -11,6 +11,14 @@ export function arobaseCell(n) {
   span.textContent = n > 0 ? '@'.repeat(n) : '—';
   span.setAttribute('aria-label', n > 0 ? `${n} arobase${n > 1 ? 's' : ''}` : 'non labellisée');
   return span;
+}
+
+/** An SVG element with attributes and, optionally, its text. */
+export function svg(tag, attrs = {}, text) {
+  const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
 }
 
 /** A text as filters compare it: lower case, no accents, words split on anything else. */

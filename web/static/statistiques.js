@@ -3,18 +3,10 @@
 // SVG drawn here; each has its figures in a table below it, for screen readers and for copying.
 
 import { el, formatNumber, getJSON, themesOf } from './common.js';
-import { AROBASE_COLOURS } from './label.js';
+import { AROBASE_COLOURS, svg } from './label.js';
 
 const $ = (id) => document.getElementById(id);
-const SVG = 'http://www.w3.org/2000/svg';
 const AROBASE_NAMES = [1, 2, 3, 4, 5].map((n) => `${'@'.repeat(n)}`);
-
-function svg(tag, attrs = {}, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /** The figures of a chart as a table, in a disclosure under it. */
 function figures(caption, head, rows) {

@@ -21,12 +21,8 @@ pub struct MentionView<'a> {
 }
 
 fn mentions<'a>(index: &'a SpatialIndex, award: &'a LabelAward) -> Vec<MentionView<'a>> {
-    let known = &index.referential().file().mentions;
-    award
-        .mentions
-        .iter()
-        .map(|code| MentionView { code, label: known.iter().find(|m| &m.code == code).map(|m| m.label.as_str()) })
-        .collect()
+    let r = index.referential();
+    award.mentions.iter().map(|code| MentionView { code, label: r.mention(code).map(|m| m.label.as_str()) }).collect()
 }
 
 fn departement<'a>(index: &'a SpatialIndex, a: &'a IndexedAuthority) -> Option<Named<'a>> {

@@ -79,9 +79,8 @@ pub(super) async fn badge(State(state): State<AppState>, Path(code): Path<String
     let known = index.authority_row_of(&subject.code).map(|row| &index.authorities()[row as usize]);
     let latest = known.and_then(|a| a.awards.last());
     let mentions = latest.map(|award| {
-        let labels = &index.referential().file().mentions;
-        let named: Vec<&str> =
-            award.mentions.iter().map(|m| labels.iter().find(|l| &l.code == m).map_or(m.as_str(), |l| l.label.as_str())).collect();
+        let r = index.referential();
+        let named: Vec<&str> = award.mentions.iter().map(|m| r.mention(m).map_or(m.as_str(), |l| l.label.as_str())).collect();
         named.join(", ")
     });
     let (level, said) = match latest {
