@@ -40,6 +40,7 @@ async fn serve(url: &str, gazetteer: Arc<Gazetteer>, sample: bool) -> Server {
         reads_from_postgis: false,
         addresses: None,
         basemap: None,
+        index_snapshot: None,
     };
     let state = start::start_with_gazetteer(&options, gazetteer).await.expect("the service starts");
     let limits = http::Limits { writes: WritePolicy { per_minute: 0, sign_ins: 0, trusted_proxies: vec![] }, ..Default::default() };

@@ -284,6 +284,22 @@ pub struct ServeArgs {
     /// that this server then serves. Without it the map draws only our own layers.
     #[arg(long, env = "ATLAAS_BASEMAP", value_parser = BasemapSource::parse)]
     pub basemap: Option<BasemapSource>,
+    /// Where the index is saved between runs, so that a restart reads it instead of indexing
+    /// every sheet again. Default: beside a SQLite file (`var/atlaas.db.index`); none with
+    /// PostgreSQL unless given (a file of each replica's own). `off`: never.
+    #[arg(long, env = "ATLAAS_INDEX_SNAPSHOT")]
+    pub index_snapshot: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// The snapshot file to use, if any.
+    pub fn index_snapshot_path(&self) -> Option<PathBuf> {
+        match &self.index_snapshot {
+            Some(off) if off.as_os_str() == "off" => None,
+            Some(path) => Some(path.clone()),
+            None => crate::app::snapshot::default_path(&self.data.database_url),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -89,6 +89,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         reads_from_postgis: args.reads == atlaas::config::Reads::Postgis,
         addresses: args.addresses.clone(),
         basemap: args.basemap.clone(),
+        index_snapshot: args.index_snapshot_path(),
     };
     let state = start(&options).await?;
     let writes = http::guard::WritePolicy {
@@ -97,12 +98,15 @@ async fn serve(args: ServeArgs) -> Result<()> {
         trusted_proxies: args.trusted_proxy.clone(),
     };
     let limits = http::Limits { request_timeout: Duration::from_secs(args.request_timeout), writes, public_url };
-    let app = http::router(state, limits);
+    let app = http::router(state.clone(), limits);
     let listener = tokio::net::TcpListener::bind(args.bind).await.with_context(|| format!("binding {}", args.bind))?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
     // The peer's address is what write limits count by (unless a trusted proxy says otherwise).
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    if let Some(saved) = &state.saved_index {
+        saved.save_on_stop(&state).await;
+    }
     // The change-feed follower and the store's connections end with the process.
     tracing::info!("stopped: every request in flight was answered");
     Ok(())

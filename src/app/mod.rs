@@ -11,6 +11,7 @@ pub mod imports;
 pub mod live;
 pub mod reads;
 pub mod replica;
+pub mod snapshot;
 pub mod start;
 pub mod work;
 
@@ -62,6 +63,8 @@ pub struct AppState {
     pub work: Arc<Work>,
     /// What the imports sent to this server did.
     pub imports: Arc<imports::ImportCounts>,
+    /// Where this server saves its index between runs, if anywhere.
+    pub saved_index: Option<Arc<snapshot::SavedIndex>>,
 }
 
 impl AppState {

@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use super::health::FeedHealth;
+use super::health::{FeedHealth, FeedState};
 use super::live::LiveIndex;
 use super::reads::{IndexReads, PostgisReads, Reads};
+use super::snapshot::SavedIndex;
 use super::work::Work;
 use super::{AppState, build_index, replica};
 use crate::archive::mbtiles::Archive;
@@ -52,6 +53,8 @@ pub struct StartOptions {
     pub addresses: Option<PathBuf>,
     /// A basemap under our layers.
     pub basemap: Option<BasemapSource>,
+    /// Where the index is saved between runs ([`super::snapshot`]); `None` for nowhere.
+    pub index_snapshot: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -97,8 +100,16 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
     } else {
         None
     };
-    let index = build_index(store.as_ref(), gazetteer.clone(), referential.clone()).await?;
-    tracing::info!(sheets = index.len(), places = index.place_count(), elapsed_ms = t0.elapsed().as_millis() as u64, "ready");
+    let saved = saved_index(options, feed.as_ref().map(|f| &f.0)).await?;
+    let head = feed.as_ref().map_or(0, |f| f.1);
+    let (index, from_snapshot) = match saved.as_ref() {
+        Some(saved) => saved.load(head, &gazetteer, &referential).await.map_or((None, None), |(index, at)| (Some(index), Some(at))),
+        None => (None, None),
+    };
+    let index = match index {
+        Some(index) => index,
+        None => build_index(store.as_ref(), gazetteer.clone(), referential.clone()).await?,
+    };
     let tiles = Arc::new(Tiles::new(gazetteer.clone(), options.tile_cache_bytes));
     tiles.prepare();
     let fonts_dir = options.data_dir.join("fonts");
@@ -135,13 +146,56 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         feed: health.clone(),
         work,
         imports: Arc::default(),
+        saved_index: saved.clone(),
     };
+    let applied = match (&feed, from_snapshot) {
+        // Whatever was written since the snapshot is in the index before anything is answered.
+        (Some((feed, _)), Some(at)) => catch_up_from_snapshot(&state, feed.log(), at).await?,
+        _ => head,
+    };
+    tracing::info!(
+        sheets = state.index().len(),
+        places = state.index().place_count(),
+        elapsed_ms = t0.elapsed().as_millis() as u64,
+        "ready"
+    );
+    if let (Some(saved), None) = (&saved, from_snapshot) {
+        let (saved, index) = (saved.clone(), state.index());
+        tokio::spawn(async move {
+            if let Err(e) = saved.save(index, head).await {
+                tracing::warn!(path = %saved.path().display(), error = %format!("{e:#}"), "index snapshot not saved");
+            }
+        });
+    }
     match (feed, health) {
-        (Some((Feed::Postgres(feed), head)), Some(health)) => replica::follow(state.clone(), feed, head, health),
-        (Some((Feed::Sqlite(feed), head)), Some(health)) => replica::follow_file(state.clone(), feed, head, health),
+        (Some((Feed::Postgres(feed), _)), Some(health)) => replica::follow(state.clone(), feed, applied, health),
+        (Some((Feed::Sqlite(feed), _)), Some(health)) => replica::follow_file(state.clone(), feed, applied, health),
         _ => {}
     }
     Ok(state)
+}
+
+/// The snapshot file of this server, when it follows a change log (positions in it are what
+/// tell a snapshot's age) and one is asked for.
+async fn saved_index(options: &StartOptions, feed: Option<&Feed>) -> Result<Option<Arc<SavedIndex>>> {
+    let (Some(feed), Some(path)) = (feed, &options.index_snapshot) else { return Ok(None) };
+    let log: Box<dyn ChangeLog> = match feed {
+        Feed::Postgres(_) => Box::new(PostgresFeed::connect(&options.database_url)?),
+        Feed::Sqlite(_) => Box::new(SqliteFeed::open(&options.database_url).await?),
+    };
+    Ok(Some(Arc::new(SavedIndex::new(path.clone(), log))))
+}
+
+/// Applies the log entries written after a snapshot's; returns the last one applied.
+async fn catch_up_from_snapshot(state: &AppState, log: &dyn ChangeLog, from: i64) -> Result<i64> {
+    let t = Instant::now();
+    let mut unreadable = std::collections::BTreeSet::new();
+    let applied = replica::catch_up(state, log, from, &mut unreadable).await.context("catching up with the change log")?;
+    if let Some(health) = &state.feed {
+        health.set(FeedState::Live { applied, unreadable });
+    }
+    tracing::debug!(from, to = applied, elapsed_ms = t.elapsed().as_millis() as u64, "caught up since the snapshot");
+    Ok(applied)
 }
 
 /// The address base of `--addresses`, its files read in the background.
@@ -157,6 +211,15 @@ fn addresses(options: &StartOptions) -> Result<Option<Arc<AddressBase>>> {
 enum Feed {
     Postgres(PostgresFeed),
     Sqlite(SqliteFeed),
+}
+
+impl Feed {
+    fn log(&self) -> &dyn ChangeLog {
+        match self {
+            Feed::Postgres(feed) => feed,
+            Feed::Sqlite(feed) => feed,
+        }
+    }
 }
 
 /// Loads the sample sheets into a store that holds no sheet.

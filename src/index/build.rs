@@ -18,7 +18,7 @@ use crate::referential::Referential;
 
 /// A bulk load in progress: sheets go in by pages, the R-trees are built once at the end.
 pub struct IndexBuilder {
-    index: SpatialIndex,
+    pub(super) index: SpatialIndex,
     entries: Vec<(SheetId, IndexedSheet)>,
     flat: Vec<FlatPoint>,
     sphere: Vec<SpherePoint>,
@@ -38,6 +38,18 @@ impl IndexBuilder {
                 self.entries.push((sheet.id, indexed));
             }
         }
+    }
+
+    /// Adds entries already made (read from a snapshot), in id order.
+    pub(super) fn add_entries(&mut self, entries: Vec<(SheetId, IndexedSheet)>) {
+        for (id, indexed) in &entries {
+            for (flat, sphere, z) in tree_points(*id, indexed) {
+                self.flat.push(flat);
+                self.sphere.push(sphere);
+                self.zorder.push(z);
+            }
+        }
+        self.entries.extend(entries);
     }
 
     /// Builds the trees, the Z-order and the lists once, over every sheet added.

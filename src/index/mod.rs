@@ -15,6 +15,7 @@ mod lists;
 mod nearby;
 mod paging;
 pub mod rank;
+pub mod snapshot;
 pub mod text;
 mod writes;
 pub mod zorder;
@@ -23,6 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rstar::{RTree, primitives::GeomWithData};
+use serde::{Deserialize, Serialize};
 
 use crate::gazetteer::Gazetteer;
 use crate::model::{AuthorityKind, LabelAward, SheetId};
@@ -53,7 +55,7 @@ pub const NO_COMMUNE: u32 = u32::MAX;
 /// Theme of a sheet whose services are all unknown to the referential.
 pub const NO_THEME: u8 = u8::MAX;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IndexedPlace {
     pub lon: f64,
     pub lat: f64,
@@ -61,7 +63,7 @@ pub struct IndexedPlace {
     pub commune: u32,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IndexedSheet {
     pub title: Box<str>,
     pub year: u16,
@@ -78,7 +80,7 @@ pub struct IndexedSheet {
 }
 
 /// What listings show of an authority.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IndexedAuthority {
     pub code: Box<str>,
     pub name: Box<str>,

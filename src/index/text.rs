@@ -17,6 +17,7 @@
 use std::sync::OnceLock;
 
 use rust_stemmers::{Algorithm, Stemmer};
+use serde::{Deserialize, Serialize};
 
 use crate::hash::FnvMap;
 use crate::model::SheetId;
@@ -70,8 +71,9 @@ pub fn terms(text: &str) -> Vec<String> {
 }
 
 /// One term's documents: varint-encoded (delta of document number, weighted count).
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct Postings {
+    #[serde(with = "crate::index::snapshot::bytes")]
     bytes: Vec<u8>,
     last: u32,
     /// Postings written, dead documents included.
@@ -189,7 +191,9 @@ const COMPACT_MIN: usize = 1024;
 /// What [`TextIndex::compact`] maps a dead document's number to.
 pub const DEAD: u32 = u32::MAX;
 
-#[derive(Debug, Default, Clone)]
+/// Saved whole in an index snapshot ([`crate::index::snapshot`]): indexing every text again
+/// is the costly part of a start-up.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct TextIndex {
     term_ids: FnvMap<Box<str>, u32>,
     /// The term of each lower-cased word met so far (`None`: a common word). Stemming is the
@@ -309,6 +313,16 @@ impl TextIndex {
         self.dead_in_postings = 0;
         self.compactions += 1;
         renumber
+    }
+
+    /// The sheet of a live document.
+    pub fn sheet_of(&self, doc: u32) -> Option<SheetId> {
+        self.docs.get(doc as usize).copied().flatten()
+    }
+
+    /// Live documents.
+    pub fn live(&self) -> usize {
+        self.live
     }
 
     /// Document numbers given so far, dead ones included until a compaction.

@@ -32,6 +32,10 @@ pub trait ChangeLog: Send + Sync {
 
     /// Entries after `seq`, in order, at most `limit`.
     async fn after(&self, seq: i64, limit: usize) -> Result<Vec<Change>, StoreError>;
+
+    /// The time the log gives entry `seq` (as the database writes it), if there is one: with
+    /// the position, what tells one store's log from another's.
+    async fn mark(&self, seq: i64) -> Result<Option<String>, StoreError>;
 }
 
 /// A connection to the change feed of a PostgreSQL store, apart from the store's pool so that
@@ -66,6 +70,10 @@ impl ChangeLog for PostgresFeed {
         let q = sqlx::query_as("SELECT seq, initiative, authority FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2");
         Ok(q.bind(seq).bind(limit as i64).fetch_all(&self.pool).await?)
     }
+
+    async fn mark(&self, seq: i64) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT at::text FROM changes WHERE seq = $1").bind(seq).fetch_optional(&self.pool).await?)
+    }
 }
 
 /// The change log of a SQLite store, read on a connection of its own (read-only).
@@ -94,5 +102,9 @@ impl ChangeLog for SqliteFeed {
     async fn after(&self, seq: i64, limit: usize) -> Result<Vec<Change>, StoreError> {
         let q = sqlx::query_as("SELECT seq, initiative, authority FROM changes WHERE seq > ? ORDER BY seq LIMIT ?");
         Ok(q.bind(seq).bind(limit as i64).fetch_all(&self.pool).await?)
+    }
+
+    async fn mark(&self, seq: i64) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT at FROM changes WHERE seq = ?").bind(seq).fetch_optional(&self.pool).await?)
     }
 }

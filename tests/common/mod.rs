@@ -87,6 +87,7 @@ impl TestApp {
             reads_from_postgis,
             addresses: None,
             basemap: None,
+            index_snapshot: None,
         };
         let state = start::start_with_gazetteer(&options, gazetteer()).await.expect("the service starts");
         // Tests write fast: no write limit unless a test asks for one (`with_limits`).
