@@ -1,4 +1,5 @@
-//! The spatial index on sample sheets over the real communes: bulk load, nearby k=20, and
+//! The spatial index on sample sheets over the real communes: bulk load, nearby k=20, a page
+//! of a bbox listing, and
 //! one write (copy the index, re-index one sheet in the copy: what the live index does for
 //! every write or change-feed batch), at 12k sheets (the 2020 edition) and 1M sheets.
 //! Separate "build", "query" and "write" benches; the dataset size is in each bench's name.
@@ -65,6 +66,23 @@ fn index(c: &mut Criterion) {
                 black_box(index.nearby(origins[i], None, 20, &theme))
             })
         });
+        // A listing page of a 0.5° × 0.4° box (what a map's list of the view asks), and of a
+        // département-sized 2° × 1.5° box, in id order.
+        for (name, (w, h)) in [("bbox_small", (0.5, 0.4)), ("bbox_large", (2.0, 1.5))] {
+            let boxes: Vec<Filter> = origins
+                .iter()
+                .map(|o| Filter {
+                    bbox: Some(atlaas::model::Bbox { min_lon: o[0], min_lat: o[1], max_lon: o[0] + w, max_lat: o[1] + h }),
+                    ..Filter::default()
+                })
+                .collect();
+            c.bench_function(&format!("index/{name}_page100/{label}"), |b| {
+                b.iter(|| {
+                    i = (i + 1) % boxes.len();
+                    black_box(index.page(&boxes[i], None, 100))
+                })
+            });
+        }
     }
 }
 

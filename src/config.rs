@@ -294,11 +294,7 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// The snapshot file to use, if any.
     pub fn index_snapshot_path(&self) -> Option<PathBuf> {
-        match &self.index_snapshot {
-            Some(off) if off.as_os_str() == "off" => None,
-            Some(path) => Some(path.clone()),
-            None => crate::app::snapshot::default_path(&self.data.database_url),
-        }
+        crate::app::snapshot::path_for(self.index_snapshot.as_deref(), &self.data.database_url)
     }
 }
 

@@ -25,12 +25,18 @@ use crate::index::snapshot::{Snapshot, SnapshotError};
 use crate::referential::Referential;
 use crate::store::feed::ChangeLog;
 
-/// Where the index of a store is saved unless told otherwise: beside a SQLite file
+/// The snapshot file of a store: the one given (`off` for none), else beside a SQLite file
 /// (`var/atlaas.db.index`). A PostgreSQL store has no file of its own to sit beside, and an
 /// in-memory one nothing to come back to.
-pub fn default_path(database_url: &str) -> Option<PathBuf> {
-    let path = database_url.strip_prefix("sqlite://")?.split('?').next()?;
-    (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(format!("{path}.index")))
+pub fn path_for(given: Option<&Path>, database_url: &str) -> Option<PathBuf> {
+    match given {
+        Some(off) if off.as_os_str() == "off" => None,
+        Some(path) => Some(path.to_owned()),
+        None => {
+            let path = database_url.strip_prefix("sqlite://")?.split('?').next()?;
+            (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(format!("{path}.index")))
+        }
+    }
 }
 
 /// Why a snapshot was not used.
@@ -169,4 +175,22 @@ fn write_file(index: &SpatialIndex, applied: i64, applied_at: Option<String>, pa
     file.as_file().sync_all()?;
     file.persist(path).with_context(|| format!("renaming the snapshot to {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_sits_beside_a_sqlite_file_unless_told_otherwise() {
+        let beside = |url: &str| path_for(None, url);
+        assert_eq!(beside("sqlite://var/atlaas.db"), Some(PathBuf::from("var/atlaas.db.index")));
+        assert_eq!(beside("sqlite:///srv/atlaas/a.db?mode=rwc"), Some(PathBuf::from("/srv/atlaas/a.db.index")));
+        assert_eq!(beside("sqlite::memory:"), None);
+        assert_eq!(beside("sqlite://:memory:"), None);
+        assert_eq!(beside("postgres://atlaas@localhost/atlaas"), None, "no file of its own to sit beside");
+        let given = Path::new("/var/cache/atlaas/replica-1.index");
+        assert_eq!(path_for(Some(given), "postgres://atlaas@localhost/atlaas"), Some(given.to_owned()));
+        assert_eq!(path_for(Some(Path::new("off")), "sqlite://var/atlaas.db"), None);
+    }
 }

@@ -17,6 +17,7 @@ use crate::archive::mbtiles::Archive;
 use crate::basemap::{self, BasemapSlot, BasemapSource};
 use crate::gazetteer::Gazetteer;
 use crate::geocode::addresses::AddressBase;
+use crate::index::SpatialIndex;
 use crate::referential::Referential;
 use crate::sample;
 use crate::store::feed::{ChangeLog, PostgresFeed, SqliteFeed};
@@ -159,6 +160,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         elapsed_ms = t0.elapsed().as_millis() as u64,
         "ready"
     );
+    log_memory(&state.index());
     if let (Some(saved), None) = (&saved, from_snapshot) {
         let (saved, index) = (saved.clone(), state.index());
         tokio::spawn(async move {
@@ -205,6 +207,25 @@ fn addresses(options: &StartOptions) -> Result<Option<Arc<AddressBase>>> {
     let preloaded = base.clone();
     tokio::task::spawn_blocking(move || preloaded.preload());
     Ok(Some(base))
+}
+
+/// Where the index's memory goes, for `RUST_LOG=atlaas=debug`.
+fn log_memory(index: &SpatialIndex) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let (m, mb) = (index.memory(), |b: usize| b >> 20);
+    tracing::debug!(
+        total_mb = mb(m.total()),
+        sheets_mb = mb(m.sheets),
+        sheet_heap_mb = mb(m.sheet_heap),
+        sphere_tree_mb = mb(m.sphere_tree),
+        zorder_mb = mb(m.zorder),
+        text_mb = mb(m.text),
+        lists_mb = mb(m.lists),
+        authorities_mb = mb(m.authorities),
+        "index memory"
+    );
 }
 
 /// The change log a server follows.

@@ -1,5 +1,5 @@
 //! Making the index: each published sheet becomes an entry (its places, services and text
-//! resolved to compact numbers), and a bulk load builds the R-trees and the Z-order once from
+//! resolved to compact numbers), and a bulk load builds the R-tree and the Z-order once from
 //! pages of sheets.
 
 use std::collections::{BTreeMap, HashMap};
@@ -11,16 +11,15 @@ use super::distance::unit_vector;
 use super::lists::SheetLists;
 use super::text::{DocText, TextIndex};
 use super::zorder::{self, ZOrder, ZPoint};
-use super::{FlatPoint, IndexedAuthority, IndexedPlace, IndexedSheet, NO_COMMUNE, NO_THEME, PlaceRef, SpatialIndex, SpherePoint};
+use super::{IndexedAuthority, IndexedPlace, IndexedSheet, NO_COMMUNE, NO_THEME, PlaceRef, SpatialIndex, SpherePoint};
 use crate::gazetteer::Gazetteer;
 use crate::model::{Authority, AuthorityKind, Initiative, SheetId, Status};
 use crate::referential::Referential;
 
-/// A bulk load in progress: sheets go in by pages, the R-trees are built once at the end.
+/// A bulk load in progress: sheets go in by pages, the R-tree and the Z-order are built once at the end.
 pub struct IndexBuilder {
     pub(super) index: SpatialIndex,
     entries: Vec<(SheetId, IndexedSheet)>,
-    flat: Vec<FlatPoint>,
     sphere: Vec<SpherePoint>,
     zorder: Vec<ZPoint>,
 }
@@ -30,8 +29,7 @@ impl IndexBuilder {
     pub fn add(&mut self, sheets: &[Initiative]) {
         for sheet in sheets {
             if let Some(indexed) = self.index.index_entry(sheet) {
-                for (flat, sphere, z) in tree_points(sheet.id, &indexed) {
-                    self.flat.push(flat);
+                for (_, sphere, z) in tree_points(sheet.id, &indexed) {
                     self.sphere.push(sphere);
                     self.zorder.push(z);
                 }
@@ -43,8 +41,7 @@ impl IndexBuilder {
     /// Adds entries already made (read from a snapshot), in id order.
     pub(super) fn add_entries(&mut self, entries: Vec<(SheetId, IndexedSheet)>) {
         for (id, indexed) in &entries {
-            for (flat, sphere, z) in tree_points(*id, indexed) {
-                self.flat.push(flat);
+            for (_, sphere, z) in tree_points(*id, indexed) {
                 self.sphere.push(sphere);
                 self.zorder.push(z);
             }
@@ -52,17 +49,15 @@ impl IndexBuilder {
         self.entries.extend(entries);
     }
 
-    /// Builds the trees, the Z-order and the lists once, over every sheet added.
+    /// Builds the tree, the Z-order and the lists once, over every sheet added.
     pub fn finish(self) -> SpatialIndex {
-        let IndexBuilder { mut index, entries, flat, sphere, zorder } = self;
-        // The bulk loads are independent: the sphere tree on one core, the rest on the other.
-        let (flat, sphere, zorder) = std::thread::scope(|scope| {
+        let IndexBuilder { mut index, entries, sphere, zorder } = self;
+        // Independent: the tree on one core, the Z-order's sort on the other.
+        let (sphere, zorder) = std::thread::scope(|scope| {
             let sphere = scope.spawn(|| RTree::bulk_load(sphere));
-            let flat = RTree::bulk_load(flat);
             let zorder = ZOrder::from_unsorted(zorder);
-            (flat, sphere.join().expect("bulk loading does not panic"), zorder)
+            (sphere.join().expect("bulk loading does not panic"), zorder)
         });
-        index.flat = flat;
         index.sphere = sphere;
         index.zorder = zorder;
         index.real_sheets = entries.iter().filter(|(_, s)| !s.sample).count();
@@ -75,13 +70,13 @@ impl IndexBuilder {
     }
 }
 
-/// The entries of a sheet's places in the two trees and the Z-order; removal rebuilds the same
-/// values to find them.
-pub(super) fn tree_points(id: SheetId, sheet: &IndexedSheet) -> impl Iterator<Item = (FlatPoint, SpherePoint, ZPoint)> + '_ {
+/// The position of each of a sheet's places with its entries in the tree and the Z-order;
+/// removal rebuilds the same values to find them.
+pub(super) fn tree_points(id: SheetId, sheet: &IndexedSheet) -> impl Iterator<Item = ([f64; 2], SpherePoint, ZPoint)> + '_ {
     sheet.places.iter().enumerate().map(move |(i, p)| {
         let r = PlaceRef { sheet: id, place: i as u16 };
         let z = ZPoint { code: zorder::code(p.lon, p.lat), sheet: id, place: i as u16, theme: sheet.theme };
-        (FlatPoint::new([p.lon, p.lat], r), SpherePoint::new(unit_vector(p.lon, p.lat), r), z)
+        ([p.lon, p.lat], SpherePoint::new(unit_vector(p.lon, p.lat), r), z)
     })
 }
 
@@ -102,7 +97,6 @@ impl SpatialIndex {
             sheets: BTreeMap::new(),
             authorities: vec![],
             authority_rows: HashMap::new(),
-            flat: RTree::new(),
             sphere: RTree::new(),
             zorder: ZOrder::default(),
             text: TextIndex::default(),
@@ -112,7 +106,7 @@ impl SpatialIndex {
             version: 0,
         };
         index.upsert_authorities(authorities);
-        IndexBuilder { index, entries: vec![], flat: vec![], sphere: vec![], zorder: vec![] }
+        IndexBuilder { index, entries: vec![], sphere: vec![], zorder: vec![] }
     }
 
     pub(super) fn index_entry(&mut self, sheet: &Initiative) -> Option<IndexedSheet> {

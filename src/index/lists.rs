@@ -23,6 +23,11 @@ impl SheetLists {
         }
     }
 
+    /// Bytes on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        size_of_val(self.0.as_slice()) + self.0.iter().map(|l| l.capacity() * size_of::<SheetId>()).sum::<usize>()
+    }
+
     pub fn get(&self, key: usize) -> &[SheetId] {
         self.0.get(key).map_or(&[], Vec::as_slice)
     }

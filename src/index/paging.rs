@@ -1,10 +1,13 @@
 //! Listings page by page: in id order (a cursor is the last id shown), or by relevance to a
 //! text query (a cursor is the number of sheets shown).
 
-use rstar::AABB;
-
+use super::zorder::{self, GridRect};
 use super::{Filter, IndexedSheet, SpatialIndex};
-use crate::model::SheetId;
+use crate::model::{Bbox, SheetId};
+
+/// Cells of the 2³² grid (about a centimetre each) within which a place's rounding could put
+/// it on the wrong side of a box's edge: places that near an edge are checked exactly.
+const EDGE: u32 = 2;
 
 /// One page of a listing.
 pub struct Page {
@@ -71,14 +74,43 @@ impl SpatialIndex {
         self.matching_from(filter, SheetId::MIN).map(|id| (id, &self.sheets[&id]))
     }
 
+    /// The sheets with a place in `b` (bounds included), once per place, in no order.
+    ///
+    /// Read from the Z-order: the box in Web Mercator, widened by [`EDGE`] cells of the grid,
+    /// is walked as a quadtree. Places well inside are in the box whatever the rounding of
+    /// their cell; those within [`EDGE`] cells of an edge are checked against their own
+    /// longitude and latitude, so that a place on the edge is in and one a hair outside is not.
+    pub fn sheets_in_bbox(&self, b: &Bbox) -> Vec<SheetId> {
+        let ((west, north), (east, south)) = (zorder::mercator(b.min_lon, b.max_lat), zorder::mercator(b.max_lon, b.min_lat));
+        let (x0, y0, x1, y1) = (zorder::quantize(west), zorder::quantize(north), zorder::quantize(east), zorder::quantize(south));
+        let widened =
+            GridRect { x0: x0.saturating_sub(EDGE), y0: y0.saturating_sub(EDGE), x1: x1.saturating_add(EDGE), y1: y1.saturating_add(EDGE) };
+        let well_inside = |x: u32, y: u32| {
+            x > x0.saturating_add(EDGE) && x < x1.saturating_sub(EDGE) && y > y0.saturating_add(EDGE) && y < y1.saturating_sub(EDGE)
+        };
+        let mut ids = vec![];
+        self.zorder.in_rect(widened, &mut |p| {
+            let (x, y) = p.cell();
+            let inside = well_inside(x, y)
+                || self
+                    .sheets
+                    .get(&p.sheet)
+                    .and_then(|s| s.places.get(p.place as usize))
+                    .is_some_and(|place| (b.min_lon..=b.max_lon).contains(&place.lon) && (b.min_lat..=b.max_lat).contains(&place.lat));
+            if inside {
+                ids.push(p.sheet);
+            }
+        });
+        ids
+    }
+
     /// Matching sheets in id order from the id `start`.
     fn matching_from<'a>(&'a self, filter: &'a Filter, start: SheetId) -> Box<dyn Iterator<Item = SheetId> + 'a> {
         match &filter.bbox {
             Some(b) => {
-                // The envelope narrows to the sheets with a place in the bbox; sort for paging.
-                let envelope = AABB::from_corners([b.min_lon, b.min_lat], [b.max_lon, b.max_lat]);
-                let mut ids: Vec<SheetId> =
-                    self.flat.locate_in_envelope(&envelope).map(|p| p.data.sheet).filter(|&id| id >= start).collect();
+                // The box narrows to the sheets with a place in it; sort for paging.
+                let mut ids = self.sheets_in_bbox(b);
+                ids.retain(|&id| id >= start);
                 ids.sort_unstable();
                 ids.dedup();
                 Box::new(ids.into_iter().filter(|id| filter.matches(self, &self.sheets[id])))

@@ -3,7 +3,7 @@
 //!
 //! What is saved is what is costly to make: the sheets as the index keeps them, the
 //! authorities and the text index (stemming every text is most of a build). What is cheap and
-//! follows from those is made again on reading: the R-trees (a bulk load), the Z-order (a
+//! follows from those is made again on reading: the R-tree (a bulk load), the Z-order (a
 //! sort) and the lists by authority and by service.
 //!
 //! A file is a header, then a [`Stamp`] and the body, both in postcard (a compact serde

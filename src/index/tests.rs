@@ -174,3 +174,67 @@ fn nearby_gives_the_closest_matching_sheets_whichever_way_it_gathers_them() {
         }
     }
 }
+
+/// The box of a listing, read from the Z-order, against every place tested one by one: many
+/// places in clusters (a town's sheets share its point), boxes of every size, and boxes whose
+/// edges pass exactly through places or a hair beside them.
+#[test]
+fn a_box_holds_exactly_the_places_inside_it() {
+    use rand::{Rng, SeedableRng};
+    let (g, r) = inputs();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+    let towns: Vec<(f64, f64)> = (0..300).map(|_| (rng.random_range(-5.0..9.0), rng.random_range(41.0..51.5))).collect();
+    let mut points = vec![];
+    let sheets: Vec<Initiative> = (1..=3_000)
+        .map(|id| {
+            let (lon, lat) =
+                if id % 3 == 0 { (rng.random_range(-5.0..9.0), rng.random_range(41.0..51.5)) } else { towns[id as usize % towns.len()] };
+            points.push((id, lon, lat));
+            sheet(id, &["1.b.2.1"], 2020, &[("62548", lon, lat)], Status::Published)
+        })
+        .collect();
+    let index = SpatialIndex::build(g, r, vec![], sheets);
+    let brute = |b: &Bbox| {
+        let mut ids: Vec<SheetId> = points
+            .iter()
+            .filter(|&&(_, lon, lat)| (b.min_lon..=b.max_lon).contains(&lon) && (b.min_lat..=b.max_lat).contains(&lat))
+            .map(|p| p.0)
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    let from_index = |b: &Bbox| {
+        let mut ids = index.sheets_in_bbox(b);
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    for case in 0..2_000 {
+        let (w, h) = [(0.01, 0.01), (0.3, 0.2), (2.0, 1.5), (20.0, 20.0)][case % 4];
+        let (lon, lat) = (rng.random_range(-6.0..9.0), rng.random_range(40.0..52.0));
+        let mut b = Bbox { min_lon: lon, min_lat: lat, max_lon: lon + w, max_lat: lat + h };
+        // Every other box has an edge through a place, or just past one.
+        if case % 2 == 1 {
+            let (_, plon, plat) = points[rng.random_range(0..points.len())];
+            let nudge = [0.0, 1e-12, -1e-12, 1e-9][case / 2 % 4];
+            match case / 8 % 4 {
+                0 => b.min_lon = plon + nudge,
+                1 => b.max_lon = plon + nudge,
+                2 => b.min_lat = plat + nudge,
+                _ => b.max_lat = plat + nudge,
+            }
+            b.max_lon = b.max_lon.max(b.min_lon);
+            b.max_lat = b.max_lat.max(b.min_lat);
+        }
+        assert_eq!(from_index(&b), brute(&b), "box {b:?}");
+    }
+    // The whole world, and a box with no width.
+    let world = Bbox { min_lon: -180.0, min_lat: -90.0, max_lon: 180.0, max_lat: 90.0 };
+    assert_eq!(from_index(&world).len(), 3_000);
+    let (_, lon, lat) = points[0];
+    assert_eq!(
+        from_index(&Bbox { min_lon: lon, min_lat: lat, max_lon: lon, max_lat: lat }),
+        brute(&Bbox { min_lon: lon, min_lat: lat, max_lon: lon, max_lat: lat })
+    );
+    assert!(!brute(&Bbox { min_lon: lon, min_lat: lat, max_lon: lon, max_lat: lat }).is_empty());
+}

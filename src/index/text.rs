@@ -1,5 +1,5 @@
 //! Full-text search over the published sheets, French-aware, kept in memory beside the
-//! R-trees and updated with them on every write.
+//! R-tree and updated with it on every write.
 //!
 //! Words are cut at anything that is not a letter or a digit (so elisions `l'`, `d'` fall
 //! off), lower-cased, stripped of common French function words, reduced to their Snowball
@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::hash::FnvMap;
 use crate::model::SheetId;
+use postings::Postings;
 
 /// Words too common to search on (folded).
 const STOP_WORDS: &[&str] = &[
@@ -68,60 +69,6 @@ fn lower_into(word: &str, out: &mut String) {
 /// The search terms of a text, in order, repeated as they occur.
 pub fn terms(text: &str) -> Vec<String> {
     words(text).filter_map(|w| term_of(&w.to_lowercase())).collect()
-}
-
-/// One term's documents: varint-encoded (delta of document number, weighted count).
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
-struct Postings {
-    #[serde(with = "crate::index::snapshot::bytes")]
-    bytes: Vec<u8>,
-    last: u32,
-    /// Postings written, dead documents included.
-    len: u32,
-}
-
-fn put_varint(out: &mut Vec<u8>, mut v: u32) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn get_varint(bytes: &[u8], at: &mut usize) -> u32 {
-    let (mut v, mut shift) = (0u32, 0);
-    loop {
-        let b = bytes[*at];
-        *at += 1;
-        v |= u32::from(b & 0x7F) << shift;
-        if b < 0x80 {
-            return v;
-        }
-        shift += 7;
-    }
-}
-
-impl Postings {
-    fn push(&mut self, doc: u32, count: u32) {
-        let delta = if self.len == 0 { doc } else { doc - self.last };
-        put_varint(&mut self.bytes, delta);
-        put_varint(&mut self.bytes, count);
-        self.last = doc;
-        self.len += 1;
-    }
-
-    fn iter(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        let (mut at, mut doc, mut first) = (0, 0u32, true);
-        std::iter::from_fn(move || {
-            if at >= self.bytes.len() {
-                return None;
-            }
-            let delta = get_varint(&self.bytes, &mut at);
-            doc = if first { delta } else { doc + delta };
-            first = false;
-            Some((doc, get_varint(&self.bytes, &mut at)))
-        })
-    }
 }
 
 /// Weighted parts of a sheet's text.
@@ -320,6 +267,20 @@ impl TextIndex {
         self.docs.get(doc as usize).copied().flatten()
     }
 
+    /// Bytes on the heap: maps of words and terms, postings, documents.
+    pub fn heap_bytes(&self) -> usize {
+        let map = |capacity: usize, entry: usize| capacity * (entry + 1);
+        let keys = |m: &FnvMap<Box<str>, _>| m.keys().map(|k| k.len()).sum::<usize>();
+        map(self.term_ids.capacity(), std::mem::size_of::<(Box<str>, u32)>())
+            + keys(&self.term_ids)
+            + map(self.word_terms.capacity(), std::mem::size_of::<(Box<str>, Option<u32>)>())
+            + self.word_terms.keys().map(|k| k.len()).sum::<usize>()
+            + self.postings.capacity() * std::mem::size_of::<Postings>()
+            + self.postings.iter().map(|p| p.bytes.capacity()).sum::<usize>()
+            + self.docs.capacity() * std::mem::size_of::<Option<SheetId>>()
+            + self.lengths.capacity() * 4
+    }
+
     /// Live documents.
     pub fn live(&self) -> usize {
         self.live
@@ -393,5 +354,6 @@ impl TextIndex {
     }
 }
 
+mod postings;
 #[cfg(test)]
 mod tests;

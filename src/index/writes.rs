@@ -37,9 +37,8 @@ impl SpatialIndex {
         for sheet in sheets {
             touched.extend(self.remove(sheet.id));
             if let Some(indexed) = self.index_entry(sheet) {
-                for (flat, sphere, z) in tree_points(sheet.id, &indexed) {
-                    touched.push(*flat.geom());
-                    self.flat.insert(flat);
+                for (position, sphere, z) in tree_points(sheet.id, &indexed) {
+                    touched.push(position);
                     self.sphere.insert(sphere);
                     self.zorder.insert(z);
                 }
@@ -75,9 +74,8 @@ impl SpatialIndex {
             self.by_service.remove(s as usize, id);
         }
         let mut touched = vec![];
-        for (flat, sphere, z) in tree_points(id, &old) {
-            touched.push(*flat.geom());
-            self.flat.remove(&flat);
+        for (position, sphere, z) in tree_points(id, &old) {
+            touched.push(position);
             self.sphere.remove(&sphere);
             self.zorder.remove(&z);
         }

@@ -27,6 +27,11 @@ pub struct ZPoint {
 
 impl ZPoint {
     /// Position as a fraction of the world, `[0, 1)` on both axes.
+    /// Its cell of the 2³² grid.
+    pub fn cell(&self) -> (u32, u32) {
+        (compact(self.code), compact(self.code >> 1))
+    }
+
     pub fn xy(&self) -> (f64, f64) {
         let scale = (1u64 << BITS) as f64;
         ((compact(self.code) as f64 + 0.5) / scale, (compact(self.code >> 1) as f64 + 0.5) / scale)
@@ -48,12 +53,30 @@ pub fn lon_lat(x: f64, y: f64) -> (f64, f64) {
     (lon, lat)
 }
 
+/// A fraction of the world `[0, 1]` as a cell of the grid of 2³² cells a side.
+pub fn quantize(v: f64) -> u32 {
+    (v * (1u64 << BITS) as f64).min(u32::MAX as f64) as u32
+}
+
 /// Morton code of a WGS 84 point.
 pub fn code(lon: f64, lat: f64) -> u64 {
     let (x, y) = mercator(lon, lat);
-    let max = u32::MAX as f64;
-    let quantize = |v: f64| (v * (1u64 << BITS) as f64).min(max) as u32;
     spread(quantize(x)) | (spread(quantize(y)) << 1)
+}
+
+/// A rectangle of cells of the 2³² grid, bounds included (y grows southwards).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GridRect {
+    pub x0: u32,
+    pub y0: u32,
+    pub x1: u32,
+    pub y1: u32,
+}
+
+impl GridRect {
+    fn holds(&self, x: u32, y: u32) -> bool {
+        (self.x0..=self.x1).contains(&x) && (self.y0..=self.y1).contains(&y)
+    }
 }
 
 /// Spaces the 32 bits of `v` out to the even bits of a u64.
@@ -123,12 +146,60 @@ impl ZOrder {
         &self.points[start..end]
     }
 
+    /// Calls `found` with every place whose cell is in `rect`, in code order. The grid is
+    /// walked as a quadtree over the sorted codes: a square wholly inside is one run taken
+    /// whole, a square outside is skipped, and a square across the edge is split until it holds
+    /// few places, which are then tested one by one.
+    pub fn in_rect(&self, rect: GridRect, found: &mut impl FnMut(&ZPoint)) {
+        visit(&self.points, 0, 0, 0, rect, found);
+    }
+
     pub fn len(&self) -> usize {
         self.points.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.points.is_empty()
+    }
+}
+
+/// Places of a square split no further: testing each costs less than finding sub-runs.
+const FEW: usize = 32;
+
+/// [`ZOrder::in_rect`] in the square (x, y) at `depth` of the quadtree, whose places are `points`.
+fn visit(points: &[ZPoint], depth: u32, x: u32, y: u32, rect: GridRect, found: &mut impl FnMut(&ZPoint)) {
+    if points.is_empty() {
+        return;
+    }
+    let side = 1u64 << (BITS - depth);
+    let (left, top) = (u64::from(x) * side, u64::from(y) * side);
+    let (right, bottom) = (left + side - 1, top + side - 1);
+    let (x0, y0, x1, y1) = (u64::from(rect.x0), u64::from(rect.y0), u64::from(rect.x1), u64::from(rect.y1));
+    if right < x0 || left > x1 || bottom < y0 || top > y1 {
+        return;
+    }
+    if left >= x0 && right <= x1 && top >= y0 && bottom <= y1 {
+        points.iter().for_each(found);
+        return;
+    }
+    if points.len() <= FEW || depth == BITS {
+        for p in points {
+            let (px, py) = p.cell();
+            if rect.holds(px, py) {
+                found(p);
+            }
+        }
+        return;
+    }
+    // The four quarters are consecutive runs of codes: y's bit above x's at each level.
+    let shift = 2 * (BITS - depth - 1);
+    let start = (u128::from(spread(x) | (spread(y) << 1)) << (2 * (BITS - depth))) as u64;
+    let mut rest = points;
+    for quarter in 0..4u64 {
+        let end = if quarter == 3 { rest.len() } else { rest.partition_point(|p| p.code < start + ((quarter + 1) << shift)) };
+        let (inside, after) = rest.split_at(end);
+        visit(inside, depth + 1, 2 * x + (quarter & 1) as u32, 2 * y + (quarter >> 1) as u32, rect, found);
+        rest = after;
     }
 }
 
