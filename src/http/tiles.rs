@@ -68,8 +68,7 @@ async fn tile(
             let index = state.index();
             let version = index.version();
             let tiles = state.tiles.clone();
-            let raw = state.work.run(move || tiles.render(&index, id, &filter)).await?;
-            let t = Arc::new(CachedTile::new(raw));
+            let t = Arc::new(state.work.run(move || tiles.render_cached(&index, id, &filter)).await?);
             state.tiles.cache.insert(id, &key, t.clone(), version);
             (t, false)
         }

@@ -9,6 +9,7 @@ pub mod authorities;
 pub mod boundaries;
 pub mod cache;
 pub mod glyphs;
+mod gzip;
 mod initiatives;
 pub mod metadata;
 
@@ -67,19 +68,34 @@ impl Tiles {
     /// of the data layers followed by those of the boundaries layer are one valid tile.
     pub fn render(&self, index: &SpatialIndex, tile: TileId, filter: &Filter) -> Vec<u8> {
         let mut bytes = render(index, None, tile, filter);
-        let boundaries = self.boundary_layers.get(tile, "").unwrap_or_else(|| {
+        bytes.extend_from_slice(&self.boundary_layer(tile).raw);
+        bytes
+    }
+
+    /// [`Self::render`] with its gzip form, for the tile cache and for clients that take gzip:
+    /// only the data layers are compressed here, the boundaries were when first drawn.
+    pub fn render_cached(&self, index: &SpatialIndex, tile: TileId, filter: &Filter) -> CachedTile {
+        let data = render(index, None, tile, filter);
+        let boundaries = self.boundary_layer(tile);
+        match gzip::join(&data, &boundaries.gzip) {
+            Some(gzip) => CachedTile::from_parts([data, boundaries.raw.clone()].concat(), gzip),
+            None => CachedTile::new([data, boundaries.raw.clone()].concat()),
+        }
+    }
+
+    /// The boundaries layer of a tile, plain and gzipped, from its cache or drawn now.
+    fn boundary_layer(&self, tile: TileId) -> Arc<CachedTile> {
+        self.boundary_layers.get(tile, "").unwrap_or_else(|| {
             let mut out = Tile::new(EXTENT);
             let layer = self.boundaries().layer(&out, tile);
             if layer.num_features() > 0 {
                 out.add_layer(layer).expect("layers are made for this tile");
             }
-            let encoded = Arc::new(CachedTile::plain(out.to_bytes().expect("an in-memory tile encodes")));
+            let encoded = Arc::new(CachedTile::new(out.to_bytes().expect("an in-memory tile encodes")));
             // Boundaries come from the gazetteer, never from the index: that cache is never invalidated.
             self.boundary_layers.insert(tile, "", encoded.clone(), 0);
             encoded
-        });
-        bytes.extend_from_slice(&boundaries.raw);
-        bytes
+        })
     }
 
     pub fn boundaries(&self) -> &Boundaries {
