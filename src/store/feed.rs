@@ -72,7 +72,9 @@ impl ChangeLog for PostgresFeed {
     }
 
     async fn mark(&self, seq: i64) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT at::text FROM changes WHERE seq = $1").bind(seq).fetch_optional(&self.pool).await?)
+        // In seconds since 1970, whatever time zone a session is set to.
+        let q = sqlx::query_scalar("SELECT extract(epoch FROM at)::text FROM changes WHERE seq = $1");
+        Ok(q.bind(seq).fetch_optional(&self.pool).await?)
     }
 }
 
