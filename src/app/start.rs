@@ -103,14 +103,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
     };
     let saved = saved_index(options, feed.as_ref().map(|f| &f.0)).await?;
     let head = feed.as_ref().map_or(0, |f| f.1);
-    let (index, from_snapshot) = match saved.as_ref() {
-        Some(saved) => saved.load(head, &gazetteer, &referential).await.map_or((None, None), |(index, at)| (Some(index), Some(at))),
-        None => (None, None),
-    };
-    let index = match index {
-        Some(index) => index,
-        None => build_index(store.as_ref(), gazetteer.clone(), referential.clone()).await?,
-    };
+    let (index, from_snapshot) = first_index(store.as_ref(), saved.as_deref(), head, &gazetteer, &referential).await?;
     let tiles = Arc::new(Tiles::new(gazetteer.clone(), options.tile_cache_bytes));
     tiles.prepare();
     let fonts_dir = options.data_dir.join("fonts");
@@ -162,12 +155,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
     );
     log_memory(&state.index());
     if let (Some(saved), None) = (&saved, from_snapshot) {
-        let (saved, index) = (saved.clone(), state.index());
-        tokio::spawn(async move {
-            if let Err(e) = saved.save(index, head).await {
-                tracing::warn!(path = %saved.path().display(), error = %format!("{e:#}"), "index snapshot not saved");
-            }
-        });
+        save_in_background(saved.clone(), state.index(), head);
     }
     match (feed, health) {
         (Some((Feed::Postgres(feed), _)), Some(health)) => replica::follow(state.clone(), feed, applied, health),
@@ -186,6 +174,33 @@ async fn saved_index(options: &StartOptions, feed: Option<&Feed>) -> Result<Opti
         Feed::Sqlite(_) => Box::new(SqliteFeed::open(&options.database_url).await?),
     };
     Ok(Some(Arc::new(SavedIndex::new(path.clone(), log))))
+}
+
+/// The index to start from, with the log entry it holds when it is a snapshot's: the saved
+/// one when it may be used, else one built from the store.
+async fn first_index(
+    store: &dyn Store,
+    saved: Option<&SavedIndex>,
+    head: i64,
+    gazetteer: &Arc<Gazetteer>,
+    referential: &Arc<Referential>,
+) -> Result<(SpatialIndex, Option<i64>)> {
+    if let Some(saved) = saved
+        && let Some((index, at)) = saved.load(head, gazetteer, referential).await
+    {
+        return Ok((index, Some(at)));
+    }
+    Ok((build_index(store, gazetteer.clone(), referential.clone()).await?, None))
+}
+
+/// Saves an index just built from the store (which holds the log up to `head`) while the
+/// server starts serving.
+fn save_in_background(saved: Arc<SavedIndex>, index: Arc<SpatialIndex>, head: i64) {
+    tokio::spawn(async move {
+        if let Err(e) = saved.save(index, head).await {
+            tracing::warn!(path = %saved.path().display(), error = %format!("{e:#}"), "index snapshot not saved");
+        }
+    });
 }
 
 /// Applies the log entries written after a snapshot's; returns the last one applied.
