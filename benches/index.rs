@@ -1,7 +1,8 @@
 //! The spatial index on sample sheets over the real communes: bulk load, nearby k=20, a page
 //! of a bbox listing, and
 //! one write (copy the index, re-index one sheet in the copy: what the live index does for
-//! every write or change-feed batch), at 12k sheets (the 2020 edition) and 1M sheets.
+//! every write or change-feed batch) and an import of 100k sheets applied at once, at 12k
+//! sheets (the 2020 edition) and 1M sheets.
 //! Separate "build", "query" and "write" benches; the dataset size is in each bench's name.
 
 mod common;
@@ -43,6 +44,18 @@ fn index(c: &mut Criterion) {
                 next
             })
         });
+        // An import of 100,000 sheets new to the index, as a replica applies it from the
+        // change feed (copy, then one application).
+        let mut import = common::sheets(&g, &r, 100_000).1;
+        import.iter_mut().for_each(|s| s.id += count as i64);
+        write.bench_function(BenchmarkId::new("import_100k", label), |b| {
+            b.iter(|| {
+                let mut next = index.clone();
+                black_box(next.apply(&import));
+                next
+            })
+        });
+        drop(import);
         write.finish();
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let origins: Vec<[f64; 2]> = (0..1024).map(|_| [rng.random_range(-4.5..7.5), rng.random_range(43.0..50.5)]).collect();

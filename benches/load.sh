@@ -33,46 +33,6 @@ start() {
   exit 1
 }
 
-# Request lists: deterministic pseudo-random positions over metropolitan France.
-cat >"$work/paths.lua" <<'LUA'
-local paths = {}
-local kind = os.getenv("ROUTE")
-local seed = 12345
-local function rnd()
-  seed = (seed * 1103515245 + 12345) % 2147483648
-  return seed / 2147483648
-end
-local n = 1000
-if kind == "tiles" then n = 2000 end
-local seen = {}
-local i = 0
-while i < n do
-  local lon, lat = -4.5 + rnd() * 12.0, 42.5 + rnd() * 8.5
-  local path
-  if kind == "nearby" then
-    path = string.format("/api/nearby?lon=%.5f&lat=%.5f&limit=20", lon, lat)
-  elseif kind == "tiles" then
-    local z = 6 + math.floor(rnd() * 9)
-    local scale = 2 ^ z
-    local x = math.floor((lon + 180) / 360 * scale)
-    local r = math.rad(lat)
-    local y = math.floor((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * scale)
-    path = string.format("/tiles/%d/%d/%d.mvt", z, x, y)
-  else
-    path = string.format("/api/initiatives?bbox=%.4f,%.4f,%.4f,%.4f&limit=100", lon, lat, lon + 0.5, lat + 0.4)
-  end
-  if not seen[path] then
-    seen[path] = true
-    i = i + 1
-    paths[i] = path
-  end
-end
-local j = 0
-request = function()
-  j = j % #paths + 1
-  return wrk.format("GET", paths[j], { ["Accept-Encoding"] = "gzip" })
-end
-LUA
 
 run() {
   echo "== $1 ($sheets sheets)"
@@ -82,13 +42,13 @@ run() {
 start 18080
 start 18081 --tile-cache-mb 0
 run health health "" 18080 /health
-run nearby nearby "$work/paths.lua" 18080
-run listing initiatives "$work/paths.lua" 18080
+run nearby nearby benches/paths.lua 18080
+run listing initiatives benches/paths.lua 18080
 # One pass over the 2,000 tiles: it fills the cache of the first server, and the boundary
 # layers of the second (they never change, like a basemap: cached apart even without a tile
 # cache).
 for port in 18080 18081; do
-  ROUTE=tiles wrk -t2 -c4 -d5s -s "$work/paths.lua" "http://127.0.0.1:$port" >/dev/null
+  ROUTE=tiles wrk -t2 -c4 -d5s -s benches/paths.lua "http://127.0.0.1:$port" >/dev/null
 done
-run "tiles, no cache" tiles "$work/paths.lua" 18081
-run "tiles, cached" tiles "$work/paths.lua" 18080
+run "tiles, no cache" tiles benches/paths.lua 18081
+run "tiles, cached" tiles benches/paths.lua 18080

@@ -94,33 +94,6 @@ ready() {
 ready http://127.0.0.1:18390/health
 ready http://127.0.0.1:18391/health
 
-# The tile list: deterministic pseudo-random tiles over metropolitan France (as benches/load.sh).
-cat >"$work/tiles.lua" <<'LUA'
-local format = os.getenv("TILE_PATH")
-local paths, seen, seed = {}, {}, 12345
-local function rnd()
-  seed = (seed * 1103515245 + 12345) % 2147483648
-  return seed / 2147483648
-end
-while #paths < 2000 do
-  local lon, lat = -4.5 + rnd() * 12.0, 42.5 + rnd() * 8.5
-  local z = 6 + math.floor(rnd() * 9)
-  local scale = 2 ^ z
-  local x = math.floor((lon + 180) / 360 * scale)
-  local r = math.rad(lat)
-  local y = math.floor((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * scale)
-  local path = string.format(format, z, x, y)
-  if not seen[path] then
-    seen[path] = true
-    paths[#paths + 1] = path
-  end
-end
-local j = 0
-request = function()
-  j = j % #paths + 1
-  return wrk.format("GET", paths[j], { ["Accept-Encoding"] = "gzip" })
-end
-LUA
 
 # Both must draw the points: the z6 tile over Paris is not empty on either.
 for tile in http://127.0.0.1:18390/tiles/6/32/22.mvt http://127.0.0.1:18391/points/6/32/22; do
@@ -129,8 +102,8 @@ done
 
 # measure NAME PORT PATH-FORMAT: prints "req/s p50 p99 transfer/s" (as wrk writes them).
 measure() {
-  TILE_PATH=$3 wrk -t2 -c32 -d3s -s "$work/tiles.lua" "http://127.0.0.1:$2" >/dev/null
-  TILE_PATH=$3 wrk -t2 -c32 -d15s --latency -s "$work/tiles.lua" "http://127.0.0.1:$2" >"$work/$1.wrk"
+  ROUTE=tiles TILE_PATH=$3 wrk -t2 -c32 -d3s -s benches/paths.lua "http://127.0.0.1:$2" >/dev/null
+  ROUTE=tiles TILE_PATH=$3 wrk -t2 -c32 -d15s --latency -s benches/paths.lua "http://127.0.0.1:$2" >"$work/$1.wrk"
   local rps p50 p99
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/$1.wrk")
   p50=$(awk '$1 == "50%" {print $2}' "$work/$1.wrk")

@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use atlaas::gazetteer::{Gazetteer, default_data_dir};
-use atlaas::index::zorder::{ZOrder, ZPoint};
+use atlaas::index::zorder::{RunningSums, ZOrder, ZPoint};
 use atlaas::index::{Filter, SpatialIndex};
 use atlaas::referential::Referential;
 use atlaas::tiles::{self, Boundaries, TileId, Tiles};
@@ -44,6 +44,9 @@ fn bench(c: &mut Criterion) {
             b.iter_batched(|| points.clone(), |p| black_box(ZOrder::from_unsorted(p)), criterion::BatchSize::LargeInput)
         });
         sort.finish();
+        // What each write adds: the running totals that unfiltered clusters read, made in one pass.
+        let sorted = index.zorder().in_square(0, 0, 0);
+        c.bench_function(&format!("tiles/running_sums/{label}"), |b| b.iter(|| black_box(RunningSums::new(sorted))));
 
         // What the server does on a cache miss: data layers made, boundary layer from its own
         // cache (warm after the first pass over the tiles).

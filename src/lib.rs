@@ -4,7 +4,7 @@
 //! [`gazetteer`] (real French communes), [`referential`] (the classification of services),
 //! [`geocode`] and [`import`] (files to checked, located sheets), [`sample`] (generated
 //! sheets), [`store`] (the system of record, SQLite or PostGIS), [`index`] (the in-memory
-//! R-tree, Z-order and text index that answer reads), [`compare`] (related sheets, peers, mosaic),
+//! Z-order of places and text index that answer reads), [`compare`] (related sheets, peers, mosaic),
 //! [`tiles`] (vector tiles from the index), [`archive`] (tile pyramids in a file) and [`auth`]
 //! (who may write: API tokens), [`basemap`] (an optional basemap under our layers); [`app`]
 //! holds what a running service shares and keeps the index in step with the store, and

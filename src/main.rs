@@ -1,5 +1,7 @@
 //! The `atlaas` binary: parses the command line, sets up logs, and calls into the library.
 
+mod allocator;
+
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
@@ -23,7 +25,7 @@ use atlaas::gazetteer::build::{BuildOptions, build};
 use atlaas::geocode::addresses::AddressBase;
 use atlaas::index::filter::query::parse_filter;
 use atlaas::referential::Referential;
-use atlaas::store::{self, WriteBatch};
+use atlaas::store;
 use atlaas::tiles::Boundaries;
 use atlaas::{http, sample};
 
@@ -92,6 +94,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         index_snapshot: args.index_snapshot_path(),
     };
     let state = start(&options).await?;
+    allocator::give_back_free_memory_now_and_then();
     let writes = http::guard::WritePolicy {
         per_minute: args.write_limit,
         sign_ins: args.sign_in_limit,
@@ -127,33 +130,34 @@ async fn shutdown_signal() {
 async fn sample(args: SampleArgs) -> Result<()> {
     let gazetteer = Gazetteer::load_data_dir(&args.data.data_dir).context("loading the gazetteer")?;
     let referential = Referential::load(&args.data.referential_path())?;
-    let generated = sample::generate(&gazetteer, &referential, args.count, args.seed);
-    match &args.out {
-        Some(path) if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
-            let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-            atlaas::import::export::write_csv(std::io::BufWriter::new(file), &generated.initiatives, &gazetteer)?;
-            eprintln!("{} sample sheets written to {} (an import file)", generated.initiatives.len(), path.display());
-        }
-        Some(path) => {
-            let json = serde_json::json!({ "sample": true, "seed": args.seed, "authorities": generated.authorities, "initiatives": generated.initiatives });
-            if path.as_os_str() == "-" {
-                serde_json::to_writer_pretty(std::io::stdout().lock(), &json)?;
-                std::io::stdout().write_all(b"\n")?;
-            } else {
-                std::fs::write(path, serde_json::to_vec_pretty(&json)?).with_context(|| format!("writing {}", path.display()))?;
-                eprintln!("{} sample sheets written to {}", generated.initiatives.len(), path.display());
+    let Some(path) = &args.out else {
+        prepare_sqlite_dir(&args.data.database_url)?;
+        let store = store::open(&args.data.database_url).await?;
+        store.save_referential(&referential).await?;
+        let count = args.count;
+        let progress = |n| {
+            if n < count {
+                eprintln!("{n} of {count} sample sheets written");
             }
-        }
-        None => {
-            prepare_sqlite_dir(&args.data.database_url)?;
-            let store = store::open(&args.data.database_url).await?;
-            store.save_referential(&referential).await?;
-            let n = generated.initiatives.len();
-            let stored = store
-                .write(WriteBatch { authorities: generated.authorities, initiatives: generated.initiatives, ..Default::default() })
-                .await?;
-            eprintln!("{n} sample sheets written to {} ({} stored)", args.data.database_url, stored.len());
-        }
+        };
+        let written = sample::write_in_batches(&*store, &gazetteer, &referential, count, args.seed, progress).await?;
+        eprintln!("{count} sample sheets written to {} ({written} stored)", args.data.database_url);
+        return Ok(());
+    };
+    let generated = sample::generate(&gazetteer, &referential, args.count, args.seed);
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+        let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        atlaas::import::export::write_csv(std::io::BufWriter::new(file), &generated.initiatives, &gazetteer)?;
+        eprintln!("{} sample sheets written to {} (an import file)", generated.initiatives.len(), path.display());
+        return Ok(());
+    }
+    let json = serde_json::json!({ "sample": true, "seed": args.seed, "authorities": generated.authorities, "initiatives": generated.initiatives });
+    if path.as_os_str() == "-" {
+        serde_json::to_writer_pretty(std::io::stdout().lock(), &json)?;
+        std::io::stdout().write_all(b"\n")?;
+    } else {
+        std::fs::write(path, serde_json::to_vec_pretty(&json)?).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("{} sample sheets written to {}", generated.initiatives.len(), path.display());
     }
     Ok(())
 }

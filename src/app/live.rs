@@ -61,6 +61,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl LiveIndex {
     pub fn new(index: SpatialIndex) -> Self {
+        index.zorder().running_sums();
         LiveIndex { current: ArcSwap::from_pointee(index), queue: Mutex::default(), writer: Mutex::new(0) }
     }
 
@@ -100,6 +101,8 @@ impl LiveIndex {
             done.sheets += change.sheets.len() + change.removed.len();
         }
         next.compact_text();
+        // Made here, by the writer, rather than by the first tile drawn from the new index.
+        next.zorder().running_sums();
         done.version = next.version();
         // The old index is freed by its last reader: here, unless a request still holds it.
         drop(self.current.swap(Arc::new(next)));
@@ -113,6 +116,7 @@ impl LiveIndex {
         let _turn = lock(&self.writer);
         index.succeed(&self.current.load());
         let version = index.version();
+        index.zorder().running_sums();
         self.current.store(Arc::new(index));
         version
     }

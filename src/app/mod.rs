@@ -135,6 +135,6 @@ pub async fn build_index(store: &dyn Store, gazetteer: Arc<Gazetteer>, referenti
     }
     let t = Instant::now();
     let index = builder.finish();
-    tracing::debug!(elapsed_ms = t.elapsed().as_millis() as u64, "R-tree and Z-order built");
+    tracing::debug!(elapsed_ms = t.elapsed().as_millis() as u64, "Z-order and lists built");
     Ok(index)
 }

@@ -234,7 +234,6 @@ fn log_memory(index: &SpatialIndex) {
         total_mb = mb(m.total()),
         sheets_mb = mb(m.sheets),
         sheet_heap_mb = mb(m.sheet_heap),
-        sphere_tree_mb = mb(m.sphere_tree),
         zorder_mb = mb(m.zorder),
         text_mb = mb(m.text),
         lists_mb = mb(m.lists),

@@ -1,6 +1,6 @@
 //! The queries that compare: related sheets, peer towns and the mosaic. They answer "who else
 //! does this?" and "what do towns like mine do that we don't?" from the in-memory index, using
-//! its lists by service and by authority and its R-tree rather than every sheet.
+//! its lists by service and by authority and its nearest-neighbour walk rather than every sheet.
 
 pub mod classes;
 pub mod mosaic;

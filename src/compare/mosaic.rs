@@ -87,7 +87,7 @@ pub fn mosaic(index: &SpatialIndex, subject: &Subject, year: Option<u16>) -> Mos
     for peer in &peers {
         let mut seen = vec![false; entries.len()];
         for &id in &peer.sheets {
-            for &s in index.sheet(id).map_or(&[][..], |s| &s.services) {
+            for &s in index.sheet(id).map_or(&[][..], |s| s.services.as_slice()) {
                 for e in r.path(s) {
                     seen[e] = true;
                 }

@@ -12,7 +12,7 @@
 //!
 //! Candidates come from indexes, never from every sheet: the sheets filed under the same
 //! services (from the lists by service while they are short, else the nearest ones through the
-//! R-tree), and the nearest sheets sharing a use and sharing a theme. Text is measured last,
+//! index), and the nearest sheets sharing a use and sharing a theme. Text is measured last,
 //! only while it can still change the result.
 
 use std::collections::HashSet;
@@ -34,7 +34,7 @@ pub const W_TEXT: f64 = 0.10;
 const HALF_KM: f64 = 25.0;
 /// Longest total of the lists by service read whole; past it the nearest sheets are taken.
 const SCAN_MAX: usize = 20_000;
-/// Sheets taken from the R-tree for each level of sharing.
+/// Nearest sheets taken from the index for each level of sharing.
 const NEAREST: usize = 100;
 
 /// The closest level of the referential two sheets share.

@@ -14,6 +14,7 @@ mod wkb;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use geo::{Contains, MultiPolygon, Point};
 use rstar::{RTree, primitives::GeomWithData, primitives::Rectangle};
@@ -120,7 +121,8 @@ type BoundaryEnvelope = GeomWithData<Rectangle<[f64; 2]>, u32>;
 pub struct Gazetteer {
     communes: Vec<Commune>,
     by_code: HashMap<String, u32>,
-    boundaries: Vec<Option<MultiPolygon>>,
+    /// Shared with the deepest band of the tiles' boundary layer, which draws them as they are.
+    boundaries: Vec<Option<Arc<MultiPolygon>>>,
     boundary_tree: RTree<BoundaryEnvelope>,
     departements: HashMap<String, Departement>,
     regions: HashMap<String, Region>,
@@ -164,8 +166,8 @@ impl Gazetteer {
                 by_code.insert(c.code.clone(), i as u32);
             }
         }
-        let aligned: Vec<Option<MultiPolygon>> =
-            communes.iter().map(|c| if c.kind.is_current() { boundaries.remove(&c.code) } else { None }).collect();
+        let aligned: Vec<Option<Arc<MultiPolygon>>> =
+            communes.iter().map(|c| if c.kind.is_current() { boundaries.remove(&c.code).map(Arc::new) } else { None }).collect();
         let envelopes = aligned
             .iter()
             .enumerate()
@@ -216,6 +218,12 @@ impl Gazetteer {
     }
 
     pub fn boundary(&self, code: &str) -> Option<&MultiPolygon> {
+        self.shared_boundary(code).map(|b| &**b)
+    }
+
+    /// The boundary itself, for holders that keep it as long as the gazetteer (a copy of all
+    /// of them is 17 MB).
+    pub fn shared_boundary(&self, code: &str) -> Option<&Arc<MultiPolygon>> {
         let i = *self.by_code.get(code)? as usize;
         self.boundaries[i].as_ref()
     }

@@ -1,26 +1,21 @@
 //! Making the index: each published sheet becomes an entry (its places, services and text
-//! resolved to compact numbers), and a bulk load builds the R-tree and the Z-order once from
-//! pages of sheets.
+//! resolved to compact numbers), and a bulk load sorts the Z-order once from pages of sheets.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use rstar::RTree;
-
-use super::distance::unit_vector;
 use super::lists::SheetLists;
 use super::text::{DocText, TextIndex};
-use super::zorder::{self, ZOrder, ZPoint};
-use super::{IndexedAuthority, IndexedPlace, IndexedSheet, NO_COMMUNE, NO_THEME, PlaceRef, SpatialIndex, SpherePoint};
+use super::zorder::{ZOrder, ZPoint};
+use super::{IndexedAuthority, IndexedPlace, IndexedSheet, NO_COMMUNE, NO_THEME, ServiceList, SpatialIndex};
 use crate::gazetteer::Gazetteer;
 use crate::model::{Authority, AuthorityKind, Initiative, SheetId, Status};
 use crate::referential::Referential;
 
-/// A bulk load in progress: sheets go in by pages, the R-tree and the Z-order are built once at the end.
+/// A bulk load in progress: sheets go in by pages, the Z-order is sorted once at the end.
 pub struct IndexBuilder {
     pub(super) index: SpatialIndex,
     entries: Vec<(SheetId, IndexedSheet)>,
-    sphere: Vec<SpherePoint>,
     zorder: Vec<ZPoint>,
 }
 
@@ -29,10 +24,7 @@ impl IndexBuilder {
     pub fn add(&mut self, sheets: &[Initiative]) {
         for sheet in sheets {
             if let Some(indexed) = self.index.index_entry(sheet) {
-                for (_, sphere, z) in tree_points(sheet.id, &indexed) {
-                    self.sphere.push(sphere);
-                    self.zorder.push(z);
-                }
+                self.zorder.extend(tree_points(sheet.id, &indexed).map(|(_, z)| z));
                 self.entries.push((sheet.id, indexed));
             }
         }
@@ -40,44 +32,36 @@ impl IndexBuilder {
 
     /// Adds entries already made (read from a snapshot), in id order.
     pub(super) fn add_entries(&mut self, entries: Vec<(SheetId, IndexedSheet)>) {
+        self.zorder.reserve_exact(entries.iter().map(|(_, s)| s.places.len()).sum());
         for (id, indexed) in &entries {
-            for (_, sphere, z) in tree_points(*id, indexed) {
-                self.sphere.push(sphere);
-                self.zorder.push(z);
-            }
+            self.zorder.extend(tree_points(*id, indexed).map(|(_, z)| z));
         }
         self.entries.extend(entries);
     }
 
-    /// Builds the tree, the Z-order and the lists once, over every sheet added.
+    /// Sorts the Z-order and makes the lists once, over every sheet added.
     pub fn finish(self) -> SpatialIndex {
-        let IndexBuilder { mut index, entries, sphere, zorder } = self;
-        // Independent: the tree on one core, the Z-order's sort on the other.
-        let (sphere, zorder) = std::thread::scope(|scope| {
-            let sphere = scope.spawn(|| RTree::bulk_load(sphere));
-            let zorder = ZOrder::from_unsorted(zorder);
-            (sphere.join().expect("bulk loading does not panic"), zorder)
-        });
-        index.sphere = sphere;
-        index.zorder = zorder;
+        let IndexBuilder { mut index, entries, zorder } = self;
+        index.zorder = ZOrder::from_unsorted(zorder);
         index.real_sheets = entries.iter().filter(|(_, s)| !s.sample).count();
         for (id, sheet) in &entries {
             index.list(*id, sheet);
         }
+        // What pushes left spare in the lists and the postings (up to half of each) would stay
+        // for the life of the index: clones, which writes make, come out the right size anyway.
+        index.by_authority.shrink_to_fit();
+        index.by_service.shrink_to_fit();
+        index.text.shrink_to_fit();
         // Sorted or not, collecting builds the map in bulk.
         index.sheets = entries.into_iter().collect();
         index
     }
 }
 
-/// The position of each of a sheet's places with its entries in the tree and the Z-order;
-/// removal rebuilds the same values to find them.
-pub(super) fn tree_points(id: SheetId, sheet: &IndexedSheet) -> impl Iterator<Item = ([f64; 2], SpherePoint, ZPoint)> + '_ {
-    sheet.places.iter().enumerate().map(move |(i, p)| {
-        let r = PlaceRef { sheet: id, place: i as u16 };
-        let z = ZPoint { code: zorder::code(p.lon, p.lat), sheet: id, place: i as u16, theme: sheet.theme };
-        ([p.lon, p.lat], SpherePoint::new(unit_vector(p.lon, p.lat), r), z)
-    })
+/// The position of each of a sheet's places with its entry in the Z-order; removal rebuilds
+/// the same values to find them.
+pub(super) fn tree_points(id: SheetId, sheet: &IndexedSheet) -> impl Iterator<Item = ([f64; 2], ZPoint)> + '_ {
+    sheet.places.iter().enumerate().map(move |(i, p)| ([p.lon, p.lat], ZPoint::new(id, i as u16, [p.lon, p.lat], sheet.theme)))
 }
 
 impl SpatialIndex {
@@ -97,7 +81,6 @@ impl SpatialIndex {
             sheets: BTreeMap::new(),
             authorities: vec![],
             authority_rows: HashMap::new(),
-            sphere: RTree::new(),
             zorder: ZOrder::default(),
             text: TextIndex::default(),
             by_authority: SheetLists::default(),
@@ -106,7 +89,7 @@ impl SpatialIndex {
             version: 0,
         };
         index.upsert_authorities(authorities);
-        IndexBuilder { index, entries: vec![], sphere: vec![], zorder: vec![] }
+        IndexBuilder { index, entries: vec![], zorder: vec![] }
     }
 
     pub(super) fn index_entry(&mut self, sheet: &Initiative) -> Option<IndexedSheet> {
@@ -124,7 +107,7 @@ impl SpatialIndex {
                 services.push(i);
             }
         }
-        let services = services.into_boxed_slice();
+        let services = ServiceList::new(&services);
         Some(IndexedSheet {
             title: s.title.as_str().into(),
             year: s.year,

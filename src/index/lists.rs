@@ -23,6 +23,12 @@ impl SheetLists {
         }
     }
 
+    /// Gives back the room that pushes reserved and no list uses.
+    pub fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+        self.0.iter_mut().for_each(Vec::shrink_to_fit);
+    }
+
     /// Bytes on the heap.
     pub fn heap_bytes(&self) -> usize {
         size_of_val(self.0.as_slice()) + self.0.iter().map(|l| l.capacity() * size_of::<SheetId>()).sum::<usize>()

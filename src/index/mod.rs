@@ -1,16 +1,17 @@
 //! The in-memory index that answers the hot reads: bbox listings, nearby, tiles, text search,
 //! and the comparisons of [`crate::compare`].
 //!
-//! Prepare once, answer fast: at start-up every place of every published sheet is bulk-loaded
-//! ([`build`]) into an R-tree over unit vectors on the sphere, for nearest-neighbour order, and
-//! a Z-order of Web Mercator positions, for tiles and boxes (a box is a few runs of it: see
-//! [`zorder::ZOrder::in_rect`]), beside a text index and lists by service and by authority;
+//! Prepare once, answer fast: at start-up every place of every published sheet is put in a
+//! Z-order of Web Mercator positions ([`build`]), which answers tiles, boxes (a few runs of it:
+//! [`zorder::ZOrder::in_rect`]) and nearest neighbours (a best-first walk of its quadtree:
+//! [`zorder::ZOrder::nearest`]), beside a text index and lists by service and by authority;
 //! every write replaces the entries of the sheets it touched ([`writes`]). Sheets keep only
 //! what filters and listings need; the store has the rest.
 //!
-//! (A second R-tree over `[lon, lat]` answered boxes until the Z-order did: rstar gives every
-//! child slot the room of an inner node, 77 bytes a place, 92 MB for a million sheets, for
-//! what the Z-order already held at 24 bytes a place.)
+//! (Two R-trees, over `[lon, lat]` for boxes and over unit vectors for nearest neighbours,
+//! answered until the Z-order did: rstar gives every child slot the room of an inner node, 77
+//! and 89 bytes a place, 200 MB for a million sheets, for what the Z-order holds at 24 bytes a
+//! place.)
 
 mod build;
 mod distance;
@@ -20,6 +21,7 @@ pub mod memory;
 mod nearby;
 mod paging;
 pub mod rank;
+mod service_list;
 pub mod snapshot;
 pub mod text;
 mod writes;
@@ -28,7 +30,6 @@ pub mod zorder;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use rstar::{RTree, primitives::GeomWithData};
 use serde::{Deserialize, Serialize};
 
 use crate::gazetteer::Gazetteer;
@@ -40,18 +41,10 @@ pub use filter::{Filter, ServiceSet};
 use lists::SheetLists;
 pub use nearby::Near;
 pub use paging::Page;
+pub use service_list::ServiceList;
 pub use text::TextHits;
 use text::TextIndex;
 use zorder::ZOrder;
-
-/// Where a point of the trees comes from: a sheet and the position of the place in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PlaceRef {
-    pub sheet: SheetId,
-    pub place: u16,
-}
-
-type SpherePoint = GeomWithData<[f64; 3], PlaceRef>;
 
 /// Gazetteer row of a place not in the gazetteer (never matches a commune filter).
 pub const NO_COMMUNE: u32 = u32::MAX;
@@ -74,7 +67,7 @@ pub struct IndexedSheet {
     /// Row in [`SpatialIndex::authorities`].
     pub authority: u32,
     /// Dense referential indexes, main service first; codes unknown to the referential are left out.
-    pub services: Box<[u16]>,
+    pub services: ServiceList,
     /// Position of the main service's theme among the referential's themes ([`NO_THEME`] without one).
     pub theme: u8,
     pub places: Box<[IndexedPlace]>,
@@ -120,7 +113,6 @@ pub struct SpatialIndex {
     sheets: BTreeMap<SheetId, IndexedSheet>,
     authorities: Vec<IndexedAuthority>,
     authority_rows: HashMap<Box<str>, u32>,
-    sphere: RTree<SpherePoint>,
     zorder: ZOrder,
     text: TextIndex,
     /// Sheets of each authority row.

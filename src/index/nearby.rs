@@ -1,10 +1,11 @@
 //! Nearest sheets to a point, in geodesic metres on the WGS 84 ellipsoid.
 //!
-//! The sphere R-tree yields places in great-circle order; the geodesic distance differs from
-//! the great-circle one by well under 1 %, so once a candidate's great-circle distance, less
-//! that margin, is beyond the k-th geodesic distance found, no later candidate can enter.
+//! The Z-order yields places in great-circle order ([`super::zorder::ZOrder::nearest`]); the
+//! geodesic distance differs from the great-circle one by well under 1 %, so once a
+//! candidate's great-circle distance, less that margin, is beyond the k-th geodesic distance
+//! found, no later candidate can enter.
 
-use super::distance::{SPHERE_MARGIN, chord_to_metres, geodesic_distance, lon_lat, sphere_metres, unit_vector};
+use super::distance::{SPHERE_MARGIN, geodesic_distance, sphere_metres, unit_vector};
 use super::rank::{closest_by_sphere, insert_top};
 use super::{Filter, ServiceSet, SpatialIndex};
 use crate::model::SheetId;
@@ -52,52 +53,42 @@ impl SpatialIndex {
             ids.dedup();
             return self.nearby_among(ids.into_iter(), origin, radius_m, limit, filter);
         }
-        // With a filter, most points walked fail it: checking it first spares their distance.
         let filtered = !filter.is_empty();
-        let query = unit_vector(origin[0], origin[1]);
         let mut found: Vec<Near> = Vec::with_capacity(limit + 1);
-        // Places often share a point (a town hall holds many sheets): compute its distance once.
-        let mut last: Option<([f64; 3], f64)> = None;
-        for (point, chord2) in self.sphere.nearest_neighbor_iter_with_distance_2(&query) {
-            let lower_bound = chord_to_metres(chord2) * (1.0 - SPHERE_MARGIN);
+        // Places often share a point (a town hall holds many sheets): measure it once.
+        let mut last: Option<([f64; 2], f64)> = None;
+        for (key, z) in self.zorder.nearest(origin) {
+            let lower_bound = key * (1.0 - SPHERE_MARGIN);
             if radius_m.is_some_and(|r| lower_bound > r) {
                 break;
             }
             if found.len() == limit && lower_bound > found[limit - 1].distance_m {
                 break;
             }
-            let r = point.data;
-            if filtered && !self.place_passes(filter, r.sheet, r.place) {
+            if filtered && !self.place_matches(filter, z.sheet, z.place) {
                 continue;
             }
-            let v = *point.geom();
             let distance_m = match last {
-                Some((seen, d)) if seen == v => d,
+                Some((seen, d)) if seen == z.at => d,
                 _ => {
-                    let d = geodesic_distance(origin, lon_lat(v));
-                    last = Some((v, d));
+                    let d = geodesic_distance(origin, z.at);
+                    last = Some((z.at, d));
                     d
                 }
             };
             if radius_m.is_some_and(|r| distance_m > r) {
                 continue;
             }
-            if found.len() == limit && (distance_m, r.sheet) >= (found[limit - 1].distance_m, found[limit - 1].sheet) {
+            if found.len() == limit && (distance_m, z.sheet) >= (found[limit - 1].distance_m, found[limit - 1].sheet) {
                 continue;
             }
-            insert_closest(&mut found, Near { sheet: r.sheet, place: r.place, distance_m }, limit);
+            insert_closest(&mut found, Near { sheet: z.sheet, place: z.place, distance_m }, limit);
         }
         found
     }
 }
 
 impl SpatialIndex {
-    /// Whether a place and its sheet pass the filter.
-    fn place_passes(&self, filter: &Filter, sheet: SheetId, place: u16) -> bool {
-        let sheet = &self.sheets[&sheet];
-        filter.place_matches(self, &sheet.places[place as usize]) && filter.sheet_matches(self, sheet)
-    }
-
     /// How many sheets the lists by service hold for a set (a sheet under two of its services
     /// counts twice): what measuring them one by one would cost.
     fn listed_under(&self, set: &ServiceSet) -> usize {

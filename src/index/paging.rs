@@ -91,12 +91,8 @@ impl SpatialIndex {
         let mut ids = vec![];
         self.zorder.in_rect(widened, &mut |p| {
             let (x, y) = p.cell();
-            let inside = well_inside(x, y)
-                || self
-                    .sheets
-                    .get(&p.sheet)
-                    .and_then(|s| s.places.get(p.place as usize))
-                    .is_some_and(|place| (b.min_lon..=b.max_lon).contains(&place.lon) && (b.min_lat..=b.max_lat).contains(&place.lat));
+            let [lon, lat] = p.at;
+            let inside = well_inside(x, y) || ((b.min_lon..=b.max_lon).contains(&lon) && (b.min_lat..=b.max_lat).contains(&lat));
             if inside {
                 ids.push(p.sheet);
             }

@@ -3,8 +3,8 @@
 //!
 //! What is saved is what is costly to make: the sheets as the index keeps them, the
 //! authorities and the text index (stemming every text is most of a build). What is cheap and
-//! follows from those is made again on reading: the R-tree (a bulk load), the Z-order (a
-//! sort) and the lists by authority and by service.
+//! follows from those is made again on reading: the Z-order (a sort) and the lists by
+//! authority and by service.
 //!
 //! A file is a header, then a [`Stamp`] and the body, both in postcard (a compact serde
 //! format). The header's CRC-32 covers everything after it: a file cut short or damaged on
@@ -32,7 +32,7 @@ const MAGIC: &[u8; 8] = b"ATLAASIX";
 /// The layout of the body. Bump it whenever a saved type changes (the test
 /// `the_layout_of_a_snapshot_is_pinned` fails until then): an older file is then rebuilt, not
 /// misread.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 3;
 
 /// Magic, format, CRC-32 of the rest.
 const HEADER: usize = 16;

@@ -74,6 +74,25 @@ fn writes_move_and_remove_places() {
     assert!(index.all_sample());
 }
 
+/// A batch naming a sheet twice leaves it as its last version, whether the batch is small
+/// enough to be applied place by place or merged into the Z-order at once.
+#[test]
+fn a_sheet_given_twice_in_one_batch_ends_as_its_last_version() {
+    let (g, r) = inputs();
+    for others in [0, 400] {
+        let at = |id, place| sheet(id, &["1.b.2.1"], 2017, &[place], Status::Published);
+        let mut index = SpatialIndex::build(g.clone(), r.clone(), vec![], (1..=others + 1).map(|id| at(id, MARCK)).collect());
+        let mut batch: Vec<Initiative> = (2..=others + 1).map(|id| at(id, PARIS_11)).collect();
+        batch.extend([at(1, PARIS_11), at(1, CALAIS)]);
+        index.apply(&batch);
+        assert_eq!((index.len(), index.place_count()), (others as usize + 1, others as usize + 1), "{others} others");
+        let paris = Bbox { min_lon: PARIS_11.1 - 0.01, min_lat: PARIS_11.2 - 0.01, max_lon: PARIS_11.1 + 0.01, max_lat: PARIS_11.2 + 0.01 };
+        assert!(!index.sheets_in_bbox(&paris).contains(&1), "sheet 1 left Paris in the same batch ({others} others)");
+        let near_calais = index.nearby([CALAIS.1, CALAIS.2], None, 1, &Filter::default());
+        assert_eq!((near_calais[0].sheet, near_calais[0].distance_m), (1, 0.0));
+    }
+}
+
 /// A server edits the same sheets for ever: the text index compacts now and then, not on every
 /// edit, with search right throughout.
 #[test]

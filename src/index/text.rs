@@ -1,5 +1,5 @@
 //! Full-text search over the published sheets, French-aware, kept in memory beside the
-//! R-tree and updated with it on every write.
+//! Z-order of places and updated with it on every write.
 //!
 //! Words are cut at anything that is not a letter or a digit (so elisions `l'`, `d'` fall
 //! off), lower-cased, stripped of common French function words, reduced to their Snowball
@@ -9,7 +9,8 @@
 //! Ranking is BM25 over these weighted counts.
 //!
 //! Postings are append-only: a new document takes the next number, so each term's list stays
-//! in increasing order and is stored as varint deltas (about two bytes a posting). A rewritten
+//! in increasing order and is stored as varint deltas, small counts folded into the same
+//! varint (one byte a posting for the common words, see [`postings`]). A rewritten
 //! sheet gets a new number and its old one is marked dead; once there are more dead documents
 //! than live ones (and more than 1,024), the lists are rewritten without the dead and the live
 //! documents numbered again from 0, so that neither the lists nor the numbers grow with edits.
@@ -135,6 +136,9 @@ impl TextHits {
 const COMPACT_RATIO: usize = 1;
 const COMPACT_MIN: usize = 1024;
 
+/// The sheet of a dead document: no stored sheet has this id (stores number them from 1).
+const NO_SHEET: SheetId = SheetId::MIN;
+
 /// What [`TextIndex::compact`] maps a dead document's number to.
 pub const DEAD: u32 = u32::MAX;
 
@@ -147,8 +151,9 @@ pub struct TextIndex {
     /// costly step of indexing, and a vocabulary is far smaller than a text.
     word_terms: FnvMap<Box<str>, Option<u32>>,
     postings: Vec<Postings>,
-    /// Sheet of each document number; `None` once the document is dead.
-    docs: Vec<Option<SheetId>>,
+    /// Sheet of each document number; [`NO_SHEET`] once the document is dead (an `Option`
+    /// would double the size of each: 80 MB at ten million sheets).
+    docs: Vec<SheetId>,
     /// Weighted length of each document.
     lengths: Vec<u32>,
     live: usize,
@@ -180,7 +185,8 @@ impl TextIndex {
             self.postings[group[0].0 as usize].push(doc, count);
             length += count;
         }
-        self.docs.push(Some(sheet));
+        debug_assert_ne!(sheet, NO_SHEET, "stores number sheets from 1");
+        self.docs.push(sheet);
         self.lengths.push(length);
         self.live += 1;
         self.live_length += u64::from(length);
@@ -218,8 +224,9 @@ impl TextIndex {
     /// Forgets a document (its postings are skipped from now on, until [`Self::compact`]).
     pub fn remove(&mut self, doc: u32) {
         if let Some(slot) = self.docs.get_mut(doc as usize)
-            && slot.take().is_some()
+            && *slot != NO_SHEET
         {
+            *slot = NO_SHEET;
             self.live -= 1;
             self.live_length -= u64::from(self.lengths[doc as usize]);
             self.dead_in_postings += 1;
@@ -241,7 +248,7 @@ impl TextIndex {
         let mut renumber = vec![DEAD; self.docs.len()];
         let (mut docs, mut lengths) = (Vec::with_capacity(self.live), Vec::with_capacity(self.live));
         for (old, sheet) in self.docs.iter().enumerate() {
-            if sheet.is_some() {
+            if *sheet != NO_SHEET {
                 renumber[old] = docs.len() as u32;
                 docs.push(*sheet);
                 lengths.push(self.lengths[old]);
@@ -264,7 +271,7 @@ impl TextIndex {
 
     /// The sheet of a live document.
     pub fn sheet_of(&self, doc: u32) -> Option<SheetId> {
-        self.docs.get(doc as usize).copied().flatten()
+        self.docs.get(doc as usize).copied().filter(|&s| s != NO_SHEET)
     }
 
     /// Bytes on the heap: maps of words and terms, postings, documents.
@@ -277,8 +284,15 @@ impl TextIndex {
             + self.word_terms.keys().map(|k| k.len()).sum::<usize>()
             + self.postings.capacity() * std::mem::size_of::<Postings>()
             + self.postings.iter().map(|p| p.bytes.capacity()).sum::<usize>()
-            + self.docs.capacity() * std::mem::size_of::<Option<SheetId>>()
+            + self.docs.capacity() * std::mem::size_of::<SheetId>()
             + self.lengths.capacity() * 4
+    }
+
+    /// Gives back the room that appending reserved and no list uses.
+    pub fn shrink_to_fit(&mut self) {
+        self.postings.iter_mut().for_each(|p| p.bytes.shrink_to_fit());
+        self.docs.shrink_to_fit();
+        self.lengths.shrink_to_fit();
     }
 
     /// Live documents.
@@ -324,7 +338,7 @@ impl TextIndex {
                 idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * self.lengths[doc as usize] as f32 / average))
             };
             if i == 0 {
-                found = list.iter().filter(|&(doc, _)| self.docs[doc as usize].is_some()).map(|(doc, c)| (doc, score(doc, c))).collect();
+                found = list.iter().filter(|&(doc, _)| self.docs[doc as usize] != NO_SHEET).map(|(doc, c)| (doc, score(doc, c))).collect();
                 continue;
             }
             let mut postings = list.iter().peekable();
@@ -347,7 +361,7 @@ impl TextIndex {
             .into_iter()
             .map(|(doc, score)| {
                 bits[doc as usize / 64] |= 1 << (doc % 64);
-                (doc, self.docs[doc as usize].expect("live documents only"), score)
+                (doc, self.docs[doc as usize], score)
             })
             .collect();
         TextHits { bits, scored }

@@ -1,6 +1,8 @@
 //! Keeping the index in step with writes: a written sheet replaces its old entry and places
 //! whole, and every change says which positions it touched, for the tile cache.
 
+use std::collections::HashMap;
+
 use super::build::tree_points;
 use super::{IndexedAuthority, IndexedSheet, SpatialIndex};
 use crate::model::{Authority, Initiative, SheetId};
@@ -33,20 +35,31 @@ impl SpatialIndex {
     /// places), so that caches of what is drawn there can be dropped.
     pub fn apply(&mut self, sheets: &[Initiative]) -> Vec<[f64; 2]> {
         self.version += 1;
-        let mut touched = vec![];
-        for sheet in sheets {
-            touched.extend(self.remove(sheet.id));
-            if let Some(indexed) = self.index_entry(sheet) {
-                for (position, sphere, z) in tree_points(sheet.id, &indexed) {
+        let (mut touched, mut gone, mut added) = (vec![], vec![], vec![]);
+        // A sheet given twice ends as its last version says, as two applications would leave
+        // it: an earlier version's places would otherwise be merged in beside the last one's.
+        let last: HashMap<SheetId, usize> = sheets.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+        for (i, sheet) in sheets.iter().enumerate() {
+            if last[&sheet.id] != i {
+                continue;
+            }
+            if let Some(old) = self.unlist(sheet.id) {
+                for (position, z) in tree_points(sheet.id, &old) {
                     touched.push(position);
-                    self.sphere.insert(sphere);
-                    self.zorder.insert(z);
+                    gone.push(z);
+                }
+            }
+            if let Some(indexed) = self.index_entry(sheet) {
+                for (position, z) in tree_points(sheet.id, &indexed) {
+                    touched.push(position);
+                    added.push(z);
                 }
                 self.real_sheets += usize::from(!indexed.sample);
                 self.list(sheet.id, &indexed);
                 self.sheets.insert(sheet.id, indexed);
             }
         }
+        self.zorder.replace(gone, added);
         self.compact_text();
         touched
     }
@@ -65,27 +78,32 @@ impl SpatialIndex {
     /// Removes a sheet and its places, returning their positions; no-op for an unknown id.
     /// (Its text stays in the text index as a dead document until [`Self::apply`] compacts.)
     pub fn remove(&mut self, id: SheetId) -> Vec<[f64; 2]> {
-        let Some(old) = self.sheets.remove(&id) else { return vec![] };
-        self.version += 1;
-        self.real_sheets -= usize::from(!old.sample);
-        self.text.remove(old.doc);
-        self.by_authority.remove(old.authority as usize, id);
-        for &s in &old.services {
-            self.by_service.remove(s as usize, id);
-        }
+        let Some(old) = self.unlist(id) else { return vec![] };
         let mut touched = vec![];
-        for (position, sphere, z) in tree_points(id, &old) {
+        for (position, z) in tree_points(id, &old) {
             touched.push(position);
-            self.sphere.remove(&sphere);
             self.zorder.remove(&z);
         }
         touched
     }
 
+    /// Takes a sheet out of everything but the Z-order, returning its entry.
+    fn unlist(&mut self, id: SheetId) -> Option<IndexedSheet> {
+        let old = self.sheets.remove(&id)?;
+        self.version += 1;
+        self.real_sheets -= usize::from(!old.sample);
+        self.text.remove(old.doc);
+        self.by_authority.remove(old.authority as usize, id);
+        for &s in old.services.iter() {
+            self.by_service.remove(s as usize, id);
+        }
+        Some(old)
+    }
+
     /// Adds a sheet to the lists by authority and by service.
     pub(super) fn list(&mut self, id: SheetId, sheet: &IndexedSheet) {
         self.by_authority.add(sheet.authority as usize, id);
-        for &s in &sheet.services {
+        for &s in sheet.services.iter() {
             self.by_service.add(s as usize, id);
         }
     }

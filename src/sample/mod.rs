@@ -5,6 +5,7 @@
 //! population; each gets a label history; sheets take services of the referential and places in
 //! the authority's territory. Everything is marked `sample` and says so in its text.
 
+mod load;
 pub mod text;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::gazetteer::{Commune, CommuneKind, Gazetteer, authorities, names};
 use crate::model::{Authority, AuthorityKind, GeocodeMethod, LabelAward, NewInitiative, Place, Precision, Status};
 use crate::referential::Referential;
+pub use load::write_in_batches;
 use text::SheetWords;
 
 /// The `source` of every generated sheet.
@@ -44,17 +46,57 @@ struct Territory {
 }
 
 pub fn generate(gazetteer: &Gazetteer, referential: &Referential, count: usize, seed: u64) -> Sample {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let territories = draw_territories(&mut rng, gazetteer, (count / 6).clamp(1, 20_000));
-    let authorities: Vec<Authority> = territories.iter().map(|t| t.authority.clone()).collect();
-    let pick = WeightedIndex::new(authorities.iter().map(|a| f64::from(a.population).sqrt() + 1.0)).expect("positive weights");
-    let initiatives = (0..count)
-        .map(|n| {
-            let territory = &territories[pick.sample(&mut rng)];
-            sheet(&mut rng, gazetteer, referential, territory, format!("{seed}-{n}"))
-        })
-        .collect();
-    Sample { authorities, initiatives }
+    let sheets = Sheets::new(gazetteer, referential, count, seed);
+    let authorities = sheets.authorities();
+    Sample { authorities, initiatives: sheets.collect() }
+}
+
+/// The sheets of a sample one at a time, for samples too large to hold at once (ten million
+/// sheets take some 20 GB as [`NewInitiative`]s): the same sheets as [`generate`] for the same
+/// count and seed.
+pub struct Sheets<'a> {
+    gazetteer: &'a Gazetteer,
+    referential: &'a Referential,
+    rng: ChaCha8Rng,
+    territories: Vec<Territory>,
+    pick: WeightedIndex<f64>,
+    seed: u64,
+    next: usize,
+    count: usize,
+}
+
+impl<'a> Sheets<'a> {
+    pub fn new(gazetteer: &'a Gazetteer, referential: &'a Referential, count: usize, seed: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let territories = draw_territories(&mut rng, gazetteer, (count / 6).clamp(1, 20_000));
+        let weights = territories.iter().map(|t| f64::from(t.authority.population).sqrt() + 1.0);
+        let pick = WeightedIndex::new(weights).expect("positive weights");
+        Sheets { gazetteer, referential, rng, territories, pick, seed, next: 0, count }
+    }
+
+    /// The authorities the sheets belong to, with their label histories.
+    pub fn authorities(&self) -> Vec<Authority> {
+        self.territories.iter().map(|t| t.authority.clone()).collect()
+    }
+}
+
+impl Iterator for Sheets<'_> {
+    type Item = NewInitiative;
+
+    fn next(&mut self) -> Option<NewInitiative> {
+        if self.next == self.count {
+            return None;
+        }
+        let territory = &self.territories[self.pick.sample(&mut self.rng)];
+        let external_id = format!("{}-{}", self.seed, self.next);
+        self.next += 1;
+        Some(sheet(&mut self.rng, self.gazetteer, self.referential, territory, external_id))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.count - self.next;
+        (left, Some(left))
+    }
 }
 
 fn draw_territories(rng: &mut ChaCha8Rng, g: &Gazetteer, wanted: usize) -> Vec<Territory> {

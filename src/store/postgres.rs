@@ -133,7 +133,7 @@ impl SqlFilter {
     }
 }
 
-/// Spatial SQL where PostGIS is the right tool: the same questions the R-tree answers, asked
+/// Spatial SQL where PostGIS is the right tool: the same questions the in-memory index answers, asked
 /// of the database (values bound, never formatted into the SQL).
 impl PostgresStore {
     /// Published sheets with a place that passes the filter (edges of the bbox included), in

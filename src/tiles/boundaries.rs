@@ -8,6 +8,7 @@
 //! simplification, about half a pixel at its deepest zoom.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use geo::{Area as _, BoundingRect, MultiPolygon, Polygon, Simplify, unary_union};
 use mvt::{GeomEncoder, GeomType, Layer, Tile};
@@ -43,7 +44,8 @@ struct Shape {
     level: Level,
     code: String,
     name: String,
-    shape: MultiPolygon,
+    /// Shared by the bands that draw it unsimplified, and with the gazetteer for communes.
+    shape: Arc<MultiPolygon>,
 }
 
 /// The areas drawn from `min_zoom` on, until the next band.
@@ -65,7 +67,12 @@ impl Boundaries {
             .iter()
             .filter(|c| c.kind.is_current())
             .filter_map(|c| {
-                g.boundary(&c.code).map(|b| Shape { level: Level::Commune, code: c.code.clone(), name: c.name.clone(), shape: b.clone() })
+                g.shared_boundary(&c.code).map(|b| Shape {
+                    level: Level::Commune,
+                    code: c.code.clone(),
+                    name: c.name.clone(),
+                    shape: b.clone(),
+                })
             })
             .collect();
         let departements = merge(communes.iter().filter(|a| is_whole_commune(g, &a.code)), Level::Departement, |code| {
@@ -143,7 +150,7 @@ fn merge<'a>(areas: impl Iterator<Item = &'a Shape>, level: Level, group: impl F
         .into_iter()
         .map(|((code, name), polygons)| {
             let union = unary_union(polygons);
-            let shape = MultiPolygon(union.0.into_iter().map(without_slivers).collect());
+            let shape = Arc::new(MultiPolygon(union.0.into_iter().map(without_slivers).collect()));
             Shape { level, code, name, shape }
         })
         .collect()
@@ -157,13 +164,14 @@ fn without_slivers(p: Polygon) -> Polygon {
 
 /// The area simplified by `tolerance` degrees, without the parts that vanish at that scale.
 fn simplified(a: &Shape, tolerance: f64) -> Option<Shape> {
-    let parts: Vec<Polygon> = if tolerance == 0.0 {
-        a.shape.0.clone()
+    let shape = if tolerance == 0.0 {
+        a.shape.clone()
     } else {
         let min_area = tolerance * tolerance;
-        a.shape.simplify(&tolerance).0.into_iter().filter(|p| p.exterior().0.len() >= 4 && p.unsigned_area() >= min_area).collect()
+        let parts = a.shape.simplify(&tolerance).0.into_iter().filter(|p| p.exterior().0.len() >= 4 && p.unsigned_area() >= min_area);
+        Arc::new(MultiPolygon(parts.collect()))
     };
-    (!parts.is_empty()).then(|| Shape { level: a.level, code: a.code.clone(), name: a.name.clone(), shape: MultiPolygon(parts) })
+    (!shape.0.is_empty()).then(|| Shape { level: a.level, code: a.code.clone(), name: a.name.clone(), shape })
 }
 
 /// Encodes the parts of `shape` that meet the box, exterior rings clockwise on screen as the
@@ -198,4 +206,26 @@ fn encode(shape: &MultiPolygon, t: TileId, [west, south, east, north]: [f64; 4])
         }
     }
     any.then(|| enc.encode().ok()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gazetteer::default_data_dir;
+
+    #[test]
+    fn the_deepest_band_draws_the_gazetteers_own_commune_boundaries() {
+        let g = Gazetteer::load_data_dir(&default_data_dir()).unwrap();
+        let b = Boundaries::build(&g);
+        fn communes(band: &Band) -> Vec<&Shape> {
+            band.areas.iter().filter(|a| a.level == Level::Commune).collect()
+        }
+        let deepest = communes(b.bands.last().unwrap());
+        assert!(deepest.len() > 30_000, "{} communes", deepest.len());
+        for a in &deepest {
+            assert!(Arc::ptr_eq(&a.shape, g.shared_boundary(&a.code).unwrap()), "{} is a copy", a.code);
+        }
+        let simplified = communes(b.bands.iter().rev().nth(1).unwrap());
+        assert!(simplified.iter().all(|a| !Arc::ptr_eq(&a.shape, g.shared_boundary(&a.code).unwrap())));
+    }
 }

@@ -4,17 +4,18 @@
 //! the tiles of zoom z + 3. The grid nests from one zoom to the next, so clustering is
 //! hierarchical: a cluster at z is the union of at most four at z + 1, and its
 //! `expansion_zoom` is where its places stop sharing one cell (read from the first and last
-//! Z-order codes of its members, no search). Nothing is precomputed beyond the Z-order of
-//! the index, so a filter is just a test per place, and a write changes only the cell
-//! holding it. A cluster is drawn at the mean position of its places.
+//! Z-order codes of its members, no search). Without a filter, a cell's count, mean position
+//! and counts per theme come from the Z-order's running totals ([`ZOrder::running_sums`]),
+//! with no walk over its places; with one, each place is tested. A cluster is drawn at the mean
+//! position of its places.
 //!
 //! Counts are counts of places: a sheet with places in two towns is on the map twice.
 
 use mvt::{Layer, Tile};
 
 use super::{CLUSTER_MAX_ZOOM, MAX_FEATURES, MAX_ZOOM, TileId, point_feature};
-use crate::index::zorder::{self, ZPoint};
-use crate::index::{Filter, NO_THEME, SpatialIndex};
+use crate::index::zorder::{self, Totals, ZOrder, ZPoint};
+use crate::index::{Filter, SpatialIndex};
 
 /// Cells per tile side are 2^CELL_BITS.
 pub(super) const CELL_BITS: u8 = 3;
@@ -31,9 +32,7 @@ pub(super) fn cells_around(t: TileId) -> impl Iterator<Item = (u8, u32, u32)> {
 
 /// What a cell holds once filtered.
 struct Cell<'a> {
-    count: u32,
-    sum: (f64, f64),
-    themes: Vec<u32>,
+    totals: Totals,
     first: &'a ZPoint,
     last: &'a ZPoint,
 }
@@ -45,16 +44,22 @@ fn gather<'a>(index: &SpatialIndex, filter: &Filter, points: &'a [ZPoint], theme
         if !unfiltered && !index.place_matches(filter, p.sheet, p.place) {
             continue;
         }
-        let c = cell.get_or_insert_with(|| Cell { count: 0, sum: (0.0, 0.0), themes: vec![0; themes], first: p, last: p });
-        let (x, y) = p.xy();
-        c.count += 1;
-        c.sum = (c.sum.0 + x, c.sum.1 + y);
-        if p.theme != NO_THEME {
-            c.themes[p.theme as usize] += 1;
-        }
+        let c = cell.get_or_insert_with(|| Cell { totals: Totals::new(themes), first: p, last: p });
+        c.totals.push(p);
         c.last = p;
     }
     cell
+}
+
+/// What an unfiltered cell holds, from the running totals.
+fn summed(zorder: &ZOrder, range: std::ops::Range<usize>, themes: usize) -> Option<Cell<'_>> {
+    if range.is_empty() {
+        return None;
+    }
+    let mut totals = Totals::new(themes);
+    let (first, last) = (zorder.at(range.start), zorder.at(range.end - 1));
+    zorder.totals(range, &mut totals);
+    Some(Cell { totals, first, last })
 }
 
 pub(super) fn layer(tile: &Tile, index: &SpatialIndex, t: TileId, filter: &Filter) -> Layer {
@@ -69,17 +74,19 @@ pub(super) fn layer(tile: &Tile, index: &SpatialIndex, t: TileId, filter: &Filte
     let theme_keys: Vec<String> = index.referential().file().themes.iter().map(|t| format!("theme_{}", t.code)).collect();
     let mut layer = layer;
     for (cz, cx, cy) in cells_around(t) {
-        let Some(cell) = gather(index, filter, index.zorder().in_square(cz, cx, cy), themes) else { continue };
-        let (mx, my) = (cell.sum.0 / cell.count as f64, cell.sum.1 / cell.count as f64);
+        let cell = if filter.is_empty() {
+            summed(index.zorder(), index.zorder().square_range(cz, cx, cy), themes)
+        } else {
+            gather(index, filter, index.zorder().in_square(cz, cx, cy), themes)
+        };
+        let Some(cell) = cell else { continue };
+        let Totals { count, sum, .. } = cell.totals;
+        let (mx, my) = (sum.0 / count as f64, sum.1 / count as f64);
         let (x, y) = t.project(mx, my);
         if !TileId::in_buffer(x, y) {
             continue;
         }
-        layer = if cell.count == 1 {
-            add_place(layer, index, cell.first, x, y)
-        } else {
-            add_cluster(layer, index, t, &cell, &theme_keys, x, y)
-        };
+        layer = if count == 1 { add_place(layer, index, cell.first, x, y) } else { add_cluster(layer, index, t, &cell, &theme_keys, x, y) };
     }
     layer
 }
@@ -130,11 +137,11 @@ fn add_cluster(layer: Layer, index: &SpatialIndex, t: TileId, cell: &Cell, theme
     let expansion = split.clamp(t.z + 1, ceiling.max(t.z + 1));
     let mut f = point_feature(layer, x, y);
     f.add_tag_bool("cluster", true);
-    f.add_tag_uint("count", cell.count as u64);
+    f.add_tag_uint("count", cell.totals.count as u64);
     f.add_tag_uint("expansion_zoom", expansion as u64);
     let themes = &index.referential().file().themes;
     let mut dominant: Option<(usize, u32)> = None;
-    for (i, &n) in cell.themes.iter().enumerate() {
+    for (i, &n) in cell.totals.themes.iter().enumerate() {
         f.add_tag_uint(&theme_keys[i], n as u64);
         if n > 0 && dominant.is_none_or(|(_, best)| n > best) {
             dominant = Some((i, n));

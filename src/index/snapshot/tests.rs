@@ -135,5 +135,5 @@ fn the_layout_of_a_snapshot_is_pinned() {
     let bytes = bytes_of(&index, 1);
     let snapshot = Snapshot::open(&bytes).unwrap();
     let digest: String = Sha256::digest(snapshot.body).iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!((FORMAT, digest.as_str()), (1, "c98fef776361257569148260398ac794bb4c1d5d7dffcbe1c9297c3f88d30bac"));
+    assert_eq!((FORMAT, digest.as_str()), (3, "a61fea85a361e14ed9114936995c7d4412dfc648c4ca7315c198f8fd63444f7b"));
 }
