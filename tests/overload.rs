@@ -1,6 +1,7 @@
 //! When every computing thread is busy and the queue is full, the heavy reads answer a JSON
-//! 503 with `Retry-After` at once, while `/health` and cached tiles are still served; once
-//! the threads are free, the same requests answer again.
+//! 503 with `Retry-After` at once, while `/health`, cached tiles and the cheap tiles drawn on
+//! the asking thread (no filter, boundaries drawn before) are still served; once the threads
+//! are free, the same requests answer again.
 
 mod common;
 
@@ -28,6 +29,9 @@ async fn a_saturated_server_refuses_heavy_reads_and_still_answers_health() {
     let some_sheet = app.ok("/api/initiatives?limit=1").await["features"][0]["id"].as_u64().unwrap();
     let cached = "/tiles/5/16/11.mvt";
     assert_eq!(get(cached).await.0, 200, "drawn once, now in the cache");
+    // Its boundaries drawn by a filtered request, this tile is cheap without a filter.
+    assert_eq!(get("/tiles/7/64/44.mvt?theme=1").await.0, 200);
+    let cheap = "/tiles/7/64/44.mvt";
 
     // One computation holds the only thread, another fills the queue.
     let (release, held) = mpsc::channel::<()>();
@@ -43,7 +47,9 @@ async fn a_saturated_server_refuses_heavy_reads_and_still_answers_health() {
     }
 
     let heavy = [
+        // Never drawn: its boundary layer may take milliseconds.
         "/tiles/6/32/22.mvt".to_owned(),
+        "/tiles/5/16/11.mvt?theme=1".to_owned(),
         "/api/initiatives?q=numerique".to_owned(),
         "/api/initiatives?bbox=1,43,3,49".to_owned(),
         "/api/nearby?lon=2.35&lat=48.85".to_owned(),
@@ -61,6 +67,9 @@ async fn a_saturated_server_refuses_heavy_reads_and_still_answers_health() {
     assert_eq!(get("/health").await.0, 200, "health does not queue behind the index");
     let (status, _, _) = get(cached).await;
     assert_eq!(status, 200, "a cached tile needs no computing thread");
+    let (status, _, body) = get(cheap).await;
+    assert_eq!(status, 200, "a cheap tile is drawn on the asking thread");
+    assert!(!body.is_empty(), "with its layers");
 
     for _ in 0..2 {
         release.send(()).unwrap();

@@ -8,12 +8,13 @@
 //! the neighbours whose buffer reaches that cell.
 
 use std::collections::HashMap;
+use std::hash::Hasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::initiatives::CELL_BITS;
 use super::{MAX_ZOOM, TileId};
-use crate::hash::fnv1a;
+use crate::hash::{Fnv1a, fnv1a};
 
 /// A tile ready to send, plain and gzip-compressed.
 #[derive(Debug)]
@@ -37,6 +38,17 @@ impl CachedTile {
     /// A tile whose gzip form exists already (read from an archive).
     pub fn from_parts(raw: Vec<u8>, gzip: Vec<u8>) -> Self {
         CachedTile { hash: fnv1a(&raw), raw, gzip }
+    }
+
+    /// A tile of freshly drawn data layers followed by a part drawn before (its boundary
+    /// layer), whose gzip the caller joined. The ETag hashes the data and then the part's own
+    /// hash rather than the part's bytes again: the same tile gets the same ETag on every
+    /// replica, and the part's kilobytes are not hashed once per tile.
+    pub fn joined(data: &[u8], part: &CachedTile, gzip: Vec<u8>) -> Self {
+        let mut h = Fnv1a::default();
+        h.write(data);
+        h.write(&part.hash.to_le_bytes());
+        CachedTile { hash: h.finish(), raw: [data, &part.raw].concat(), gzip }
     }
 
     /// A tile kept only in plain form (parts of tiles, exports).

@@ -78,9 +78,18 @@ impl Tiles {
         let data = render(index, None, tile, filter);
         let boundaries = self.boundary_layer(tile);
         match gzip::join(&data, &boundaries.gzip) {
-            Some(gzip) => CachedTile::from_parts([data, boundaries.raw.clone()].concat(), gzip),
-            None => CachedTile::new([data, boundaries.raw.clone()].concat()),
+            Some(gzip) => CachedTile::joined(&data, &boundaries, gzip),
+            None => CachedTile::new([&data, &boundaries.raw[..]].concat()),
         }
+    }
+
+    /// Whether `tile` is cheap enough to draw on the thread that asks, rather than handing it
+    /// to the work pool (a hand-off between threads costs more than such a tile: measured in the
+    /// README). Without a filter, its clusters come from running totals and its single points
+    /// stop at [`MAX_FEATURES`], whatever the number of sheets; its boundary layer, which may
+    /// take milliseconds to draw the first time, must be drawn already.
+    pub fn draws_at_once(&self, tile: TileId, filter: &Filter) -> bool {
+        filter.is_empty() && self.boundary_layers.get(tile, "").is_some()
     }
 
     /// The boundaries layer of a tile, plain and gzipped, from its cache or drawn now.
