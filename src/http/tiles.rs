@@ -68,10 +68,9 @@ async fn tile(
             let index = state.index();
             let version = index.version();
             let tiles = state.tiles.clone();
-            let t = if tiles.draws_at_once(id, &filter) {
-                Arc::new(tiles.render_cached(&index, id, &filter))
-            } else {
-                Arc::new(state.work.run(move || tiles.render_cached(&index, id, &filter)).await?)
+            let t = match tiles.render_at_once(&index, id, &filter) {
+                Some(t) => Arc::new(t),
+                None => Arc::new(state.work.run(move || tiles.render_cached(&index, id, &filter)).await?),
             };
             state.tiles.cache.insert(id, &key, t.clone(), version);
             (t, false)

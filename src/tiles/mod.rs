@@ -75,21 +75,21 @@ impl Tiles {
     /// [`Self::render`] with its gzip form, for the tile cache and for clients that take gzip:
     /// only the data layers are compressed here, the boundaries were when first drawn.
     pub fn render_cached(&self, index: &SpatialIndex, tile: TileId, filter: &Filter) -> CachedTile {
-        let data = render(index, None, tile, filter);
-        let boundaries = self.boundary_layer(tile);
-        match gzip::join(&data, &boundaries.gzip) {
-            Some(gzip) => CachedTile::joined(&data, &boundaries, gzip),
-            None => CachedTile::new([&data, &boundaries.raw[..]].concat()),
-        }
+        render_joined(index, tile, filter, &self.boundary_layer(tile))
     }
 
-    /// Whether `tile` is cheap enough to draw on the thread that asks, rather than handing it
-    /// to the work pool (a hand-off between threads costs more than such a tile: measured in the
-    /// README). Without a filter, its clusters come from running totals and its single points
-    /// stop at [`MAX_FEATURES`], whatever the number of sheets; its boundary layer, which may
-    /// take milliseconds to draw the first time, must be drawn already.
-    pub fn draws_at_once(&self, tile: TileId, filter: &Filter) -> bool {
-        filter.is_empty() && self.boundary_layers.get(tile, "").is_some()
+    /// [`Self::render_cached`] when the tile is cheap enough to draw on the thread that asks,
+    /// rather than handing it to the work pool (a hand-off between threads costs more than such
+    /// a tile: measured in the README); `None` otherwise. Without a filter, its clusters come
+    /// from running totals and its single points stop at [`MAX_FEATURES`], whatever the number
+    /// of sheets; its boundary layer, which may take milliseconds to draw the first time, must
+    /// be drawn already.
+    pub fn render_at_once(&self, index: &SpatialIndex, tile: TileId, filter: &Filter) -> Option<CachedTile> {
+        if !filter.is_empty() {
+            return None;
+        }
+        let boundaries = self.boundary_layers.get(tile, "")?;
+        Some(render_joined(index, tile, filter, &boundaries))
     }
 
     /// The boundaries layer of a tile, plain and gzipped, from its cache or drawn now.
@@ -187,6 +187,16 @@ pub fn render(index: &SpatialIndex, boundaries: Option<&Boundaries>, tile: TileI
         }
     }
     out.to_bytes().expect("an in-memory tile encodes")
+}
+
+/// The data layers of a tile drawn now, followed by its boundary layer drawn before, plain
+/// and gzipped.
+fn render_joined(index: &SpatialIndex, tile: TileId, filter: &Filter, boundaries: &CachedTile) -> CachedTile {
+    let data = render(index, None, tile, filter);
+    match gzip::join(&data, &boundaries.gzip) {
+        Some(gzip) => CachedTile::joined(&data, boundaries, gzip),
+        None => CachedTile::new([&data, &boundaries.raw[..]].concat()),
+    }
 }
 
 /// A point feature at tile coordinates, added to `layer`.
