@@ -7,7 +7,7 @@ mod common;
 use std::io::Read;
 
 use atlaas::index::Filter;
-use atlaas::model::{GeocodeMethod, NewInitiative, Place, Precision, Status};
+use atlaas::model::{GeocodeMethod, LabelAward, NewInitiative, Place, Precision, Status};
 use atlaas::store::WriteBatch;
 use common::TestApp;
 use common::mvt::{self, EXTENT, is_cluster, string, tile_of, to_lon_lat, to_tile, uint};
@@ -411,4 +411,26 @@ async fn a_tile_of_more_than_a_thousand_places_keeps_clusters() {
     let even = app.tile(z, x, y, "?year=2020").await;
     assert!(even.layer("initiatives").iter().all(|f| !is_cluster(f)), "600 match: single places");
     assert_eq!(even.layer("initiatives").len(), 600);
+}
+
+/// The authorities layer is drawn once per tile and kept beside the boundaries: a change of
+/// labels shows in the very next tile, whether the tile cache held it or not.
+#[tokio::test]
+async fn a_new_label_shows_in_the_next_tile() {
+    let app = TestApp::spawn().await;
+    let (z, (x, y)) = (10u8, tile_of(10, MARCK.0, MARCK.1));
+    let marck = |tile: &mvt::Decoded| {
+        tile.layer("authorities").iter().find(|f| string(f, "code") == Some("62548")).and_then(|f| uint(f, "arobases"))
+    };
+    // Drawn twice: the second is the cached tile, and the kept authorities part behind it.
+    assert_eq!(marck(&app.tile(z, x, y, "").await), marck(&app.tile(z, x, y, "").await));
+    let before = marck(&app.tile(z, x, y, "").await);
+    let stored = app.state.store.authority("62548").await.unwrap();
+    let mut authority = stored.unwrap_or_else(|| common::gazetteer().authority("62548").expect("Marck is a commune"));
+    let new_level = if before == Some(5) { 4 } else { 5 };
+    authority.awards.push(LabelAward { year: 2031, arobases: new_level, mentions: vec![] });
+    app.state.store.write(WriteBatch { authorities: vec![authority.clone()], ..Default::default() }).await.unwrap();
+    app.state.apply_changes(&[], &[], &[authority]).await;
+    assert_eq!(marck(&app.tile(z, x, y, "").await), Some(u64::from(new_level)));
+    assert_eq!(marck(&app.tile(z, x, y, "?year=2000-2040").await), Some(u64::from(new_level)), "and with a filter of sheets");
 }

@@ -61,7 +61,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl LiveIndex {
     pub fn new(index: SpatialIndex) -> Self {
-        index.zorder().running_sums();
+        index.warm();
         LiveIndex { current: ArcSwap::from_pointee(index), queue: Mutex::default(), writer: Mutex::new(0) }
     }
 
@@ -102,7 +102,7 @@ impl LiveIndex {
         }
         next.compact_text();
         // Made here, by the writer, rather than by the first tile drawn from the new index.
-        next.zorder().running_sums();
+        next.warm();
         done.version = next.version();
         // The old index is freed by its last reader: here, unless a request still holds it.
         drop(self.current.swap(Arc::new(next)));
@@ -116,7 +116,7 @@ impl LiveIndex {
         let _turn = lock(&self.writer);
         index.succeed(&self.current.load());
         let version = index.version();
-        index.zorder().running_sums();
+        index.warm();
         self.current.store(Arc::new(index));
         version
     }

@@ -94,6 +94,7 @@ impl AppState {
     fn forget_tiles(&self, done: &Applied) {
         if done.authorities {
             self.tiles.cache.clear(done.version);
+            self.tiles.forget_authorities(done.version);
         } else {
             let dropped = self.tiles.cache.invalidate(&done.touched, done.version);
             tracing::debug!(sheets = done.sheets, tiles_dropped = dropped, "index updated");
@@ -113,6 +114,7 @@ impl AppState {
     pub fn replace_index(&self, index: SpatialIndex) {
         let version = self.index.replace(index);
         self.tiles.cache.clear(version);
+        self.tiles.forget_authorities(version);
     }
 }
 

@@ -117,7 +117,7 @@ impl<'a> Pyramid<'a> {
                 self.report.empty_skipped += 1;
                 continue;
             }
-            let gzip = CachedTile::new(raw).gzip;
+            let gzip = Vec::from(CachedTile::new(raw).gzip);
             self.report.tiles += 1;
             self.report.bytes += gzip.len() as u64;
             *self.report.per_zoom.entry(tile.z).or_default() += 1;

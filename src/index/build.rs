@@ -2,7 +2,7 @@
 //! resolved to compact numbers), and a bulk load sorts the Z-order once from pages of sheets.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::lists::SheetLists;
 use super::text::{DocText, TextIndex};
@@ -81,12 +81,14 @@ impl SpatialIndex {
             sheets: BTreeMap::new(),
             authorities: vec![],
             authority_rows: HashMap::new(),
+            authorities_on_map: OnceLock::new(),
             zorder: ZOrder::default(),
             text: TextIndex::default(),
             by_authority: SheetLists::default(),
             by_service: SheetLists::default(),
             real_sheets: 0,
             version: 0,
+            authorities_version: 0,
         };
         index.upsert_authorities(authorities);
         IndexBuilder { index, entries: vec![], zorder: vec![] }
@@ -132,6 +134,7 @@ impl SpatialIndex {
             return row;
         }
         let row = self.authorities.len() as u32;
+        self.authorities_on_map.take();
         self.authorities.push(IndexedAuthority {
             code: code.into(),
             name: code.into(),

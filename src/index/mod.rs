@@ -28,7 +28,7 @@ mod writes;
 pub mod zorder;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -113,6 +113,10 @@ pub struct SpatialIndex {
     sheets: BTreeMap<SheetId, IndexedSheet>,
     authorities: Vec<IndexedAuthority>,
     authority_rows: HashMap<Box<str>, u32>,
+    /// Morton codes and rows of the authorities that have a point, sorted: a tile finds its
+    /// authorities in a few runs rather than by testing each. Made on first use after a
+    /// change of authorities (see [`Self::warm`]).
+    authorities_on_map: OnceLock<Box<[(u64, u32)]>>,
     zorder: ZOrder,
     text: TextIndex,
     /// Sheets of each authority row.
@@ -125,6 +129,8 @@ pub struct SpatialIndex {
     /// Bumped by every change, so that what was made from one state of the index (a cached
     /// tile) can be told from what was made from another.
     version: u64,
+    /// The version at which the authorities last changed, for what is drawn from them alone.
+    authorities_version: u64,
 }
 
 impl SpatialIndex {
@@ -132,9 +138,17 @@ impl SpatialIndex {
         self.version
     }
 
-    /// Follows on from the index this one replaces: its version comes after the old one's.
+    /// Follows on from the index this one replaces: its version comes after the old one's,
+    /// and its authorities count as changed.
     pub fn succeed(&mut self, old: &SpatialIndex) {
         self.version = self.version.max(old.version + 1);
+        self.authorities_version = self.version;
+    }
+
+    /// The version at which the authorities (their labels, names, places) last changed: what
+    /// is drawn from them alone holds while it stays the same.
+    pub fn authorities_version(&self) -> u64 {
+        self.authorities_version
     }
 
     pub fn len(&self) -> usize {
@@ -197,6 +211,33 @@ impl SpatialIndex {
         &self.authorities
     }
 
+    /// Authorities whose point lies in grid square (x, y) at `zoom` (a tile), in no
+    /// particular order.
+    pub fn authorities_in_square(&self, zoom: u8, x: u32, y: u32) -> impl Iterator<Item = &IndexedAuthority> {
+        let on_map = self.authorities_on_map();
+        on_map[zorder::sorted_range(on_map, |&(code, _)| code, zorder::square(zoom, x, y))]
+            .iter()
+            .map(|&(_, row)| &self.authorities[row as usize])
+    }
+
+    fn authorities_on_map(&self) -> &[(u64, u32)] {
+        self.authorities_on_map.get_or_init(|| {
+            let mut on_map: Vec<(u64, u32)> = (self.authorities.iter().enumerate())
+                .filter_map(|(row, a)| a.point.map(|[lon, lat]| (zorder::code(lon, lat), row as u32)))
+                .collect();
+            on_map.sort_unstable();
+            on_map.into()
+        })
+    }
+
+    /// Makes now what tiles would otherwise make on first use after a change (the Z-order's
+    /// running totals, the authorities' order on the map), so that no request waits for it:
+    /// called by whoever publishes an index.
+    pub fn warm(&self) {
+        self.zorder.running_sums();
+        self.authorities_on_map();
+    }
+
     /// Every indexed place in Z-order, for tiles.
     pub fn zorder(&self) -> &ZOrder {
         &self.zorder
@@ -218,13 +259,13 @@ impl SpatialIndex {
         self.text.search(query)
     }
 
-    /// The words of an indexed text (a sheet's title) with their term numbers; see
-    /// [`TextIndex::known_terms`].
     /// The text index's compactions so far.
     pub fn text_compactions(&self) -> u64 {
         self.text.compactions()
     }
 
+    /// The words of an indexed text (a sheet's title) with their term numbers; see
+    /// [`TextIndex::known_terms`].
     pub fn known_terms<'t>(&self, text: &'t str) -> impl Iterator<Item = (&'t str, u32)> {
         self.text.known_terms(text)
     }

@@ -142,10 +142,12 @@ impl SpatialIndex {
         let mut builder = SpatialIndex::builder(gazetteer, referential, &[]);
         builder.index.authority_rows = body.authorities.iter().enumerate().map(|(row, a)| (a.code.clone(), row as u32)).collect();
         builder.index.authorities = body.authorities;
+        builder.index.authorities_on_map.take();
         builder.index.text = body.text;
         builder.add_entries(body.sheets);
         let mut index = builder.finish();
         index.version = body.version;
+        index.authorities_version = body.version;
         Ok(index)
     }
 }

@@ -257,3 +257,42 @@ fn a_box_holds_exactly_the_places_inside_it() {
     );
     assert!(!brute(&Bbox { min_lon: lon, min_lat: lat, max_lon: lon, max_lat: lat }).is_empty());
 }
+
+/// Each authority with a point is found in the square of every zoom that holds it, and in no
+/// other; a change of authorities shows at once.
+#[test]
+fn authorities_are_found_in_the_squares_that_hold_them() {
+    let (g, r) = inputs();
+    let s = crate::sample::generate(&g, &r, 2_000, 3);
+    let mut index = SpatialIndex::build(g.clone(), r, s.authorities.clone(), vec![]);
+    // The square of a zoom that holds a point: its cell of the finest grid, shifted.
+    let square_of = |z: u8, [lon, lat]: [f64; 2]| {
+        let (x, y) = zorder::ZPoint::new(0, 0, [lon, lat], 0).cell();
+        ((u64::from(x) >> (32 - z)) as u32, (u64::from(y) >> (32 - z)) as u32)
+    };
+    let placed = |index: &SpatialIndex| index.authorities().iter().filter(|a| a.point.is_some()).count();
+    assert!(placed(&index) > 100);
+    for z in [0u8, 6, 10, 16] {
+        let mut seen = std::collections::HashSet::new();
+        for a in index.authorities().iter().filter(|a| a.point.is_some()) {
+            let (x, y) = square_of(z, a.point.unwrap());
+            assert!(index.authorities_in_square(z, x, y).any(|b| b.code == a.code), "{} at z{z}", a.code);
+            if seen.insert((x, y)) {
+                assert!(index.authorities_in_square(z, x, y).all(|b| square_of(z, b.point.unwrap()) == (x, y)));
+            }
+        }
+        let found: usize = seen.iter().map(|&(x, y)| index.authorities_in_square(z, x, y).count()).sum();
+        assert_eq!(found, placed(&index), "z{z}");
+    }
+    // An authority moved to another commune is found there, and no longer where it was.
+    let mut moved = s.authorities.into_iter().find(|a| a.commune.is_some()).unwrap();
+    let from = g.commune(moved.commune.as_deref().unwrap()).unwrap().point;
+    let to = g.commune("62548").unwrap().point;
+    moved.commune = Some("62548".into());
+    index.upsert_authorities(std::slice::from_ref(&moved));
+    let at = |point: [f64; 2]| {
+        let (x, y) = square_of(14, point);
+        index.authorities_in_square(14, x, y).any(|b| *b.code == moved.code)
+    };
+    assert!(at(to) && (from == to || !at(from)));
+}

@@ -11,6 +11,10 @@ impl SpatialIndex {
     /// Adds or refreshes authorities (name, latest @) for listings and the `arobases` filter.
     pub fn upsert_authorities(&mut self, authorities: &[Authority]) {
         self.version += 1;
+        if !authorities.is_empty() {
+            self.authorities_on_map.take();
+            self.authorities_version = self.version;
+        }
         for a in authorities {
             let row = self.authority_row(&a.code) as usize;
             let latest = a.latest_award();

@@ -6,20 +6,20 @@
 //! clustering be hierarchical and stable across tile edges, work with any filter, and let a
 //! write invalidate exactly the tiles around it.
 
+mod codes;
 mod nearest;
 mod sums;
 
 use std::sync::OnceLock;
 
 use crate::model::SheetId;
+pub use codes::{code, common_zoom, lon_lat, mercator, quantize, sorted_range, square};
+use codes::{compact, spread};
 pub use nearest::Nearest;
 pub use sums::{RunningSums, Totals};
 
 /// Bits per axis of a position: 2⁻³² of the world is under a centimetre.
 pub const BITS: u32 = 32;
-
-/// Largest latitude of Web Mercator (the square world).
-const MAX_LAT: f64 = 85.051_128_779_806_59;
 
 /// One place of a published sheet, ordered by code, then sheet and place (which name it).
 #[derive(Debug, Clone, Copy)]
@@ -76,32 +76,6 @@ impl Ord for ZPoint {
     }
 }
 
-/// Web Mercator position of a WGS 84 point as a fraction of the world (x east, y south).
-pub fn mercator(lon: f64, lat: f64) -> (f64, f64) {
-    let x = (lon + 180.0) / 360.0;
-    let sin = lat.clamp(-MAX_LAT, MAX_LAT).to_radians().sin();
-    let y = 0.5 - ((1.0 + sin) / (1.0 - sin)).ln() / (4.0 * std::f64::consts::PI);
-    (x.clamp(0.0, 1.0), y.clamp(0.0, 1.0))
-}
-
-/// Inverse of [`mercator`].
-pub fn lon_lat(x: f64, y: f64) -> (f64, f64) {
-    let lon = x * 360.0 - 180.0;
-    let lat = (std::f64::consts::PI * (1.0 - 2.0 * y)).sinh().atan().to_degrees();
-    (lon, lat)
-}
-
-/// A fraction of the world `[0, 1]` as a cell of the grid of 2³² cells a side.
-pub fn quantize(v: f64) -> u32 {
-    (v * (1u64 << BITS) as f64).min(u32::MAX as f64) as u32
-}
-
-/// Morton code of a WGS 84 point.
-pub fn code(lon: f64, lat: f64) -> u64 {
-    let (x, y) = mercator(lon, lat);
-    spread(quantize(x)) | (spread(quantize(y)) << 1)
-}
-
 /// A rectangle of cells of the 2³² grid, bounds included (y grows southwards).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GridRect {
@@ -115,40 +89,6 @@ impl GridRect {
     fn holds(&self, x: u32, y: u32) -> bool {
         (self.x0..=self.x1).contains(&x) && (self.y0..=self.y1).contains(&y)
     }
-}
-
-/// Spaces the 32 bits of `v` out to the even bits of a u64.
-fn spread(v: u32) -> u64 {
-    let mut v = v as u64;
-    v = (v | (v << 16)) & 0x0000_ffff_0000_ffff;
-    v = (v | (v << 8)) & 0x00ff_00ff_00ff_00ff;
-    v = (v | (v << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
-    v = (v | (v << 2)) & 0x3333_3333_3333_3333;
-    (v | (v << 1)) & 0x5555_5555_5555_5555
-}
-
-/// Gathers the even bits of `v`: the inverse of [`spread`].
-fn compact(v: u64) -> u32 {
-    let mut v = v & 0x5555_5555_5555_5555;
-    v = (v | (v >> 1)) & 0x3333_3333_3333_3333;
-    v = (v | (v >> 2)) & 0x0f0f_0f0f_0f0f_0f0f;
-    v = (v | (v >> 4)) & 0x00ff_00ff_00ff_00ff;
-    v = (v | (v >> 8)) & 0x0000_ffff_0000_ffff;
-    ((v | (v >> 16)) & 0x0000_0000_ffff_ffff) as u32
-}
-
-/// The range of codes of grid square (x, y) at `zoom` (0 ≤ zoom ≤ 32).
-pub fn square(zoom: u8, x: u32, y: u32) -> std::ops::Range<u64> {
-    let shift = 2 * (BITS - zoom as u32);
-    let prefix = spread(x) | (spread(y) << 1);
-    let start = prefix.checked_shl(shift).unwrap_or(0);
-    let len = 1u128 << shift;
-    start..(start as u128 + len).min(u64::MAX as u128) as u64
-}
-
-/// The deepest zoom whose grid square holds both codes (0 for different halves of the world).
-pub fn common_zoom(a: u64, b: u64) -> u8 {
-    ((a ^ b).leading_zeros() / 2) as u8
 }
 
 /// Every indexed place, sorted by code.
@@ -183,15 +123,20 @@ impl ZOrder {
 
     /// Where the places of grid square (x, y) at `zoom` lie in the whole Z-order.
     pub fn square_range(&self, zoom: u8, x: u32, y: u32) -> std::ops::Range<usize> {
-        let codes = square(zoom, x, y);
-        let start = self.points.partition_point(|p| p.code < codes.start);
-        // The last square of the world ends at u64::MAX itself.
-        let end = if codes.end == u64::MAX {
-            self.points.partition_point(|p| p.code <= codes.end)
-        } else {
-            self.points.partition_point(|p| p.code < codes.end)
-        };
-        start..end
+        sorted_range(&self.points, |p| p.code, square(zoom, x, y))
+    }
+
+    /// [`Self::square_range`] searched only within `within`, a range that holds the whole
+    /// square (that of a square around it): fewer steps than over the whole Z-order.
+    pub fn square_range_in(&self, zoom: u8, x: u32, y: u32, within: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        let offset = within.start;
+        let found = sorted_range(&self.points[within], |p| p.code, square(zoom, x, y));
+        offset + found.start..offset + found.end
+    }
+
+    /// The places at `range` of the whole Z-order.
+    pub fn slice(&self, range: std::ops::Range<usize>) -> &[ZPoint] {
+        &self.points[range]
     }
 
     /// The place at a position of the whole Z-order.

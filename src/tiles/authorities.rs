@@ -14,6 +14,12 @@ pub const MAX_LOW_ZOOM: usize = 200;
 use crate::index::zorder::mercator;
 use crate::index::{Filter, IndexedAuthority, SpatialIndex};
 
+/// Whether the layer depends on `filter`: it honours the `arobases` and `bbox` filters; the
+/// others are about sheets.
+pub(super) fn honours(filter: &Filter) -> bool {
+    filter.min_arobases.is_some() || filter.bbox.is_some()
+}
+
 /// Honours the `arobases` and `bbox` filters; the others are about sheets.
 pub(super) fn layer(tile: &Tile, index: &SpatialIndex, t: TileId, filter: &Filter) -> Layer {
     let mut layer = tile.create_layer("authorities");
@@ -22,9 +28,12 @@ pub(super) fn layer(tile: &Tile, index: &SpatialIndex, t: TileId, filter: &Filte
     }
     let [west, south, east, north] = t.bounds(BUFFER);
     let min = filter.min_arobases.unwrap_or(1);
-    let mut shown: Vec<(&IndexedAuthority, [f64; 2])> = index
-        .authorities()
-        .iter()
+    // The buffer lies in the eight tiles around (the world does not wrap).
+    let last = (1i64 << t.z) - 1;
+    let around = |v: u32| (v as i64 - 1).max(0) as u32..=(v as i64 + 1).min(last) as u32;
+    let squares = around(t.y).flat_map(|y| around(t.x).map(move |x| (x, y)));
+    let mut shown: Vec<(&IndexedAuthority, [f64; 2])> = squares
+        .flat_map(|(x, y)| index.authorities_in_square(t.z, x, y))
         .filter(|a| a.arobases >= min)
         .filter_map(|a| a.point.map(|p| (a, p)))
         .filter(|(_, [lon, lat])| (west..=east).contains(lon) && (south..=north).contains(lat))

@@ -12,15 +12,18 @@ use std::hash::Hasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use bytes::Bytes;
+
 use super::initiatives::CELL_BITS;
 use super::{MAX_ZOOM, TileId};
 use crate::hash::{Fnv1a, fnv1a};
 
-/// A tile ready to send, plain and gzip-compressed.
+/// A tile ready to send, plain and gzip-compressed. The bytes are shared, not copied, with
+/// each response that sends them and with tiles made of the same part.
 #[derive(Debug)]
 pub struct CachedTile {
-    pub raw: Vec<u8>,
-    pub gzip: Vec<u8>,
+    pub raw: Bytes,
+    pub gzip: Bytes,
     /// FNV-1a of the plain bytes: the ETag, the same on every replica and shared by both
     /// encodings (the gzip one adds `-gz`).
     pub hash: u64,
@@ -32,28 +35,30 @@ impl CachedTile {
         let mut gz = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 2), flate2::Compression::fast());
         gz.write_all(&raw).expect("writing to memory");
         let gzip = gz.finish().expect("writing to memory");
-        CachedTile { hash: fnv1a(&raw), raw, gzip }
+        CachedTile { hash: fnv1a(&raw), raw: raw.into(), gzip: gzip.into() }
     }
 
     /// A tile whose gzip form exists already (read from an archive).
     pub fn from_parts(raw: Vec<u8>, gzip: Vec<u8>) -> Self {
-        CachedTile { hash: fnv1a(&raw), raw, gzip }
+        CachedTile { hash: fnv1a(&raw), raw: raw.into(), gzip: gzip.into() }
     }
 
     /// A tile of freshly drawn data layers followed by a part drawn before (its boundary
     /// layer), whose gzip the caller joined. The ETag hashes the data and then the part's own
     /// hash rather than the part's bytes again: the same tile gets the same ETag on every
-    /// replica, and the part's kilobytes are not hashed once per tile.
-    pub fn joined(data: &[u8], part: &CachedTile, gzip: Vec<u8>) -> Self {
+    /// replica, and the part's kilobytes are not hashed once per tile. Without data, the
+    /// tile's bytes are the part's own.
+    pub fn joined(data: &[u8], part: &CachedTile, gzip: Bytes) -> Self {
         let mut h = Fnv1a::default();
         h.write(data);
         h.write(&part.hash.to_le_bytes());
-        CachedTile { hash: h.finish(), raw: [data, &part.raw].concat(), gzip }
+        let raw = if data.is_empty() { part.raw.clone() } else { [data, &part.raw].concat().into() };
+        CachedTile { hash: h.finish(), raw, gzip }
     }
 
     /// A tile kept only in plain form (parts of tiles, exports).
     pub fn plain(raw: Vec<u8>) -> Self {
-        CachedTile { hash: fnv1a(&raw), raw, gzip: vec![] }
+        CachedTile { hash: fnv1a(&raw), raw: raw.into(), gzip: Bytes::new() }
     }
 
     fn bytes(&self) -> usize {

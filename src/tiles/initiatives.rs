@@ -11,6 +11,8 @@
 //!
 //! Counts are counts of places: a sheet with places in two towns is on the map twice.
 
+use std::ops::Range;
+
 use mvt::{Layer, Tile};
 
 use super::{CLUSTER_MAX_ZOOM, MAX_FEATURES, MAX_ZOOM, TileId, point_feature};
@@ -21,13 +23,36 @@ use crate::index::{Filter, SpatialIndex};
 pub(super) const CELL_BITS: u8 = 3;
 
 /// The cells of tile `t` and of its buffer, as tiles of zoom z + [`CELL_BITS`].
-pub(super) fn cells_around(t: TileId) -> impl Iterator<Item = (u8, u32, u32)> {
+fn cells_around(t: TileId) -> impl Iterator<Item = (u8, u32, u32)> {
     let cz = t.z + CELL_BITS;
     let per_side = 1i64 << CELL_BITS;
     let last = (1i64 << cz) - 1;
     let span = |v: u32| ((v as i64 * per_side - 1).max(0))..=((v as i64 + 1) * per_side).min(last);
     let (xs, ys) = (span(t.x), span(t.y));
     ys.flat_map(move |cy| xs.clone().map(move |cx| (cz, cx as u32, cy as u32)))
+}
+
+/// The cells of tile `t` and of its buffer that hold places, with where those lie in the
+/// Z-order, in the order of [`cells_around`]. The nine tiles the cells fall in are looked up
+/// first, and each cell within its tile's run: an empty tile costs no search for its cells,
+/// and the others' searches are short.
+fn cells_with_places(zorder: &ZOrder, t: TileId) -> impl Iterator<Item = Range<usize>> + '_ {
+    let last = (1i64 << t.z) - 1;
+    let tile_range = |dx: i64, dy: i64| {
+        let (x, y) = (t.x as i64 + dx, t.y as i64 + dy);
+        if (0..=last).contains(&x) && (0..=last).contains(&y) { zorder.square_range(t.z, x as u32, y as u32) } else { 0..0 }
+    };
+    let tiles: [[Range<usize>; 3]; 3] = std::array::from_fn(|row| std::array::from_fn(|col| tile_range(col as i64 - 1, row as i64 - 1)));
+    cells_around(t).filter_map(move |(cz, cx, cy)| {
+        // The tile of this cell, relative to `t`: 0, 1 or 2 on each axis.
+        let (col, row) = (((cx >> CELL_BITS) + 1 - t.x) as usize, ((cy >> CELL_BITS) + 1 - t.y) as usize);
+        let within = &tiles[row][col];
+        if within.is_empty() {
+            return None;
+        }
+        let found = zorder.square_range_in(cz, cx, cy, within.clone());
+        (!found.is_empty()).then_some(found)
+    })
 }
 
 /// What a cell holds once filtered.
@@ -73,12 +98,9 @@ pub(super) fn layer(tile: &Tile, index: &SpatialIndex, t: TileId, filter: &Filte
     // The per-theme tag names, made once per tile rather than once per cluster.
     let theme_keys: Vec<String> = index.referential().file().themes.iter().map(|t| format!("theme_{}", t.code)).collect();
     let mut layer = layer;
-    for (cz, cx, cy) in cells_around(t) {
-        let cell = if filter.is_empty() {
-            summed(index.zorder(), index.zorder().square_range(cz, cx, cy), themes)
-        } else {
-            gather(index, filter, index.zorder().in_square(cz, cx, cy), themes)
-        };
+    let zorder = index.zorder();
+    for range in cells_with_places(zorder, t) {
+        let cell = if filter.is_empty() { summed(zorder, range, themes) } else { gather(index, filter, zorder.slice(range), themes) };
         let Some(cell) = cell else { continue };
         let Totals { count, sum, .. } = cell.totals;
         let (mx, my) = (sum.0 / count as f64, sum.1 / count as f64);
@@ -95,8 +117,8 @@ pub(super) fn layer(tile: &Tile, index: &SpatialIndex, t: TileId, filter: &Filte
 fn single_points<'a>(index: &'a SpatialIndex, t: TileId, filter: &Filter) -> Option<Vec<(&'a ZPoint, f64, f64)>> {
     let unfiltered = filter.is_empty();
     let mut found = vec![];
-    for (cz, cx, cy) in cells_around(t) {
-        for p in index.zorder().in_square(cz, cx, cy) {
+    for range in cells_with_places(index.zorder(), t) {
+        for p in index.zorder().slice(range) {
             let (mx, my) = p.xy();
             let (x, y) = t.project(mx, my);
             if TileId::in_buffer(x, y) && (unfiltered || index.place_matches(filter, p.sheet, p.place)) {
@@ -151,4 +173,42 @@ fn add_cluster(layer: Layer, index: &SpatialIndex, t: TileId, cell: &Cell, theme
         f.add_tag_string("theme", &themes[i].code);
     }
     f.into_layer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::zorder::ZPoint;
+
+    /// Looking cells up within their tile finds what a search of the whole Z-order finds, at
+    /// the edges of the world too.
+    #[test]
+    fn cells_found_within_their_tile_are_the_cells_found_in_the_whole() {
+        let mut seed = 11u64;
+        let mut next = || {
+            (seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407), (seed >> 11) as f64 / (1u64 << 53) as f64).1
+        };
+        // Clumps over France and points on the world's corners and edges.
+        let mut points: Vec<ZPoint> =
+            (0..20_000).map(|i| ZPoint::new(i, 0, [-5.0 + 14.0 * next().powi(3), 42.0 + 9.0 * next()], 0)).collect();
+        for (i, at) in [[-180.0, 85.05], [179.999, -85.05], [0.0, 0.0], [-180.0, 0.0], [179.999, 85.05]].into_iter().enumerate() {
+            points.push(ZPoint::new(100_000 + i as i64, 0, at, 0));
+        }
+        let zorder = ZOrder::from_unsorted(points);
+        let mut tiles = vec![
+            TileId::new(0, 0, 0).unwrap(),
+            TileId::new(1, 1, 1).unwrap(),
+            TileId::new(3, 7, 0).unwrap(),
+            TileId::new(4, 0, 15).unwrap(),
+        ];
+        for z in [5u8, 7, 9, 11, 13, 16] {
+            tiles.extend((0..30).map(|_| TileId::containing(z, -5.0 + 14.0 * next(), 42.0 + 9.0 * next())));
+        }
+        for t in tiles {
+            let whole: Vec<Range<usize>> =
+                cells_around(t).map(|(z, x, y)| zorder.square_range(z, x, y)).filter(|r| !r.is_empty()).collect();
+            let within: Vec<Range<usize>> = cells_with_places(&zorder, t).collect();
+            assert_eq!(within, whole, "{t:?}");
+        }
+    }
 }

@@ -12,6 +12,7 @@ pub mod glyphs;
 mod gzip;
 mod initiatives;
 pub mod metadata;
+mod parts;
 
 use std::sync::{Arc, OnceLock};
 
@@ -22,6 +23,7 @@ use crate::index::zorder;
 use crate::index::{Filter, SpatialIndex};
 pub use boundaries::Boundaries;
 pub use cache::{CachedTile, TileCache};
+use parts::Parts;
 
 /// Deepest zoom served.
 pub const MAX_ZOOM: u8 = 22;
@@ -38,16 +40,14 @@ pub const MAX_FEATURES: usize = 1000;
 
 /// Default byte budget of the tile cache (`--tile-cache-mb`).
 pub const CACHE_BYTES: usize = 256 * 1024 * 1024;
-/// Byte budget of the cache of boundary layers (they never change; filters do not apply).
-const BOUNDARY_CACHE_BYTES: usize = 128 * 1024 * 1024;
 
-/// What the server keeps for tiles: the cache and the boundaries, built on first use (or
-/// ahead of it by [`Tiles::prepare`]).
+/// What the server keeps for tiles: the cache, the boundaries (built on first use or ahead of
+/// it by [`Tiles::prepare`]) and the parts of tiles that sheets do not change.
 pub struct Tiles {
     pub cache: TileCache,
     /// `[west, south, east, north]` of the gazetteer's communes, for TileJSON.
     pub bounds: [f64; 4],
-    boundary_layers: TileCache,
+    parts: Parts,
     gazetteer: Arc<Gazetteer>,
     boundaries: OnceLock<Boundaries>,
 }
@@ -57,25 +57,19 @@ impl Tiles {
         Tiles {
             cache: TileCache::new(cache_bytes),
             bounds: metadata::france_bounds(&gazetteer),
-            boundary_layers: TileCache::new(BOUNDARY_CACHE_BYTES),
+            parts: Parts::new(),
             gazetteer,
             boundaries: OnceLock::new(),
         }
     }
 
-    /// Encodes a tile. The boundaries layer, the same whatever the data and the filter, comes
-    /// from its own cache: a protobuf message is the concatenation of its fields, so the bytes
-    /// of the data layers followed by those of the boundaries layer are one valid tile.
-    pub fn render(&self, index: &SpatialIndex, tile: TileId, filter: &Filter) -> Vec<u8> {
-        let mut bytes = render(index, None, tile, filter);
-        bytes.extend_from_slice(&self.boundary_layer(tile).raw);
-        bytes
-    }
-
-    /// [`Self::render`] with its gzip form, for the tile cache and for clients that take gzip:
-    /// only the data layers are compressed here, the boundaries were when first drawn.
+    /// A tile, plain and gzipped, for the tile cache and for clients. Only its `initiatives`
+    /// layer is drawn here: the rest comes from [`parts`], drawn and compressed before (a
+    /// protobuf message is the concatenation of its fields, so layers' bytes one after the
+    /// other are one valid tile). With a filter that the authorities layer honours, that layer
+    /// is drawn here too.
     pub fn render_cached(&self, index: &SpatialIndex, tile: TileId, filter: &Filter) -> CachedTile {
-        render_joined(index, tile, filter, &self.boundary_layer(tile))
+        self.render_on(index, tile, filter, &self.boundary_layer(tile))
     }
 
     /// [`Self::render_cached`] when the tile is cheap enough to draw on the thread that asks,
@@ -83,27 +77,36 @@ impl Tiles {
     /// a tile: measured in the README); `None` otherwise. Without a filter, its clusters come
     /// from running totals and its single points stop at [`MAX_FEATURES`], whatever the number
     /// of sheets; its boundary layer, which may take milliseconds to draw the first time, must
-    /// be drawn already.
+    /// be drawn already (its authorities, a few hundred at most, may be drawn now).
     pub fn render_at_once(&self, index: &SpatialIndex, tile: TileId, filter: &Filter) -> Option<CachedTile> {
         if !filter.is_empty() {
             return None;
         }
-        let boundaries = self.boundary_layers.get(tile, "")?;
-        Some(render_joined(index, tile, filter, &boundaries))
+        let boundaries = self.parts.boundaries(tile)?;
+        Some(self.render_on(index, tile, filter, &boundaries))
     }
 
-    /// The boundaries layer of a tile, plain and gzipped, from its cache or drawn now.
+    fn render_on(&self, index: &SpatialIndex, tile: TileId, filter: &Filter, boundaries: &CachedTile) -> CachedTile {
+        if authorities::honours(filter) {
+            let data = encode(|out| vec![initiatives::layer(out, index, tile, filter), authorities::layer(out, index, tile, filter)]);
+            join(&data, boundaries)
+        } else {
+            let data = encode(|out| vec![initiatives::layer(out, index, tile, filter)]);
+            join(&data, &self.parts.with_authorities(index, tile, boundaries))
+        }
+    }
+
+    /// Forgets the authorities drawn before their labels changed in the index at `version`.
+    pub fn forget_authorities(&self, version: u64) {
+        self.parts.forget_authorities(version);
+    }
+
+    /// The boundaries layer of a tile, plain and gzipped, kept or drawn now.
     fn boundary_layer(&self, tile: TileId) -> Arc<CachedTile> {
-        self.boundary_layers.get(tile, "").unwrap_or_else(|| {
-            let mut out = Tile::new(EXTENT);
-            let layer = self.boundaries().layer(&out, tile);
-            if layer.num_features() > 0 {
-                out.add_layer(layer).expect("layers are made for this tile");
-            }
-            let encoded = Arc::new(CachedTile::new(out.to_bytes().expect("an in-memory tile encodes")));
-            // Boundaries come from the gazetteer, never from the index: that cache is never invalidated.
-            self.boundary_layers.insert(tile, "", encoded.clone(), 0);
-            encoded
+        self.parts.boundaries(tile).unwrap_or_else(|| {
+            let layer = Arc::new(CachedTile::new(encode(|out| vec![self.boundaries().layer(out, tile)])));
+            self.parts.keep_boundaries(tile, layer.clone());
+            layer
         })
     }
 
@@ -172,16 +175,19 @@ impl TileId {
 }
 
 /// Encodes one tile with its three layers. Boundaries are left out when `boundaries` is
-/// `None` (exports and callers that only want the data).
+/// `None` (callers that only want the data).
 pub fn render(index: &SpatialIndex, boundaries: Option<&Boundaries>, tile: TileId, filter: &Filter) -> Vec<u8> {
+    encode(|out| {
+        let data = [initiatives::layer(out, index, tile, filter), authorities::layer(out, index, tile, filter)];
+        data.into_iter().chain(boundaries.map(|b| b.layer(out, tile))).collect()
+    })
+}
+
+/// The tile of the layers that `draw` makes, in its order. Empty layers are left out, as the
+/// spec allows; a tile may end up with none.
+fn encode(draw: impl FnOnce(&Tile) -> Vec<Layer>) -> Vec<u8> {
     let mut out = Tile::new(EXTENT);
-    let layers = [
-        Some(initiatives::layer(&out, index, tile, filter)),
-        Some(authorities::layer(&out, index, tile, filter)),
-        boundaries.map(|b| b.layer(&out, tile)),
-    ];
-    for layer in layers.into_iter().flatten() {
-        // Empty layers are left out, as the spec allows; a tile may end up with none.
+    for layer in draw(&out) {
         if layer.num_features() > 0 {
             out.add_layer(layer).expect("layers are made for this tile");
         }
@@ -189,13 +195,11 @@ pub fn render(index: &SpatialIndex, boundaries: Option<&Boundaries>, tile: TileI
     out.to_bytes().expect("an in-memory tile encodes")
 }
 
-/// The data layers of a tile drawn now, followed by its boundary layer drawn before, plain
-/// and gzipped.
-fn render_joined(index: &SpatialIndex, tile: TileId, filter: &Filter, boundaries: &CachedTile) -> CachedTile {
-    let data = render(index, None, tile, filter);
-    match gzip::join(&data, &boundaries.gzip) {
-        Some(gzip) => CachedTile::joined(&data, boundaries, gzip),
-        None => CachedTile::new([&data, &boundaries.raw[..]].concat()),
+/// The tile of layers drawn now followed by a part drawn before, plain and gzipped.
+fn join(data: &[u8], part: &CachedTile) -> CachedTile {
+    match gzip::join(data, &part.gzip) {
+        Some(gzip) => CachedTile::joined(data, part, gzip),
+        None => CachedTile::new([data, &part.raw[..]].concat()),
     }
 }
 
