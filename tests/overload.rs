@@ -7,16 +7,17 @@ mod common;
 
 use std::sync::{Arc, Mutex, mpsc};
 
-use atlaas::app::AppState;
 use atlaas::app::reads::IndexReads;
 use atlaas::app::work::Work;
+use atlaas::app::{AppState, Shared};
 use common::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saturated_server_refuses_heavy_reads_and_still_answers_health() {
     let app = TestApp::spawn().await;
     let work = Arc::new(Work::new(1, 1));
-    let state = AppState { work: work.clone(), reads: Arc::new(IndexReads { work: work.clone() }), ..app.state.clone() };
+    let state =
+        AppState::new(Shared { work: work.clone(), reads: Arc::new(IndexReads { work: work.clone() }), ..Shared::clone(&app.state) });
     let base = common::serve(state, Default::default()).await;
     let get = |path: &str| {
         let (client, url) = (app.client.clone(), format!("{base}{path}"));

@@ -36,9 +36,23 @@ use live::{Applied, Change, LiveIndex};
 use reads::Reads;
 use work::Work;
 
-/// What a running service holds; cheap to clone (every part is shared).
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What a running service holds, read through (`state.tiles`). Every request clones it: one
+/// shared count to bump, where a struct of a dozen shared parts cost a dozen counts bumped
+/// and dropped by both cores, 5 % of a server drawing tiles (measured with `perf`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The parts of an [`AppState`].
+#[derive(Clone)]
+pub struct Shared {
     pub store: Arc<dyn Store>,
     pub index: Arc<LiveIndex>,
     pub gazetteer: Arc<Gazetteer>,
@@ -68,6 +82,10 @@ pub struct AppState {
 }
 
 impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+
     /// The current index: one consistent view, kept for as long as it is held (see [`live`]).
     pub fn index(&self) -> Arc<SpatialIndex> {
         self.index.snapshot()

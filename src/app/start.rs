@@ -12,7 +12,7 @@ use super::live::LiveIndex;
 use super::reads::{IndexReads, PostgisReads, Reads};
 use super::snapshot::SavedIndex;
 use super::work::Work;
-use super::{AppState, build_index, replica};
+use super::{AppState, Shared, build_index, replica};
 use crate::archive::mbtiles::Archive;
 use crate::basemap::{self, BasemapSlot, BasemapSource};
 use crate::gazetteer::Gazetteer;
@@ -125,7 +125,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
     let on_postgres = matches!(feed, Some((Feed::Postgres(_), _)));
     let work = Arc::new(Work::per_core());
     let reads = reads(options, on_postgres, &work).await?;
-    let state = AppState {
+    let state = AppState::new(Shared {
         store,
         index,
         gazetteer,
@@ -141,7 +141,7 @@ pub async fn start_with_gazetteer(options: &StartOptions, gazetteer: Arc<Gazette
         work,
         imports: Arc::default(),
         saved_index: saved.clone(),
-    };
+    });
     let applied = match (&feed, from_snapshot) {
         // Whatever was written since the snapshot is in the index before anything is answered.
         (Some((feed, _)), Some(at)) => catch_up_from_snapshot(&state, feed.log(), at).await?,
