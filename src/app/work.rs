@@ -6,6 +6,10 @@
 //!
 //! A request abandoned while it waits (its client gone, its time limit passed) never starts:
 //! the wait is part of the request's future, which is dropped.
+//!
+//! One exception: a tile whose cost is bounded and small whatever the number of sheets (no
+//! filter, its kept parts drawn: [`crate::tiles::Tiles::render_at_once`]) is drawn on the async
+//! worker that asks, since handing it here and back costs more than drawing it.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
