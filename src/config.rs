@@ -273,6 +273,8 @@ pub struct ServeArgs {
     /// one), which every absolute URL it writes begins with: TileJSON, the style, the embed
     /// page and oEmbed. Without it they follow the request's Host header, which suits a
     /// machine of one's own but lets a shared cache keep an answer made for a forged Host.
+    // The comment above is also `--help`, where a bare address reads best.
+    #[allow(rustdoc::bare_urls)]
     #[arg(long, env = "ATLAAS_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Folder of the Base Adresse Nationale's `adresses-XX.csv.gz` files, for the places

@@ -10,6 +10,9 @@
 //! holds what a running service shares and keeps the index in step with the store, and
 //! [`http`] is the axum server over it.
 #![forbid(unsafe_code)]
+// These docs are for the people who work on the service (`cargo doc --document-private-items`),
+// so a public item may point at the private one that explains it.
+#![allow(rustdoc::private_intra_doc_links)]
 
 pub mod app;
 pub mod archive;

@@ -11,7 +11,7 @@ pub(crate) const CHUNK: usize = 500;
 macro_rules! sql_store {
     ($store:ident, $db:ty, $name:literal, $initiatives_sql:expr) => {
         impl $store {
-            /// All authorities, or those with these codes (at most [`CHUNK`]), with their awards.
+            /// All authorities, or those with these codes (at most [`CHUNK`](crate::store::sql::CHUNK)), with their awards.
             async fn authorities_where(
                 &self,
                 codes: Option<&[String]>,

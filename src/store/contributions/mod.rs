@@ -169,7 +169,7 @@ macro_rules! sql_contributions {
                 Ok(sheet)
             }
 
-            /// One change of [`Contributions::save_all`], inside its transaction.
+            /// One change of [`Contributions::save_all`](crate::store::contributions::Contributions::save_all), inside its transaction.
             pub(super) async fn save_one(
                 tx: &mut Tx<'_>,
                 save: $crate::store::contributions::Save,
